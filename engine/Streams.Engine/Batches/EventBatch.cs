@@ -1,0 +1,204 @@
+using System.Buffers;
+using Apache.Arrow;
+using Streams.Engine.Accounting;
+
+namespace Streams.Engine.Batches;
+
+/// <summary>
+/// A batch of events: the unit that crosses every queue. It holds a declared <see cref="DataType"/>, per-event
+/// metadata, and a payload that is either pooled bytes with offsets or an Arrow <see cref="RecordBatch"/> (one row per
+/// event). The last consumer disposes it, which returns pooled memory and settles the events' accounting.
+/// </summary>
+public sealed class EventBatch : IDisposable
+{
+    private EventMeta[] _meta;
+    private int[] _slots;
+    private byte[]? _bytes;
+    private int[]? _offsets; // Count + 1 entries; payload i = _bytes[_offsets[i] .. _offsets[i + 1]]
+    private SharedRecords? _records;
+    private EventLedger? _ledger;
+    private int _count;
+    private int _disposed;
+
+    internal EventBatch(string dataType, EventMeta[] meta, int[] slots, int count, byte[]? bytes, int[]? offsets, SharedRecords? records, EventLedger? ledger)
+    {
+        DataType = dataType;
+        _meta = meta;
+        _slots = slots;
+        _count = count;
+        _bytes = bytes;
+        _offsets = offsets;
+        _records = records;
+        _ledger = ledger;
+    }
+
+    /// <summary>Mime-like type of the payload, for example <c>binary/synthetic</c> or <c>arrow/clas12-hits</c>.</summary>
+    public string DataType { get; }
+
+    /// <summary>Number of events.</summary>
+    public int Count => _count;
+
+    /// <summary>Metadata of every event, in order.</summary>
+    public ReadOnlySpan<EventMeta> Meta => _meta.AsSpan(0, _count);
+
+    /// <summary>The Arrow payload, or null when the payload is raw bytes.</summary>
+    public RecordBatch? Records => _records?.Batch;
+
+    /// <summary>Whether the payload is raw bytes per event.</summary>
+    public bool HasBytes => _offsets is not null;
+
+    /// <summary>Total payload bytes (raw-byte batches) or 0.</summary>
+    public int PayloadBytes => _offsets is null ? 0 : _offsets[_count] - _offsets[0];
+
+    /// <summary>The raw payload of event <paramref name="index"/>.</summary>
+    public ReadOnlySpan<byte> GetPayload(int index)
+    {
+        if ((uint)index >= (uint)_count) throw new ArgumentOutOfRangeException(nameof(index));
+        if (_offsets is null) throw new InvalidOperationException($"batch of type '{DataType}' carries an Arrow payload, not bytes");
+        return _bytes.AsSpan(_offsets[index], _offsets[index + 1] - _offsets[index]);
+    }
+
+    /// <summary>Ledger slots of the events (their index in the source batch), for accounting.</summary>
+    internal ReadOnlySpan<int> Slots => _slots.AsSpan(0, _count);
+
+    internal EventLedger? Ledger => _ledger;
+
+    /// <summary>Binds events a source just built to a new ledger: from now on each is accounted for.</summary>
+    internal void AttachNewLedger(RunAccounts accounts)
+    {
+        if (_ledger is not null) throw new InvalidOperationException("batch already belongs to a ledger");
+        _ledger = new EventLedger(accounts, _count);
+        for (var i = 0; i < _count; i++) _slots[i] = i;
+        accounts.AddReceived(_count);
+    }
+
+    /// <summary>Marks event <paramref name="index"/> failed in the run's books.</summary>
+    internal void MarkFailed(int index) => _ledger?.MarkFailed(_slots[index]);
+
+    /// <summary>Records that a sink consumed every event of this batch.</summary>
+    internal void MarkDelivered() => _ledger?.MarkDelivered(Slots);
+
+    /// <summary>A deep copy for a second consumer (fan-out); Arrow payloads are immutable and shared.</summary>
+    internal EventBatch CloneForPath()
+    {
+        var meta = ArrayPool<EventMeta>.Shared.Rent(Math.Max(_count, 1));
+        var slots = ArrayPool<int>.Shared.Rent(Math.Max(_count, 1));
+        Meta.CopyTo(meta);
+        Slots.CopyTo(slots);
+        byte[]? bytes = null;
+        int[]? offsets = null;
+        if (_offsets is not null)
+        {
+            var start = _offsets[0];
+            var len = _offsets[_count] - start;
+            bytes = ArrayPool<byte>.Shared.Rent(Math.Max(len, 1));
+            _bytes.AsSpan(start, len).CopyTo(bytes);
+            offsets = ArrayPool<int>.Shared.Rent(_count + 1);
+            for (var i = 0; i <= _count; i++) offsets[i] = _offsets[i] - start;
+        }
+
+        _records?.Retain();
+        _ledger?.AddPath();
+        return new EventBatch(DataType, meta, slots, _count, bytes, offsets, _records, _ledger);
+    }
+
+    /// <summary>
+    /// Removes the events whose flag is set, keeping order (used after an operator failed some events of a batch it
+    /// passes through). Arrow payloads are rebuilt without those rows.
+    /// </summary>
+    internal void RemoveEvents(ReadOnlySpan<bool> remove)
+    {
+        var w = 0;
+        var writeByte = _offsets?[0] ?? 0;
+        for (var r = 0; r < _count; r++)
+        {
+            if (remove[r]) continue;
+            _meta[w] = _meta[r];
+            _slots[w] = _slots[r];
+            if (_offsets is not null)
+            {
+                var start = _offsets[r];
+                var len = _offsets[r + 1] - start;
+                if (writeByte != start) Buffer.BlockCopy(_bytes!, start, _bytes!, writeByte, len);
+                _offsets[w] = writeByte;
+                writeByte += len;
+            }
+
+            w++;
+        }
+
+        if (_offsets is not null) _offsets[w] = writeByte;
+        if (_records is not null)
+        {
+            var keep = new List<int>(w);
+            for (var r = 0; r < _count; r++) if (!remove[r]) keep.Add(r);
+            var filtered = ArrowRows.Take(_records.Batch, keep);
+            _records.Release();
+            _records = new SharedRecords(filtered);
+        }
+
+        _count = w;
+    }
+
+    /// <summary>Returns pooled memory and settles accounting. Only the last consumer calls it; a second call is a no-op.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        ArrayPool<EventMeta>.Shared.Return(_meta);
+        ArrayPool<int>.Shared.Return(_slots);
+        if (_bytes is not null) ArrayPool<byte>.Shared.Return(_bytes);
+        if (_offsets is not null) ArrayPool<int>.Shared.Return(_offsets);
+        _records?.Release();
+        _ledger?.Release();
+        _meta = [];
+        _slots = [];
+        _bytes = null;
+        _offsets = null;
+        _records = null;
+        _ledger = null;
+        _count = 0;
+    }
+
+    /// <summary>
+    /// Builds a batch with an Arrow payload whose rows are the events <paramref name="keptIndices"/> of
+    /// <paramref name="input"/>, in that order (a decoder's output). The new batch takes over their accounting.
+    /// </summary>
+    public static EventBatch FromRecords(EventBatch input, ReadOnlySpan<int> keptIndices, string dataType, RecordBatch records)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(records);
+        if (records.Length != keptIndices.Length)
+        {
+            throw new ArgumentException($"record batch has {records.Length} rows but {keptIndices.Length} events were kept", nameof(records));
+        }
+
+        var n = keptIndices.Length;
+        var meta = ArrayPool<EventMeta>.Shared.Rent(Math.Max(n, 1));
+        var slots = ArrayPool<int>.Shared.Rent(Math.Max(n, 1));
+        var srcMeta = input.Meta;
+        var srcSlots = input.Slots;
+        for (var i = 0; i < n; i++)
+        {
+            meta[i] = srcMeta[keptIndices[i]];
+            slots[i] = srcSlots[keptIndices[i]];
+        }
+
+        input._ledger?.Retain();
+        return new EventBatch(dataType, meta, slots, n, null, null, new SharedRecords(records), input._ledger);
+    }
+
+    /// <summary>An Arrow record batch shared by fan-out copies, disposed with the last of them.</summary>
+    internal sealed class SharedRecords(RecordBatch batch)
+    {
+        private int _refs = 1;
+
+        public RecordBatch Batch { get; } = batch;
+
+        public void Retain() => Interlocked.Increment(ref _refs);
+
+        public void Release()
+        {
+            if (Interlocked.Decrement(ref _refs) == 0) Batch.Dispose();
+        }
+    }
+}

@@ -1,0 +1,159 @@
+using Streams.Engine.Operators;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Streams.Engine.Spec;
+
+/// <summary>The outcome of reading a pipeline file: the spec when it could be read, and every problem found.</summary>
+public sealed record LoadResult(PipelineSpec? Spec, IReadOnlyList<Diagnostic> Diagnostics)
+{
+    public bool Ok => Spec is not null && Diagnostics.Count == 0;
+}
+
+/// <summary>
+/// Reads pipeline YAML in either shape into one <see cref="PipelineSpec"/>: the native shape (<c>sources</c>,
+/// <c>stages</c>, <c>sinks</c>, <c>metrics</c>) or ERSAP's services.yaml (<c>io-services</c>, <c>services</c>,
+/// <c>configuration</c>). Structural problems are reported with file, line and column; operator-level checks
+/// (names, types, parameters) happen in <see cref="PipelinePlanner"/>.
+/// </summary>
+public static class PipelineLoader
+{
+    public static LoadResult LoadFile(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        string text;
+        try
+        {
+            text = System.IO.File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return new LoadResult(null, [new Diagnostic(new SourceLocation(path, 0, 0), $"cannot read pipeline file: {e.Message}")]);
+        }
+
+        return Load(text, path);
+    }
+
+    public static LoadResult Load(string yaml, string file)
+    {
+        var diagnostics = new List<Diagnostic>();
+        var r = new YamlReading(file, diagnostics);
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(yaml));
+        }
+        catch (YamlException e)
+        {
+            var message = (e.InnerException?.Message ?? e.Message).Trim();
+            diagnostics.Add(new Diagnostic(r.At(e.Start), $"YAML syntax: {message}"));
+            return new LoadResult(null, diagnostics);
+        }
+
+        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
+        {
+            var at = stream.Documents.Count == 0 ? new SourceLocation(file, 1, 1) : r.At(stream.Documents[0].RootNode);
+            diagnostics.Add(new Diagnostic(at, "a pipeline file must be a mapping with 'sources', 'stages' and 'sinks' (or ERSAP's 'io-services' and 'services')"));
+            return new LoadResult(null, diagnostics);
+        }
+
+        var isErsap = YamlReading.Get(root, "io-services") is not null || YamlReading.Get(root, "services") is not null;
+        var spec = isErsap ? ErsapShape.Read(root, r) : ReadNative(root, r);
+        return new LoadResult(spec, diagnostics);
+    }
+
+    private static PipelineSpec ReadNative(YamlMappingNode root, YamlReading r)
+    {
+        r.OnlyKeys(root, "the pipeline", "name", "description", "sources", "stages", "sinks", "metrics");
+        var name = YamlReading.Get(root, "name") is { } n ? r.Scalar(n, "'name'") : null;
+        var spec = new PipelineSpec { Name = name ?? Path.GetFileNameWithoutExtension(r.File), File = r.File, Format = "native" };
+
+        ReadSection(root, "sources", NodeRole.Source, spec, r);
+        ReadSection(root, "stages", NodeRole.Stage, spec, r);
+        ReadSection(root, "sinks", NodeRole.Sink, spec, r);
+        if (YamlReading.Get(root, "sources") is null)
+        {
+            r.Error(root, "the pipeline has no 'sources' section");
+        }
+
+        if (YamlReading.Get(root, "sinks") is null)
+        {
+            r.Error(root, "the pipeline has no 'sinks' section");
+        }
+
+        if (YamlReading.Get(root, "metrics") is { } metricsNode && r.Mapping(metricsNode, "'metrics'") is { } metrics)
+        {
+            r.OnlyKeys(metrics, "'metrics'", "listen");
+            if (YamlReading.Get(metrics, "listen") is { } listen)
+            {
+                spec.MetricsListen = r.Scalar(listen, "'metrics.listen'");
+                spec.MetricsLocation = r.At(listen);
+            }
+        }
+
+        return spec;
+    }
+
+    private static void ReadSection(YamlMappingNode root, string section, NodeRole role, PipelineSpec spec, YamlReading r)
+    {
+        if (YamlReading.Get(root, section) is not { } node) return;
+        if (node is YamlScalarNode { Value: null or "" or "~" or "null" }) return;
+        if (r.Sequence(node, $"'{section}'") is not { } list) return;
+        foreach (var item in list)
+        {
+            if (r.Mapping(item, $"an entry of '{section}'") is not { } map) continue;
+            r.OnlyKeys(map, $"{section} entry", "name", "operator", "input", "inputs", "workers", "max-workers", "queue", "config", "description");
+            var nameNode = YamlReading.Get(map, "name");
+            var opNode = YamlReading.Get(map, "operator");
+            if (nameNode is null) r.Error(map, $"an entry of '{section}' has no 'name'");
+            if (opNode is null) r.Error(map, $"an entry of '{section}' has no 'operator'");
+            var nodeName = nameNode is null ? null : r.Scalar(nameNode, "'name'");
+            var op = opNode is null ? null : r.Scalar(opNode, "'operator'");
+            if (nodeName is null || op is null) continue;
+
+            var node2 = new NodeSpec { Name = nodeName, Location = r.At(nameNode!), Role = role, Operator = op, OperatorLocation = r.At(opNode!) };
+            if (YamlReading.Get(map, "input") is { } input && r.Scalar(input, "'input'") is { } inputName)
+            {
+                node2.Inputs.Add((inputName, r.At(input)));
+            }
+
+            if (YamlReading.Get(map, "inputs") is { } inputs && r.Sequence(inputs, "'inputs'") is { } inputList)
+            {
+                foreach (var i in inputList)
+                {
+                    if (r.Scalar(i, "an item of 'inputs'") is { } iname) node2.Inputs.Add((iname, r.At(i)));
+                }
+            }
+
+            ReadSizing(map, node2, r);
+            if (YamlReading.Get(map, "config") is { } config) r.Config(config, $"'config' of '{nodeName}'", node2.Config);
+            spec.Nodes.Add(node2);
+        }
+    }
+
+    /// <summary>Reads <c>workers</c>, <c>max-workers</c> and <c>queue</c> (shared by both shapes).</summary>
+    internal static void ReadSizing(YamlMappingNode map, NodeSpec node, YamlReading r)
+    {
+        if (YamlReading.Get(map, "workers") is { } w && r.Int(w, $"'workers' of '{node.Name}'", 1, 1024) is { } workers)
+        {
+            node.Workers = workers;
+            node.WorkersLocation = r.At(w);
+        }
+        else
+        {
+            node.WorkersLocation = node.Location;
+        }
+
+        if (YamlReading.Get(map, "max-workers") is { } mw && r.Int(mw, $"'max-workers' of '{node.Name}'", 1, 1024) is { } maxWorkers)
+        {
+            node.MaxWorkers = maxWorkers;
+            if (maxWorkers < node.Workers) r.Error(mw, $"'max-workers' of '{node.Name}' is {maxWorkers}, below its 'workers' ({node.Workers})");
+        }
+
+        // A queue holds batches; 1..65536 batches of up to a few thousand events each.
+        if (YamlReading.Get(map, "queue") is { } q && r.Int(q, $"'queue' of '{node.Name}'", 1, 65536) is { } queue)
+        {
+            node.Queue = queue;
+        }
+    }
+}
