@@ -61,6 +61,11 @@ public static class PipelinePlanner
                 problems.Add(new Diagnostic(node.WorkersLocation, $"'{node.Name}' asks for {node.Workers} workers; operator '{descriptor.Name}' allows at most {max}"));
             }
 
+            if (node.Role == NodeRole.Source && node.Workers != 1)
+            {
+                problems.Add(new Diagnostic(node.WorkersLocation, $"source '{node.Name}' runs as one instance (workers: 1); declare several sources to read several inputs"));
+            }
+
             var planned = new PlannedNode(node, descriptor, config);
             byName[node.Name] = planned;
             all.Add(planned);

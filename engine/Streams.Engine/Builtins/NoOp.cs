@@ -1,0 +1,32 @@
+using Streams.Engine.Batches;
+using Streams.Engine.Operators;
+using Streams.Engine.Runtime;
+
+namespace Streams.Engine.Builtins;
+
+/// <summary>Passes batches through untouched: measures the engine's own overhead.</summary>
+public sealed class NoOp : IProcessor
+{
+    public static OperatorDescriptor Descriptor { get; } = new()
+    {
+        Name = "noop",
+        Kind = OperatorKind.Processor,
+        Description = "Passes events through untouched (measures the engine's own hand-off cost).",
+        Shareable = true,
+        Factory = () => new NoOp(),
+    };
+
+    public void Configure(OperatorConfig config)
+    {
+    }
+
+    public void Reset()
+    {
+    }
+
+    public EventBatch? Process(EventBatch input, ProcessContext context) => input;
+
+    public void Dispose()
+    {
+    }
+}

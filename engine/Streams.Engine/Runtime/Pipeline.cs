@@ -1,0 +1,185 @@
+using System.Diagnostics;
+using Prometheus;
+using Streams.Engine.Accounting;
+using Streams.Engine.Metrics;
+using Streams.Engine.Operators;
+using Streams.Engine.Spec;
+
+namespace Streams.Engine.Runtime;
+
+/// <summary>How a pipeline run is set up.</summary>
+public sealed record PipelineOptions
+{
+    public RunLog Log { get; init; } = RunLog.Null;
+
+    /// <summary>Registry the run's metrics go to; null for a private one (tests, several pipelines in a process).</summary>
+    public CollectorRegistry? Registry { get; init; }
+
+    /// <summary>Stop intake after this many events in total (0: no limit).</summary>
+    public long EventLimit { get; init; }
+
+    /// <summary>Stop intake after this long (null: until the sources end or <see cref="Pipeline.StopIntake"/>).</summary>
+    public TimeSpan? Duration { get; init; }
+
+    /// <summary>How often snapshots (rates, busy fractions, queue depths) are taken.</summary>
+    public TimeSpan SampleInterval { get; init; } = TimeSpan.FromSeconds(1);
+}
+
+/// <summary>
+/// A running pipeline built from a <see cref="PipelinePlan"/>: sources, stages with bounded queues and worker pools,
+/// sinks, wired for fan-out and fan-in. A run ends when every source has ended (end of input, event limit, duration,
+/// <see cref="StopIntake"/>) and everything they emitted has drained through to the sinks, which are then flushed.
+/// </summary>
+public sealed class Pipeline : IDisposable
+{
+    private readonly PipelineOptions _options;
+    private readonly RunShared _run;
+    private readonly List<SourceRunner> _sources = [];
+    private readonly List<StageRunner> _stages = [];
+    private readonly CancellationTokenSource _intake = new();
+    private readonly PipelineSampler _sampler;
+    private string? _stopReason;
+    private int _started;
+
+    private Pipeline(PipelinePlan plan, PipelineOptions options)
+    {
+        Plan = plan;
+        _options = options;
+        Registry = options.Registry ?? Prometheus.Metrics.NewCustomRegistry();
+        var metrics = new StageMetrics(Registry);
+        _ = new PipelineMetrics(Registry, plan.Name, Accounts);
+        var errors = new ErrorBook(options.Log);
+        Errors = errors;
+        _run = new RunShared(plan.Name, options.Log, Accounts, errors, metrics, new EventBudget(options.EventLimit), OnFatal);
+
+        var inputs = new Dictionary<PlannedNode, StageInput>();
+        foreach (var node in plan.Nodes.Where(n => n.Kind != OperatorKind.Source))
+        {
+            inputs[node] = new StageInput(node.Spec.Queue, node.Inputs.Count);
+        }
+
+        foreach (var node in plan.Nodes)
+        {
+            var outlet = new Outlet(node.Outputs.Select(o => inputs[o]).ToArray());
+            if (node.Kind == OperatorKind.Source) _sources.Add(new SourceRunner(node, outlet, _run));
+            else _stages.Add(new StageRunner(node, inputs[node], node.Kind == OperatorKind.Sink ? null : outlet, _run));
+        }
+
+        Stages = [.. plan.Nodes.Select(n => (IStage?)_sources.FirstOrDefault(s => s.Name == n.Name) ?? _stages.First(s => s.Name == n.Name))];
+        _sampler = new PipelineSampler(Stages, Accounts);
+    }
+
+    public PipelinePlan Plan { get; }
+
+    public string Name => Plan.Name;
+
+    /// <summary>Every node, in the plan's (topological) order.</summary>
+    public IReadOnlyList<IStage> Stages { get; }
+
+    public RunAccounts Accounts { get; } = new();
+
+    public CollectorRegistry Registry { get; }
+
+    internal ErrorBook Errors { get; }
+
+    /// <summary>Why intake stopped (null while it runs).</summary>
+    public string? StopReason => Volatile.Read(ref _stopReason);
+
+    /// <summary>The most recent snapshot (taken every <see cref="PipelineOptions.SampleInterval"/>).</summary>
+    public PipelineSnapshot Latest => _sampler.Latest;
+
+    /// <summary>Raised after every snapshot, on the sampling thread.</summary>
+    public event Action<PipelineSnapshot>? Sampled;
+
+    public static Pipeline Create(PipelinePlan plan, PipelineOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        return new Pipeline(plan, options ?? new PipelineOptions());
+    }
+
+    /// <summary>Finds a stage by name.</summary>
+    public IStage Stage(string name) => Stages.FirstOrDefault(s => s.Name == name) ?? throw new KeyNotFoundException($"no stage '{name}'");
+
+    /// <summary>
+    /// Stops intake: sources emit nothing more, and the run ends once what is in flight has drained. The first reason
+    /// given is the one reported.
+    /// </summary>
+    public void StopIntake(string reason)
+    {
+        if (Interlocked.CompareExchange(ref _stopReason, reason, null) is not null) return;
+        _options.Log.Info("", $"stopping intake: {reason}; draining");
+        _run.Budget.Stop();
+        _intake.Cancel();
+    }
+
+    /// <summary>
+    /// Runs the pipeline to the end and returns its summary. Cancelling <paramref name="cancellationToken"/> is the
+    /// same as <see cref="StopIntake"/>: a graceful drain, not an abort.
+    /// </summary>
+    public async Task<PipelineSummary> RunAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Exchange(ref _started, 1) != 0) throw new InvalidOperationException("a pipeline runs once");
+        var clock = Stopwatch.StartNew();
+        using var stopOnCancel = cancellationToken.Register(() => StopIntake("cancelled"));
+        using var samplerStop = new CancellationTokenSource();
+        var sampling = SampleLoopAsync(samplerStop.Token);
+        if (_options.Duration is { } d)
+        {
+            _ = Task.Delay(d, _intake.Token).ContinueWith(t =>
+            {
+                if (!t.IsCanceled) StopIntake($"duration {d.TotalSeconds:0.###} s reached");
+            }, TaskScheduler.Default);
+        }
+
+        _options.Log.Info("", $"pipeline '{Name}' starting: {string.Join(" -> ", Stages.Select(s => $"{s.Name}"))}");
+        foreach (var s in _stages) s.Start();
+        var runs = _stages.Select(s => s.RunToCompletionAsync()).Concat(_sources.Select(s => s.RunAsync(_intake.Token))).ToArray();
+        await Task.WhenAll(runs).ConfigureAwait(false);
+
+        if (_options.EventLimit > 0 && _run.Budget.Exhausted) StopIntake($"event limit {_options.EventLimit} reached");
+        else StopIntake("end of input");
+        await samplerStop.CancelAsync().ConfigureAwait(false);
+        await sampling.ConfigureAwait(false);
+        var last = _sampler.Sample();
+        Sampled?.Invoke(last);
+
+        var summary = new PipelineSummary(
+            Name,
+            clock.Elapsed.TotalSeconds,
+            StopReason!,
+            new EventTotals(Accounts.Received, Accounts.Processed, Accounts.Failed, Accounts.Discarded, Accounts.InFlight),
+            [.. Stages.Select(s => new StageSummary(s.Name, s.Kind.ToString().ToLowerInvariant(), s.Stats.EventsIn, s.Stats.EventsOut, s.Stats.Failed, s.Stats.Discarded, s.PeakWorkers))],
+            Errors.Snapshot());
+        var e = summary.Events;
+        _options.Log.Info("", $"pipeline '{Name}' finished in {summary.DurationSeconds:0.00} s ({summary.ExitReason}): received {e.Received}, processed {e.Processed}, failed {e.Failed}, discarded {e.Discarded}, in flight {e.InFlight}");
+        return summary;
+    }
+
+    private async Task SampleLoopAsync(CancellationToken stop)
+    {
+        using var timer = new PeriodicTimer(_options.SampleInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
+            {
+                var snap = _sampler.Sample();
+                try
+                {
+                    Sampled?.Invoke(snap);
+                }
+                catch (Exception e)
+                {
+                    _options.Log.Warn("", $"snapshot listener failed: {StageRunner.Describe(e)}");
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // run finished
+        }
+    }
+
+    public void Dispose() => _intake.Dispose();
+
+    private void OnFatal(string stage, string message) => StopIntake($"fatal failure in '{stage}': {message}");
+}

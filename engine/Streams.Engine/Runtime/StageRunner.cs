@@ -1,0 +1,308 @@
+using System.Diagnostics;
+using Streams.Engine.Batches;
+using Streams.Engine.Operators;
+using Streams.Engine.Spec;
+
+namespace Streams.Engine.Runtime;
+
+/// <summary>
+/// Runs a processor or sink stage: a pool of workers reading batches from the stage's bounded input queue. Each worker
+/// owns its operator instance (unless the operator is shareable), so operators need no locks. The pool can grow or
+/// shrink while the pipeline runs. When the queue is closed and empty, the workers stop, sinks flush, and the stage
+/// closes its own outlet so downstream stages drain in turn.
+/// </summary>
+internal sealed class StageRunner : IStage
+{
+    private readonly PlannedNode _node;
+    private readonly RunShared _run;
+    private readonly Outlet? _outlet;
+    private readonly string? _expectedOutputType;
+    private readonly Lock _gate = new();
+    private readonly List<Worker> _workers = [];
+    private readonly TaskCompletionSource _allStopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private IOperator? _shared;
+    private int _nextWorkerId;
+    private int _target;
+    private int _peak;
+    private bool _closing;
+
+    public StageRunner(PlannedNode node, StageInput input, Outlet? outlet, RunShared run)
+    {
+        _node = node;
+        _run = run;
+        Input = input;
+        _outlet = outlet;
+        Stats = new StageStats(run.Metrics, run.Pipeline, node.Name, node.Kind.ToString().ToLowerInvariant());
+        Stats.QueueCapacityGauge.Set(input.Capacity);
+        var declared = node.Descriptor.OutputType;
+        _expectedOutputType = node.Kind == OperatorKind.Processor && declared != DataTypes.Any ? node.OutputType : null;
+    }
+
+    public string Name => _node.Name;
+
+    public OperatorKind Kind => _node.Kind;
+
+    public StageStats Stats { get; }
+
+    public StageInput Input { get; }
+
+    public int QueueDepth => Input.Depth;
+
+    public int QueueCapacity => Input.Capacity;
+
+    public int Workers
+    {
+        get
+        {
+            lock (_gate) return _workers.Count;
+        }
+    }
+
+    public int MaxWorkers => _node.MaxWorkers;
+
+    public int PeakWorkers => Volatile.Read(ref _peak);
+
+    public void Start() => SetWorkers(_node.Spec.Workers);
+
+    public int SetWorkers(int workers)
+    {
+        lock (_gate)
+        {
+            if (_closing) return _target;
+            _target = Math.Clamp(workers, 1, MaxWorkers);
+            while (_workers.Count < _target)
+            {
+                var w = new Worker(_nextWorkerId++);
+                _workers.Add(w);
+                w.Task = Task.Factory.StartNew(() => WorkerLoopAsync(w), CancellationToken.None, TaskCreationOptions.DenyChildAttach, TaskScheduler.Default).Unwrap();
+            }
+
+            for (var i = _workers.Count - 1; i >= 0 && _workers.Count(x => !x.Stop.IsCancellationRequested) > _target; i--)
+            {
+                _workers[i].Stop.Cancel();
+            }
+
+            _peak = Math.Max(_peak, _target);
+            Stats.WorkersGauge.Set(_target);
+            return _target;
+        }
+    }
+
+    /// <summary>Completes when the input is closed and drained, every worker has stopped, and the outlet is closed.</summary>
+    public async Task RunToCompletionAsync()
+    {
+        await Input.Channel.Reader.Completion.ConfigureAwait(false);
+        lock (_gate) _closing = true;
+        while (true)
+        {
+            Task[] tasks;
+            lock (_gate) tasks = _workers.Select(w => w.Task!).ToArray();
+            if (tasks.Length == 0) break;
+            await Task.WhenAll(tasks).ConfigureAwait(false);
+            lock (_gate)
+            {
+                if (_workers.Count == 0) break;
+            }
+        }
+
+        if (_shared is not null)
+        {
+            FlushAndDispose(_shared);
+            _shared = null;
+        }
+
+        Stats.WorkersGauge.Set(0);
+        _outlet?.Complete();
+        _allStopped.TrySetResult();
+    }
+
+    private async Task WorkerLoopAsync(Worker w)
+    {
+        var reader = Input.Channel.Reader;
+        var ctx = new ProcessContext(Name, w.Id, _run.Log, _run.Errors, _run.Fatal);
+        var op = AcquireOperator(w.Id);
+        try
+        {
+            while (true)
+            {
+                bool more;
+                try
+                {
+                    more = await reader.WaitToReadAsync(w.Stop.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    break; // scaled down
+                }
+
+                if (!more) break;
+                while (!w.Stop.IsCancellationRequested && reader.TryRead(out var batch))
+                {
+                    if (op is null) FailUnserved(batch, ctx);
+                    else if (op is ISink sink) Consume(sink, batch, ctx);
+                    else await ProcessAsync((IProcessor)op, batch, ctx).ConfigureAwait(false);
+                }
+            }
+        }
+        finally
+        {
+            if (op is not null && !ReferenceEquals(op, _shared)) FlushAndDispose(op);
+            lock (_gate) _workers.Remove(w);
+            w.Stop.Dispose();
+        }
+    }
+
+    private IOperator? AcquireOperator(int workerId)
+    {
+        try
+        {
+            if (_node.Descriptor.Shareable)
+            {
+                lock (_gate)
+                {
+                    if (_shared is null)
+                    {
+                        var shared = _node.Descriptor.Factory();
+                        shared.Configure(_node.Config);
+                        _shared = shared;
+                    }
+
+                    return _shared;
+                }
+            }
+
+            var op = _node.Descriptor.Factory();
+            op.Configure(_node.Config);
+            return op;
+        }
+        catch (Exception e)
+        {
+            // The plan configured this operator once already, so this is rare (a resource that vanished). The
+            // worker stays, failing what it reads, so the queue drains and every event is accounted for.
+            var message = $"worker {workerId} could not start operator '{_node.Descriptor.Name}': {e.Message}";
+            _run.Log.Error(Name, message);
+            _run.Fatal(Name, message);
+            return null;
+        }
+    }
+
+    private async ValueTask ProcessAsync(IProcessor op, EventBatch batch, ProcessContext ctx)
+    {
+        var nIn = batch.Count;
+        ctx.Begin(batch);
+        var t0 = Stopwatch.GetTimestamp();
+        EventBatch? output;
+        try
+        {
+            output = op.Process(batch, ctx);
+        }
+        catch (Exception e)
+        {
+            ctx.FailRemaining(Describe(e));
+            output = null;
+        }
+
+        var busy = Stopwatch.GetTimestamp() - t0;
+        var failed = ctx.FailedCount;
+        if (ReferenceEquals(output, batch))
+        {
+            if (failed > 0) batch.RemoveEvents(ctx.FailedMask);
+        }
+        else
+        {
+            batch.Dispose();
+        }
+
+        ctx.End();
+        if (output is not null && _expectedOutputType is not null && output.DataType != _expectedOutputType)
+        {
+            failed += RejectWrongType(output);
+            output.Dispose();
+            output = null;
+        }
+
+        var nOut = output?.Count ?? 0;
+        Stats.RecordBatch(nIn, nOut, failed, busy);
+        if (output is null) return;
+        if (nOut == 0 || _outlet is null)
+        {
+            output.Dispose();
+            return;
+        }
+
+        await _outlet.WriteAsync(output).ConfigureAwait(false);
+    }
+
+    private void Consume(ISink sink, EventBatch batch, ProcessContext ctx)
+    {
+        var n = batch.Count;
+        ctx.Begin(batch);
+        var t0 = Stopwatch.GetTimestamp();
+        try
+        {
+            sink.Write(batch, ctx);
+        }
+        catch (Exception e)
+        {
+            ctx.FailRemaining(Describe(e));
+        }
+
+        var busy = Stopwatch.GetTimestamp() - t0;
+        var failed = ctx.FailedCount;
+        ctx.End();
+        batch.MarkDelivered(); // failed events stay failed: failure outranks delivery when the books settle
+        batch.Dispose();
+        Stats.RecordBatch(n, n - failed, failed, busy);
+    }
+
+    private void FailUnserved(EventBatch batch, ProcessContext ctx)
+    {
+        var n = batch.Count;
+        ctx.Begin(batch);
+        ctx.FailRemaining($"stage '{Name}' has no working operator instance");
+        ctx.End();
+        batch.Dispose();
+        Stats.RecordBatch(n, 0, n, 0);
+    }
+
+    private int RejectWrongType(EventBatch output)
+    {
+        for (var i = 0; i < output.Count; i++) output.MarkFailed(i);
+        var message = $"operator '{_node.Descriptor.Name}' produced '{output.DataType}' but the pipeline was planned for '{_expectedOutputType}'";
+        _run.Errors.Report(Name, Severity.Error, message, output.Count, output.Count > 0 ? (long)output.Meta[0].EventNumber : -1);
+        return output.Count;
+    }
+
+    private void FlushAndDispose(IOperator op)
+    {
+        try
+        {
+            if (op is ISink sink) sink.Flush();
+        }
+        catch (Exception e)
+        {
+            _run.Log.Error(Name, $"flush failed: {Describe(e)}");
+            _run.Errors.Report(Name, Severity.Error, $"flush failed: {Describe(e)}", 0, -1);
+        }
+
+        try
+        {
+            op.Dispose();
+        }
+        catch (Exception e)
+        {
+            _run.Log.Warn(Name, $"dispose failed: {Describe(e)}");
+        }
+    }
+
+    internal static string Describe(Exception e) => $"{e.GetType().Name}: {e.Message}";
+
+    private sealed class Worker(int id)
+    {
+        public int Id { get; } = id;
+
+        public CancellationTokenSource Stop { get; } = new();
+
+        public Task? Task { get; set; }
+    }
+}
