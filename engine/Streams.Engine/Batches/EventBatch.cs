@@ -187,6 +187,21 @@ public sealed class EventBatch : IDisposable
         return new EventBatch(dataType, meta, slots, n, null, null, new SharedRecords(records), input._ledger);
     }
 
+    /// <summary>
+    /// A new batch of events with an Arrow payload (one row per event), for a source to emit; it takes ownership of
+    /// <paramref name="records"/>.
+    /// </summary>
+    public static EventBatch FromSource(ReadOnlySpan<EventMeta> meta, string dataType, RecordBatch records)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        if (records.Length != meta.Length) throw new ArgumentException($"record batch has {records.Length} rows for {meta.Length} events", nameof(records));
+        var n = meta.Length;
+        var m = ArrayPool<EventMeta>.Shared.Rent(Math.Max(n, 1));
+        var slots = ArrayPool<int>.Shared.Rent(Math.Max(n, 1));
+        meta.CopyTo(m);
+        return new EventBatch(dataType, m, slots, n, null, null, new SharedRecords(records), null);
+    }
+
     /// <summary>An Arrow record batch shared by fan-out copies, disposed with the last of them.</summary>
     internal sealed class SharedRecords(RecordBatch batch)
     {

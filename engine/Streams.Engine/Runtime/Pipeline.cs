@@ -133,11 +133,11 @@ public sealed class Pipeline : IDisposable
 
         _options.Log.Info("", $"pipeline '{Name}' starting: {string.Join(" -> ", Stages.Select(s => $"{s.Name}"))}");
         foreach (var s in _stages) s.Start();
-        var runs = _stages.Select(s => s.RunToCompletionAsync()).Concat(_sources.Select(s => s.RunAsync(_intake.Token))).ToArray();
-        await Task.WhenAll(runs).ConfigureAwait(false);
-
-        if (_options.EventLimit > 0 && _run.Budget.Exhausted) StopIntake($"event limit {_options.EventLimit} reached");
-        else StopIntake("end of input");
+        var sources = Task.WhenAll(_sources.Select(s => s.RunAsync(_intake.Token)));
+        var sourcesDone = sources.ContinueWith(
+            _ => StopIntake(_options.EventLimit > 0 && _run.Budget.Exhausted ? $"event limit {_options.EventLimit} reached" : "end of input"),
+            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        await Task.WhenAll(_stages.Select(s => s.RunToCompletionAsync()).Append(sources).Append(sourcesDone)).ConfigureAwait(false);
         await samplerStop.CancelAsync().ConfigureAwait(false);
         await sampling.ConfigureAwait(false);
         var last = _sampler.Sample();

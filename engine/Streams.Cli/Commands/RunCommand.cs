@@ -1,0 +1,156 @@
+using System.CommandLine;
+using System.Globalization;
+using Spectre.Console;
+using Streams.Cli.Display;
+using Streams.Engine.Runtime;
+
+namespace Streams.Cli.Commands;
+
+/// <summary><c>streams run [PIPELINE.yaml]</c>: runs a pipeline with live progress, metrics and a summary.</summary>
+internal static class RunCommand
+{
+    /// <summary>Exit status when a fatal operator failure stopped the run.</summary>
+    public const int FatalExit = 3;
+
+    /// <summary>Exit status when the pipeline file has errors.</summary>
+    public const int InvalidPipelineExit = 2;
+
+    public static Command Create()
+    {
+        var file = new Argument<FileInfo?>("pipeline")
+        {
+            Description = "Pipeline YAML (native or ERSAP services.yaml). Without it, runs the embedded default pipeline.",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        var duration = new Option<double?>("--duration", "-d") { Description = "Stop intake after this many seconds, then drain.", HelpName = "SECONDS" };
+        var events = new Option<long?>("--events", "-n") { Description = "Stop intake after this many events in total, then drain.", HelpName = "N" };
+        var summary = new Option<FileInfo?>("--summary-json") { Description = "Write the run summary (totals, per-stage counts, failures) as JSON.", HelpName = "FILE" };
+        var metrics = new Option<string?>("--metrics-listen")
+        {
+            Description = $"Serve Prometheus metrics at http://HOST:PORT/metrics ('off' to disable). Default: the file's metrics.listen, else {MetricsEndpoint.Default}.",
+            HelpName = "HOST:PORT",
+        };
+        var progress = new Option<string>("--progress")
+        {
+            Description = "How to show progress: live (table on a terminal), log (a line per interval), none; auto picks live on a terminal.",
+            DefaultValueFactory = _ => "auto",
+        };
+        progress.AcceptOnlyFromAmong("auto", "live", "log", "none");
+        var interval = new Option<double>("--progress-interval") { Description = "Seconds between progress lines (log mode).", DefaultValueFactory = _ => 5, HelpName = "SECONDS" };
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "Log warnings and errors only." };
+
+        var cmd = new Command("run", "Run a pipeline until its input ends, --duration/--events is reached, or Ctrl+C/SIGTERM (graceful drain).")
+        {
+            file, duration, events, summary, metrics, progress, interval, quiet,
+        };
+        cmd.SetAction((parse, ct) => RunAsync(new RunRequest(
+            parse.GetValue(file)?.FullName,
+            parse.GetValue(duration),
+            parse.GetValue(events),
+            parse.GetValue(summary)?.FullName,
+            parse.GetValue(metrics),
+            parse.GetValue(progress)!,
+            parse.GetValue(interval),
+            parse.GetValue(quiet))));
+        return cmd;
+    }
+
+    internal sealed record RunRequest(string? Pipeline, double? Duration, long? Events, string? SummaryJson, string? MetricsListen, string Progress, double ProgressInterval, bool Quiet);
+
+    private static async Task<int> RunAsync(RunRequest req)
+    {
+        var stderr = Console.Error;
+        if (req.Duration is <= 0) return Usage(stderr, "--duration must be positive");
+        if (req.Events is <= 0) return Usage(stderr, "--events must be positive");
+        if (req.ProgressInterval <= 0) return Usage(stderr, "--progress-interval must be positive");
+        if (req.MetricsListen is { } ml && !ml.Equals("off", StringComparison.OrdinalIgnoreCase) && MetricsEndpoint.TryParse(ml, out _, out _) is { } bad)
+        {
+            return Usage(stderr, $"--metrics-listen: {bad}");
+        }
+
+        var plan = PipelineFiles.LoadAndPlan(req.Pipeline, OperatorSet.Create(), stderr);
+        if (plan is null) return InvalidPipelineExit;
+
+        var live = req.Progress == "live" || (req.Progress == "auto" && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive);
+        var tail = live ? new LogTail() : null;
+        var log = new RunLog(tail ?? stderr, req.Quiet ? RunLogLevel.Warning : RunLogLevel.Info);
+        using var pipeline = Pipeline.Create(plan, new PipelineOptions
+        {
+            Log = log,
+            Registry = Prometheus.Metrics.DefaultRegistry,
+            EventLimit = req.Events ?? 0,
+            Duration = req.Duration is { } d ? TimeSpan.FromSeconds(d) : null,
+        });
+        using var endpoint = MetricsEndpoint.Start(req.MetricsListen ?? plan.Spec.MetricsListen ?? MetricsEndpoint.Default, pipeline.Registry, log);
+        using var signals = new ShutdownSignals(pipeline.StopIntake, m => log.Warn("", m));
+
+        PipelineSummary result;
+        if (live)
+        {
+            result = await AnsiConsole.Live(LiveTable.Render(null, plan.Name, endpoint.Url, []))
+                .AutoClear(false)
+                .StartAsync(async ctx =>
+                {
+                    pipeline.Sampled += s =>
+                    {
+                        ctx.UpdateTarget(LiveTable.Render(s, plan.Name, endpoint.Url, tail!.Last(6)));
+                    };
+                    return await pipeline.RunAsync().ConfigureAwait(false);
+                }).ConfigureAwait(false);
+            foreach (var line in tail!.All()) stderr.WriteLine(line);
+        }
+        else
+        {
+            if (req.Progress != "none")
+            {
+                var lines = new ProgressLines(stderr, TimeSpan.FromSeconds(req.ProgressInterval));
+                pipeline.Sampled += lines.OnSample;
+            }
+
+            result = await pipeline.RunAsync().ConfigureAwait(false);
+        }
+
+        PrintSummary(result, live);
+        if (req.SummaryJson is { } path)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            await File.WriteAllTextAsync(path, result.ToJson()).ConfigureAwait(false);
+            log.Info("", $"summary written to {path}");
+        }
+
+        if (!result.Events.Balanced) log.Error("", $"accounting does not balance: {result.Events}");
+        if (result.ExitReason.StartsWith("fatal", StringComparison.Ordinal)) return FatalExit;
+        return result.Events.Balanced ? 0 : 1;
+    }
+
+    private static void PrintSummary(PipelineSummary s, bool rich)
+    {
+        var e = s.Events;
+        if (rich)
+        {
+            var t = new Table().Border(TableBorder.Simple);
+            t.Title = new TableTitle($"[bold]{Markup.Escape(s.Pipeline)}[/]: {s.DurationSeconds:0.00} s, {Markup.Escape(s.ExitReason)}");
+            t.AddColumns("received", "processed", "failed", "discarded", "in flight", "processed/s");
+            t.AddRow(Format.Count(e.Received), Format.Count(e.Processed), Format.Count(e.Failed), Format.Count(e.Discarded), Format.Count(e.InFlight), Format.Rate(e.Processed / Math.Max(s.DurationSeconds, 1e-9)));
+            AnsiConsole.Write(t);
+            foreach (var err in s.Errors.Take(10)) AnsiConsole.MarkupLine($"[red]{err.Count} x[/] [[{Markup.Escape(err.Stage)}]] {Markup.Escape(err.Message)}");
+            return;
+        }
+
+        var inv = CultureInfo.InvariantCulture;
+        Console.WriteLine(string.Create(inv, $"pipeline {s.Pipeline}: {s.DurationSeconds:0.00} s ({s.ExitReason})"));
+        Console.WriteLine(string.Create(inv, $"events: received {e.Received}, processed {e.Processed}, failed {e.Failed}, discarded {e.Discarded}, in flight {e.InFlight} ({e.Processed / Math.Max(s.DurationSeconds, 1e-9):0} processed/s)"));
+        foreach (var st in s.Stages)
+        {
+            Console.WriteLine(string.Create(inv, $"  {st.Name,-20} {st.Kind,-9} in {st.EventsIn,12} out {st.EventsOut,12} failed {st.Failed,8} discarded {st.Discarded,8} workers<= {st.MaxWorkers}"));
+        }
+
+        foreach (var err in s.Errors.Take(10)) Console.WriteLine(string.Create(inv, $"  {err.Count} x [{err.Stage}] {err.Message}"));
+    }
+
+    private static int Usage(TextWriter w, string message)
+    {
+        w.WriteLine($"error: {message}");
+        return 1;
+    }
+}

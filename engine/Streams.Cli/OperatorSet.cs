@@ -1,0 +1,17 @@
+using Streams.Engine.Builtins;
+using Streams.Engine.Operators;
+using Streams.Transports.Files;
+
+namespace Streams.Cli;
+
+/// <summary>Every operator the <c>streams</c> command knows. Each project adds its own registration here.</summary>
+internal static class OperatorSet
+{
+    public static OperatorCatalog Create()
+    {
+        var catalog = new OperatorCatalog();
+        BuiltinOperators.Register(catalog);
+        FileOperators.Register(catalog);
+        return catalog;
+    }
+}

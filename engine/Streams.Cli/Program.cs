@@ -1,0 +1,30 @@
+using System.CommandLine;
+using Streams.Cli.Commands;
+
+namespace Streams.Cli;
+
+/// <summary>The <c>streams</c> command.</summary>
+public static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        var root = new RootCommand("""
+            Streams: a streaming data-pipeline engine for nuclear-physics event reconstruction.
+            Pipelines are YAML files (native, or ERSAP services.yaml); see README.md.
+            Examples:
+              streams run                                  run the embedded default pipeline
+              streams run pipeline.yaml --duration 60      run a file for a minute, then drain
+              streams validate pipeline.yaml               check a file without running it
+              streams operators                            list the operators a file may use
+            """)
+        {
+            RunCommand.Create(),
+            ValidateCommand.Create(),
+            OperatorsCommand.Create(),
+            BenchCommand.Create(),
+        };
+
+        // Ctrl+C and SIGTERM are handled by `run` itself (graceful drain), not by System.CommandLine's 2 s timeout.
+        return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }).ConfigureAwait(false);
+    }
+}

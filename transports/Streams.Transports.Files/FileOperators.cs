@@ -1,0 +1,13 @@
+using Streams.Engine.Operators;
+
+namespace Streams.Transports.Files;
+
+/// <summary>Registers the file operators.</summary>
+public static class FileOperators
+{
+    public static OperatorCatalog Register(OperatorCatalog catalog)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return catalog.Add(ArrowFileSource.Descriptor).Add(ArrowFileSink.Descriptor);
+    }
+}
