@@ -53,7 +53,7 @@ public sealed class FaultInject : IProcessor
         {
             foreach (var m in meta)
             {
-                if (m.EventNumber % _throwEvery == 0) throw new InvalidDataException($"injected exception at event {m.EventNumber}");
+                if (m.EventNumber % _throwEvery == 0) throw new InvalidDataException($"injected exception (batch holds an event number divisible by {_throwEvery})");
             }
         }
 

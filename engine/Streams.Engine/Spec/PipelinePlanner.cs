@@ -71,7 +71,7 @@ public static class PipelinePlanner
             all.Add(planned);
         }
 
-        Wire(all, byName, problems);
+        Wire(spec, all, byName, problems);
         var ordered = TopologicalOrder(all, problems);
         if (ordered is not null) AssignTypes(ordered, problems);
 
@@ -91,9 +91,13 @@ public static class PipelinePlanner
         {
             problems.Add(new Diagnostic(e.Location ?? node.OperatorLocation, e.Message));
         }
+        catch (Exception e)
+        {
+            problems.Add(new Diagnostic(node.OperatorLocation, $"operator '{descriptor.Name}' of '{node.Name}' failed to configure: {e.GetType().Name}: {e.Message}"));
+        }
     }
 
-    private static void Wire(List<PlannedNode> all, Dictionary<string, PlannedNode> byName, List<Diagnostic> problems)
+    private static void Wire(PipelineSpec spec, List<PlannedNode> all, Dictionary<string, PlannedNode> byName, List<Diagnostic> problems)
     {
         foreach (var node in all)
         {
@@ -113,6 +117,8 @@ public static class PipelinePlanner
             {
                 if (!byName.TryGetValue(inputName, out var input))
                 {
+                    // A node already reported (unknown operator, wrong role) is declared: do not report it twice.
+                    if (spec.Nodes.Any(n => n.Name == inputName)) continue;
                     var known = string.Join(", ", all.Where(n => n.Spec.Role != NodeRole.Sink).Select(n => n.Name));
                     problems.Add(new Diagnostic(at, $"'{node.Name}' takes input from '{inputName}', which is not defined (sources and stages: {known})"));
                 }
@@ -138,7 +144,7 @@ public static class PipelinePlanner
 
         foreach (var node in all)
         {
-            if (node.Spec.Role != NodeRole.Sink && node.Outputs.Count == 0)
+            if (node.Spec.Role != NodeRole.Sink && node.Outputs.Count == 0 && !spec.Nodes.Any(n => n.Inputs.Any(i => i.Name == node.Name)))
             {
                 problems.Add(new Diagnostic(node.Spec.Location, $"{Describe(node.Spec.Role)} '{node.Name}' feeds nothing; every path must end in a sink"));
             }
