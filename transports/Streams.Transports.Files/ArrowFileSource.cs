@@ -126,13 +126,9 @@ public sealed class ArrowFileSource : ISource
             using var reader = new ArrowFileReader(stream);
             return reader.Schema.Metadata?.GetValueOrDefault(EventColumns.DataTypeKey) ?? DataTypes.Any;
         }
-        catch (IOException)
+        catch (Exception)
         {
-            return DataTypes.Any; // reported by Configure
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return DataTypes.Any;
+            return DataTypes.Any; // Configure reports what is wrong with the file
         }
     }
 
