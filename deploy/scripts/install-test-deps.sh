@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs the real components the tests run against (Debian packages). Idempotent; needs root (or sudo) when
+# something is missing. Nothing is skipped: a test whose component is missing fails and says why.
+set -euo pipefail
+need=()
+command -v prometheus >/dev/null 2>&1 || need+=(prometheus)
+[ ${#need[@]} -eq 0 ] && exit 0
+
+echo "installing test dependencies: ${need[*]}"
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null 2>&1 || { echo "error: need root or sudo to install ${need[*]}" >&2; exit 1; }
+  sudo="sudo"
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+# The package's own service is not used: the tests start private Prometheus servers in the foreground.
+$sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
