@@ -1,0 +1,12 @@
+using BenchmarkDotNet.Running;
+
+namespace Streams.Benchmarks;
+
+/// <summary>
+/// <c>dotnet run -c Release --project perf/Streams.Benchmarks -- --filter '*'</c>; see perf/README.md for the
+/// end-to-end runs (thread scaling, stalled sink).
+/// </summary>
+public static class Program
+{
+    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+}
