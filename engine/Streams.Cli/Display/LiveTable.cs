@@ -9,7 +9,7 @@ internal static class LiveTable
 {
     public static IRenderable Render(PipelineSnapshot? s, string pipeline, string? metricsUrl, IReadOnlyList<string> recentLog)
     {
-        var table = new Table().Border(TableBorder.Rounded).Expand();
+        var table = new Table().Border(TableBorder.Rounded);
         table.Title = new TableTitle($"[bold]{Markup.Escape(pipeline)}[/]  {s?.Elapsed.TotalSeconds ?? 0:0.0} s" + (metricsUrl is null ? "" : $"  [dim]{Markup.Escape(metricsUrl)}[/]"));
         table.AddColumns("stage", "kind", "in", "out", "failed", "discarded", "ev/s", "queue", "workers", "busy");
         foreach (var c in table.Columns.Skip(2)) c.RightAligned();
