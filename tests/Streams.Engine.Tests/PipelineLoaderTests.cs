@@ -73,6 +73,8 @@ public class PipelineLoaderTests
     [InlineData("sources:\n  - {name: a, operator: synthetic}\nsinks:\n  - {name: b, operator: count, input: a, workers: 0}\n", 4, "expected 1..")]
     [InlineData("sources:\n  - {name: a, operator: synthetic}\nsinks:\n  - {name: b, operator: count, input: a, queue: -1}\n", 4, "expected 1..")]
     [InlineData("sources:\n  - {name: a, operator: synthetic}\nsinks:\n  - {name: b, operator: count, input: a, workers: 4, max-workers: 2}\n", 4, "below its 'workers'")]
+    [InlineData("metrics:\n  listen: localhost\nsources:\n  - {name: a, operator: synthetic}\nsinks:\n  - {name: b, operator: count, input: a}\n", 2, "not HOST:PORT")]
+    [InlineData("metrics:\n  listen: localhost:99999\nsources:\n  - {name: a, operator: synthetic}\nsinks:\n  - {name: b, operator: count, input: a}\n", 2, "port must be")]
     [InlineData("sources: {name: a}\nsinks:\n  - {name: b, operator: count, input: a}\n", 1, "must be a list")]
     [InlineData("sources:\n  - {name: a, operator: synthetic, config: [1, 2]}\nsinks:\n  - {name: b, operator: count, input: a}\n", 2, "must be a mapping")]
     [InlineData("sources:\n  - {name: a, operator: synthetic, config: {rate: {x: 1}}}\nsinks:\n  - {name: b, operator: count, input: a}\n", 2, "must be a value or a list")]

@@ -49,6 +49,13 @@ public class PipelinePlannerTests
     }
 
     [Fact]
+    public void A_source_cannot_have_an_input()
+    {
+        var yaml = Wrap("  - {name: gen, operator: synthetic}\n  - {name: gen2, operator: synthetic, input: gen}", "  - {name: work, operator: noop, inputs: [gen, gen2]}", Out);
+        Assert.Contains(TestPipelines.Problems(yaml), p => p.Message.Contains("source 'gen2' cannot have an input", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Sources_run_one_instance()
     {
         var yaml = Wrap("  - {name: gen, operator: synthetic, workers: 2}", "  - {name: work, operator: noop, input: gen}", Out);

@@ -3,6 +3,7 @@ using System.Globalization;
 using Spectre.Console;
 using Streams.Cli.Display;
 using Streams.Engine.Runtime;
+using Streams.Engine.Spec;
 
 namespace Streams.Cli.Commands;
 
@@ -63,7 +64,7 @@ internal static class RunCommand
         if (req.Duration is <= 0) return Usage(stderr, "--duration must be positive");
         if (req.Events is <= 0) return Usage(stderr, "--events must be positive");
         if (req.ProgressInterval <= 0) return Usage(stderr, "--progress-interval must be positive");
-        if (req.MetricsListen is { } ml && !ml.Equals("off", StringComparison.OrdinalIgnoreCase) && MetricsEndpoint.TryParse(ml, out _, out _) is { } bad)
+        if (req.MetricsListen is { } ml && !ListenAddress.IsOff(ml) && ListenAddress.TryParse(ml, out _) is { } bad)
         {
             return Usage(stderr, $"--metrics-listen: {bad}");
         }

@@ -88,6 +88,10 @@ public static class PipelineLoader
             {
                 spec.MetricsListen = r.Scalar(listen, "'metrics.listen'");
                 spec.MetricsLocation = r.At(listen);
+                if (spec.MetricsListen is { } l && !ListenAddress.IsOff(l) && ListenAddress.TryParse(l, out _) is { } bad)
+                {
+                    r.Error(listen, $"'metrics.listen': {bad}");
+                }
             }
         }
 

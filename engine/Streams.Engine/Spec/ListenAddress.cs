@@ -1,0 +1,25 @@
+using System.Globalization;
+
+namespace Streams.Engine.Spec;
+
+/// <summary>A <c>HOST:PORT</c> to listen on (<c>metrics.listen</c>, <c>--metrics-listen</c>), or <c>off</c>.</summary>
+public readonly record struct ListenAddress(string Host, int Port)
+{
+    public static bool IsOff(string value) => string.Equals(value, "off", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Parses HOST:PORT (IPv6 hosts in brackets); returns an error message, or null when it parsed.</summary>
+    public static string? TryParse(string value, out ListenAddress address)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        address = default;
+        var colon = value.LastIndexOf(':');
+        if (colon <= 0 || colon == value.Length - 1) return $"'{value}' is not HOST:PORT (for example 127.0.0.1:9464, 0.0.0.0:9464, or 'off')";
+        if (!int.TryParse(value.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
+        {
+            return $"'{value}': port must be a number from 1 to 65535";
+        }
+
+        address = new ListenAddress(value[..colon].Trim('[', ']'), port);
+        return null;
+    }
+}
