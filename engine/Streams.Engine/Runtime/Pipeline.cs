@@ -50,7 +50,7 @@ public sealed class Pipeline : IDisposable
         _ = new PipelineMetrics(Registry, plan.Name, Accounts);
         var errors = new ErrorBook(options.Log);
         Errors = errors;
-        _run = new RunShared(plan.Name, options.Log, Accounts, errors, metrics, new EventBudget(options.EventLimit), OnFatal);
+        _run = new RunShared(plan.Name, options.Log, Accounts, errors, metrics, new EventBudget(options.EventLimit), OnFatal, Registry);
 
         var inputs = new Dictionary<PlannedNode, StageInput>();
         foreach (var node in plan.Nodes.Where(n => n.Kind != OperatorKind.Source))
@@ -149,7 +149,10 @@ public sealed class Pipeline : IDisposable
             StopReason!,
             new EventTotals(Accounts.Received, Accounts.Processed, Accounts.Failed, Accounts.Discarded, Accounts.InFlight),
             [.. Stages.Select(s => new StageSummary(s.Name, s.Kind.ToString().ToLowerInvariant(), s.Stats.EventsIn, s.Stats.EventsOut, s.Stats.Failed, s.Stats.Discarded, s.PeakWorkers))],
-            Errors.Snapshot());
+            Errors.Snapshot())
+        {
+            Sections = _run.SummarySections.IsEmpty ? null : _run.SummarySections.OrderBy(kv => kv.Key, StringComparer.Ordinal).ToDictionary(kv => kv.Key, kv => kv.Value()),
+        };
         var e = summary.Events;
         _options.Log.Info("", $"pipeline '{Name}' finished in {summary.DurationSeconds:0.00} s ({summary.ExitReason}): received {e.Received}, processed {e.Processed}, failed {e.Failed}, discarded {e.Discarded}, in flight {e.InFlight}");
         return summary;

@@ -26,6 +26,10 @@ public sealed record PipelineSummary(
     IReadOnlyList<StageSummary> Stages,
     IReadOnlyList<FailureRecord> Errors)
 {
+    /// <summary>Extra top-level sections contributed by operators (for example <c>"ejfat"</c>), written as they are.</summary>
+    [JsonExtensionData]
+    public Dictionary<string, object>? Sections { get; init; }
+
     private static readonly JsonSerializerOptions Json = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,

@@ -14,8 +14,11 @@ public sealed class SourceContext
     private readonly RunAccounts _accounts;
     private readonly StageStats _stats;
 
-    internal SourceContext(string stageName, RunLog log, Outlet outlet, EventBudget budget, RunAccounts accounts, StageStats stats)
+    private readonly RunShared? _run;
+
+    internal SourceContext(string stageName, RunLog log, Outlet outlet, EventBudget budget, RunAccounts accounts, StageStats stats, RunShared? run = null)
     {
+        _run = run;
         StageName = stageName;
         Log = log;
         _outlet = outlet;
@@ -59,6 +62,22 @@ public sealed class SourceContext
         _stats.RecordSourceBatch(taken > 0 ? n : 0, taken > 0 ? 0 : n);
         return taken == _outlet.Paths;
     }
+
+    /// <summary>
+    /// Prometheus metric factory of this run, with the <c>pipeline</c> and <c>stage</c> labels already applied, for
+    /// source-specific families (name them <c>streams_&lt;source&gt;_...</c>).
+    /// </summary>
+    public Prometheus.IMetricFactory Metrics => (_run is null ? Prometheus.Metrics.WithCustomRegistry(Prometheus.Metrics.NewCustomRegistry()) : Prometheus.Metrics.WithCustomRegistry(_run.Registry))
+        .WithLabels(new Dictionary<string, string> { ["pipeline"] = _run?.Pipeline ?? "", ["stage"] = StageName });
+
+    /// <summary>
+    /// Adds a top-level section to the run summary (<c>--summary-json</c>), produced when the run ends. Several
+    /// sources contributing the same key share it, so <paramref name="produce"/> should report them all.
+    /// </summary>
+    public void AddSummarySection(string key, Func<object> produce) => _run?.SummarySections.TryAdd(key, produce);
+
+    /// <summary>How full the fullest queue this source feeds is, 0..1 (the receiver's feedback signal).</summary>
+    public double OutputFill => _outlet.Fill;
 
     /// <summary>Counts events the source received but had to drop before building a batch (for example on overload).</summary>
     public void Discard(int events)

@@ -46,7 +46,7 @@ internal sealed class SourceRunner : IStage
         await Task.Yield();
         Volatile.Write(ref _running, 1);
         Stats.WorkersGauge.Set(1);
-        var ctx = new SourceContext(Name, _run.Log, _outlet, _run.Budget, _run.Accounts, Stats);
+        var ctx = new SourceContext(Name, _run.Log, _outlet, _run.Budget, _run.Accounts, Stats, _run);
         try
         {
             using var op = (ISource)_node.Descriptor.Factory();

@@ -19,7 +19,7 @@ internal sealed class StageInput
         {
             FullMode = BoundedChannelFullMode.Wait,
             SingleReader = false,
-            SingleWriter = producers == 1,
+            SingleWriter = false, // a source may emit from several threads (a UDP receiver)
             AllowSynchronousContinuations = false,
         });
         if (producers == 0) Channel.Writer.TryComplete();
@@ -41,6 +41,9 @@ internal sealed class StageInput
 internal sealed class Outlet(StageInput[] targets)
 {
     public int Paths => targets.Length;
+
+    /// <summary>Depth / capacity of the fullest target queue.</summary>
+    public double Fill => targets.Length == 0 ? 0 : targets.Max(t => t.Depth / (double)t.Capacity);
 
     /// <summary>Writes the batch, waiting while a queue is full. Ownership passes to the queues.</summary>
     public async ValueTask WriteAsync(EventBatch batch)

@@ -1,0 +1,137 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Streams.Transports.Ejfat.Wire;
+
+namespace Streams.Transports.Ejfat.Sending;
+
+/// <summary>Where and how an <see cref="EjfatSender"/> sends.</summary>
+public sealed record SenderOptions
+{
+    public required IPAddress Destination { get; init; }
+
+    /// <summary>Base data port; an event goes to base + (entropy &amp; (2^PortRange - 1)).</summary>
+    public int BasePort { get; init; } = EjfatWire.DefaultDataPort;
+
+    public int PortRange { get; init; }
+
+    public FrameOptions Frame { get; init; } = new();
+
+    /// <summary>Sockets to send from (events are dealt round-robin).</summary>
+    public int Sockets { get; init; } = 1;
+
+    /// <summary>Pacing in Gbit/s of payload (0: unpaced).</summary>
+    public double GbitPerSecond { get; init; }
+
+    /// <summary>Pacing in events/s (0: unpaced).</summary>
+    public double EventsPerSecond { get; init; }
+
+    /// <summary>Where Sync packets go about once a second (null: none).</summary>
+    public IPEndPoint? Sync { get; init; }
+
+    /// <summary>eventSrcId of the Sync packets.</summary>
+    public uint EventSourceId { get; init; }
+}
+
+/// <summary>
+/// Sends events as EJFAT datagrams from one or more UDP sockets, paced by bytes or events per second, with a Sync
+/// packet about once per second when a sync address is given. Not thread-safe: one sender per thread.
+/// </summary>
+public sealed class EjfatSender : IDisposable
+{
+    private readonly SenderOptions _options;
+    private readonly Socket[] _sockets;
+    private readonly SocketAddress[] _ports;
+    private readonly SocketAddress? _sync;
+    private readonly byte[] _datagram = new byte[EjfatWire.MaxDatagram + 64];
+    private readonly Pacer _pacer;
+    private readonly long _start = Stopwatch.GetTimestamp();
+    private long _lastSync;
+    private int _nextSocket;
+
+    public EjfatSender(SenderOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Frame.MaxPayload + options.Frame.HeaderBytes > EjfatWire.MaxDatagram) throw new ArgumentException($"datagrams of {options.Frame.MaxPayload + options.Frame.HeaderBytes} bytes exceed {EjfatWire.MaxDatagram}");
+        if (options.Frame.MaxPayload < 1) throw new ArgumentException("payload per datagram must be at least 1 byte");
+        if (options.PortRange is < 0 or > 14) throw new ArgumentException("port range must be 0..14");
+        _options = options;
+        _sockets = new Socket[Math.Max(1, options.Sockets)];
+        for (var i = 0; i < _sockets.Length; i++)
+        {
+            _sockets[i] = new Socket(options.Destination.AddressFamily, SocketType.Dgram, ProtocolType.Udp) { SendBufferSize = 4 << 20 };
+        }
+
+        _ports = new SocketAddress[1 << options.PortRange];
+        for (var p = 0; p < _ports.Length; p++) _ports[p] = new IPEndPoint(options.Destination, options.BasePort + p).Serialize();
+        _sync = options.Sync?.Serialize();
+        _pacer = new Pacer(options.GbitPerSecond * 1e9 / 8, options.EventsPerSecond);
+    }
+
+    public long EventsSent { get; private set; }
+
+    public long DatagramsSent { get; private set; }
+
+    public long BytesSent { get; private set; }
+
+    public long SyncsSent { get; private set; }
+
+    /// <summary>Sends one event (all of its segments) and paces.</summary>
+    public void Send(ReadOnlySpan<byte> eventBytes, ulong eventNumber, ushort dataId, ulong tick, ushort entropy)
+    {
+        var socket = _sockets[_nextSocket];
+        _nextSocket = (_nextSocket + 1) % _sockets.Length;
+        var to = _ports[EjfatWire.PortFor(0, _options.PortRange, entropy)];
+        var n = Segmenter.SegmentCount(eventBytes.Length, _options.Frame.MaxPayload);
+        for (var i = 0; i < n; i++)
+        {
+            var len = Segmenter.Write(_datagram, eventBytes, i, _options.Frame, eventNumber, dataId, tick, entropy);
+            SendDatagram(socket, _datagram.AsSpan(0, len), to);
+        }
+
+        DatagramsSent += n;
+        BytesSent += eventBytes.Length;
+        EventsSent++;
+        _pacer.Account(eventBytes.Length);
+        if (_sync is not null) MaybeSync(eventNumber);
+    }
+
+    private static void SendDatagram(Socket socket, ReadOnlySpan<byte> datagram, SocketAddress to)
+    {
+        while (true)
+        {
+            try
+            {
+                socket.SendTo(datagram, SocketFlags.None, to);
+                return;
+            }
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.NoBufferSpaceAvailable or SocketError.WouldBlock)
+            {
+                Thread.Yield(); // the kernel's send queue is full: wait for it rather than drop
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionRefused)
+            {
+                return; // an ICMP port-unreachable from an earlier datagram: UDP has no connection to lose
+            }
+        }
+    }
+
+    private void MaybeSync(ulong eventNumber)
+    {
+        var now = Stopwatch.GetTimestamp();
+        if (_lastSync != 0 && now - _lastSync < Stopwatch.Frequency) return;
+        _lastSync = now;
+        var seconds = Math.Max(Stopwatch.GetElapsedTime(_start).TotalSeconds, 1e-3);
+        var rate = (uint)Math.Min(uint.MaxValue, EventsSent / seconds);
+        var unixNs = (ulong)(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000L);
+        Span<byte> packet = stackalloc byte[SyncHeader.Size];
+        new SyncHeader(_options.EventSourceId, eventNumber, rate, unixNs).Write(packet);
+        SendDatagram(_sockets[0], packet, _sync!);
+        SyncsSent++;
+    }
+
+    public void Dispose()
+    {
+        foreach (var s in _sockets) s.Dispose();
+    }
+}

@@ -1,0 +1,27 @@
+using System.Diagnostics;
+
+namespace Streams.Transports.Ejfat.Sending;
+
+/// <summary>
+/// Paces a sender to a byte rate or an event rate by sleeping whenever it runs more than a millisecond ahead of
+/// schedule: bursts of at most ~1 ms, no core burnt spinning. A rate of 0 means unpaced.
+/// </summary>
+public sealed class Pacer(double bytesPerSecond, double eventsPerSecond)
+{
+    private readonly long _start = Stopwatch.GetTimestamp();
+    private double _bytes;
+    private double _events;
+
+    public bool Paced => bytesPerSecond > 0 || eventsPerSecond > 0;
+
+    /// <summary>Accounts for one event of <paramref name="bytes"/> and waits if ahead of schedule.</summary>
+    public void Account(long bytes)
+    {
+        if (!Paced) return;
+        _bytes += bytes;
+        _events++;
+        var due = Math.Max(bytesPerSecond > 0 ? _bytes / bytesPerSecond : 0, eventsPerSecond > 0 ? _events / eventsPerSecond : 0);
+        var ahead = due - Stopwatch.GetElapsedTime(_start).TotalSeconds;
+        if (ahead > 0.001) Thread.Sleep(TimeSpan.FromSeconds(ahead));
+    }
+}
