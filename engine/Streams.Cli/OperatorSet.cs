@@ -1,5 +1,6 @@
 using Streams.Engine.Builtins;
 using Streams.Engine.Operators;
+using Streams.Transports.Ejfat;
 using Streams.Transports.Files;
 
 namespace Streams.Cli;
@@ -12,6 +13,7 @@ internal static class OperatorSet
         var catalog = new OperatorCatalog();
         BuiltinOperators.Register(catalog);
         FileOperators.Register(catalog);
+        EjfatOperators.Register(catalog);
         return catalog;
     }
 }

@@ -16,12 +16,17 @@ public static class Program
               streams run pipeline.yaml --duration 60      run a file for a minute, then drain
               streams validate pipeline.yaml               check a file without running it
               streams operators                            list the operators a file may use
+              streams receive --port 19522 --out ev.arrow -d 60   record an EJFAT stream
+              streams send --dest 127.0.0.1:19522 --count 1000    send EJFAT events
             """)
         {
             RunCommand.Create(),
             ValidateCommand.Create(),
             OperatorsCommand.Create(),
             BenchCommand.Create(),
+            SendCommand.Create(),
+            ReceiveCommand.Create(),
+            InspectCommand.Create(),
         };
 
         // Ctrl+C and SIGTERM are handled by `run` itself (graceful drain), not by System.CommandLine's 2 s timeout.

@@ -58,7 +58,7 @@ internal static class RunCommand
 
     internal sealed record RunRequest(string? Pipeline, double? Duration, long? Events, string? SummaryJson, string? MetricsListen, string Progress, double ProgressInterval, bool Quiet);
 
-    private static async Task<int> RunAsync(RunRequest req)
+    internal static async Task<int> RunAsync(RunRequest req)
     {
         var stderr = Console.Error;
         if (req.Duration is <= 0) return Usage(stderr, "--duration must be positive");
@@ -71,6 +71,13 @@ internal static class RunCommand
 
         var plan = PipelineFiles.LoadAndPlan(req.Pipeline, OperatorSet.Create(), stderr);
         if (plan is null) return InvalidPipelineExit;
+        return await ExecuteAsync(plan, req).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs a planned pipeline with progress, metrics, signals and the summary (shared with <c>receive</c>).</summary>
+    internal static async Task<int> ExecuteAsync(Engine.Spec.PipelinePlan plan, RunRequest req)
+    {
+        var stderr = Console.Error;
 
         var live = req.Progress == "live" || (req.Progress == "auto" && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive);
         var tail = live ? new LogTail() : null;

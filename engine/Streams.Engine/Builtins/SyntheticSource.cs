@@ -87,7 +87,7 @@ public sealed class SyntheticSource : ISource
     }
 
     /// <summary>The event number, then xorshift64 words.</summary>
-    internal static void Fill(Span<byte> payload, ulong eventNumber, ref ulong state)
+    public static void Fill(Span<byte> payload, ulong eventNumber, ref ulong state)
     {
         var words = MemoryMarshal.Cast<byte, ulong>(payload);
         words[0] = eventNumber;

@@ -1,0 +1,72 @@
+using System.CommandLine;
+using System.Security.Cryptography;
+using Apache.Arrow;
+using Apache.Arrow.Ipc;
+using Streams.Transports.Files;
+
+namespace Streams.Cli.Commands;
+
+/// <summary><c>streams inspect FILE.arrow</c>: one line per event of a file written by arrow-file-sink.</summary>
+internal static class InspectCommand
+{
+    public static Command Create()
+    {
+        var file = new Argument<FileInfo>("file") { Description = "Arrow IPC file written by arrow-file-sink (or streams receive --out)." };
+        var digest = new Option<bool>("--digest") { Description = "Add the SHA-256 of each payload." };
+        var cmd = new Command("inspect", "List the events of an Arrow event file: event number, data id, length in bytes [, SHA-256 of the payload].") { file, digest };
+        cmd.SetAction(parse => Inspect(parse.GetValue(file)!, parse.GetValue(digest), Console.Out, Console.Error));
+        return cmd;
+    }
+
+    internal static int Inspect(FileInfo file, bool digest, TextWriter output, TextWriter errors)
+    {
+        if (!file.Exists)
+        {
+            errors.WriteLine($"error: {file}: no such file");
+            return 1;
+        }
+
+        try
+        {
+            using var stream = file.OpenRead();
+            using var reader = new ArrowFileReader(stream);
+            var schema = reader.Schema;
+            var dataType = schema.Metadata?.GetValueOrDefault(EventColumns.DataTypeKey) ?? "?";
+            if (schema.GetFieldIndex(EventColumns.EventNumber) < 0 || schema.GetFieldIndex(EventColumns.Payload) < 0)
+            {
+                errors.WriteLine($"error: {file}: not an event file with raw payloads (needs '{EventColumns.EventNumber}' and '{EventColumns.Payload}' columns)");
+                return 1;
+            }
+
+            output.WriteLine($"# {file.Name}: data type {dataType}");
+            output.WriteLine(digest ? "# event_number data_id bytes sha256" : "# event_number data_id bytes");
+            long events = 0, bytes = 0;
+            while (reader.ReadNextRecordBatch() is { } rb)
+            {
+                using (rb)
+                {
+                    var num = (UInt64Array)rb.Column(EventColumns.EventNumber);
+                    var id = (UInt16Array)rb.Column(EventColumns.DataId);
+                    var payload = (BinaryArray)rb.Column(EventColumns.Payload);
+                    for (var i = 0; i < rb.Length; i++)
+                    {
+                        var p = payload.GetBytes(i);
+                        output.WriteLine(digest
+                            ? $"{num.GetValue(i)} {id.GetValue(i)} {p.Length} {Convert.ToHexStringLower(SHA256.HashData(p))}"
+                            : $"{num.GetValue(i)} {id.GetValue(i)} {p.Length}");
+                        events++;
+                        bytes += p.Length;
+                    }
+                }
+            }
+
+            output.WriteLine($"# {events} events, {bytes} payload bytes");
+            return 0;
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or InvalidOperationException or ArgumentException or InvalidCastException)
+        {
+            errors.WriteLine($"error: {file}: not a readable Arrow event file: {e.Message}");
+            return 1;
+        }
+    }
+}

@@ -1,0 +1,69 @@
+using System.CommandLine;
+using System.Globalization;
+using Streams.Engine.Spec;
+
+namespace Streams.Cli.Commands;
+
+/// <summary>
+/// <c>streams receive</c>: an EJFAT receiver writing an Arrow file, in one line. It is the two-stage pipeline
+/// <c>ejfat-receiver -> arrow-file-sink</c> (or <c>count</c> without --out), run like <c>streams run</c>.
+/// </summary>
+internal static class ReceiveCommand
+{
+    public static Command Create()
+    {
+        var port = new Option<int>("--port", "-p") { Description = "First UDP data port.", DefaultValueFactory = _ => 19522 };
+        var range = new Option<int>("--port-range") { Description = "Listen on 2^K consecutive ports.", DefaultValueFactory = _ => 0, HelpName = "K" };
+        var lb = new Option<string>("--lb-header") { Description = "LB header in front of the RE header: auto, yes or no.", DefaultValueFactory = _ => "auto" };
+        lb.AcceptOnlyFromAmong("auto", "yes", "no");
+        var bind = new Option<string>("--bind") { Description = "Address to listen on.", DefaultValueFactory = _ => "0.0.0.0" };
+        var threads = new Option<int>("--threads") { Description = "Receive threads (0: one per port, at most 4).", DefaultValueFactory = _ => 0 };
+        var timeout = new Option<double>("--timeout-ms") { Description = "Drop an incomplete event after this long without a segment.", DefaultValueFactory = _ => 500 };
+        var output = new Option<FileInfo?>("--out", "-o") { Description = "Arrow IPC file to write (without it, events are only counted).", HelpName = "FILE.arrow" };
+        var events = new Option<long?>("--events", "-n") { Description = "Stop after this many events.", HelpName = "N" };
+        var duration = new Option<double?>("--duration", "-d") { Description = "Stop after this many seconds.", HelpName = "SECONDS" };
+        var summary = new Option<FileInfo?>("--summary-json") { Description = "Write the run summary (with its \"ejfat\" section) as JSON.", HelpName = "FILE" };
+        var metrics = new Option<string?>("--metrics-listen") { Description = "Prometheus endpoint HOST:PORT, or 'off'.", HelpName = "HOST:PORT" };
+        var progress = new Option<string>("--progress") { Description = "auto, live, log or none.", DefaultValueFactory = _ => "auto" };
+        progress.AcceptOnlyFromAmong("auto", "live", "log", "none");
+        var cmd = new Command("receive", "Receive an EJFAT stream (reassembling events) into an Arrow file: the pipeline ejfat-receiver -> arrow-file-sink.")
+        {
+            port, range, lb, bind, threads, timeout, output, events, duration, summary, metrics, progress,
+        };
+        cmd.SetAction(async (parse, ct) =>
+        {
+            if (parse.GetValue(events) is null && parse.GetValue(duration) is null)
+            {
+                Console.Error.WriteLine("error: give --events N or --duration SECONDS (or both)");
+                return 1;
+            }
+
+            var inv = CultureInfo.InvariantCulture;
+            var outPath = parse.GetValue(output)?.FullName;
+            var sink = outPath is null
+                ? "{name: out, operator: count, input: receiver}"
+                : $"{{name: out, operator: arrow-file-sink, input: receiver, config: {{path: '{outPath.Replace("'", "''", StringComparison.Ordinal)}'}}}}";
+            var yaml = string.Create(inv, $$"""
+                name: receive
+                sources:
+                  - name: receiver
+                    operator: ejfat-receiver
+                    config: {port: {{parse.GetValue(port)}}, port-range: {{parse.GetValue(range)}}, lb-header: {{parse.GetValue(lb)}}, bind: '{{parse.GetValue(bind)}}', threads: {{parse.GetValue(threads)}}, timeout-ms: {{parse.GetValue(timeout)}}}
+                sinks:
+                  - {{sink}}
+                """);
+            var loaded = PipelineLoader.Load(yaml, "<streams receive>");
+            var planned = loaded.Ok ? PipelinePlanner.Plan(loaded.Spec!, OperatorSet.Create()) : null;
+            if (planned is null || !planned.Ok)
+            {
+                foreach (var d in loaded.Diagnostics.Concat(planned?.Diagnostics ?? [])) Console.Error.WriteLine($"error: {d.Message}");
+                return 1;
+            }
+
+            return await RunCommand.ExecuteAsync(planned.Plan!, new RunCommand.RunRequest(
+                null, parse.GetValue(duration), parse.GetValue(events), parse.GetValue(summary)?.FullName, parse.GetValue(metrics) ?? "off",
+                parse.GetValue(progress)!, 5, false)).ConfigureAwait(false);
+        });
+        return cmd;
+    }
+}

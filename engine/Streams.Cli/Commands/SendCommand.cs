@@ -1,0 +1,161 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using Streams.Engine.Builtins;
+using Streams.Engine.Spec;
+using Streams.Transports.Ejfat.Sending;
+using Streams.Transports.Ejfat.Wire;
+
+namespace Streams.Cli.Commands;
+
+/// <summary><c>streams send</c>: an EJFAT load generator (synthetic events or a file cut into events).</summary>
+internal static class SendCommand
+{
+    public static Command Create()
+    {
+        var dest = new Option<string>("--dest") { Description = "Destination HOST:PORT (base data port).", Required = true, HelpName = "HOST:PORT" };
+        var range = new Option<int>("--port-range") { Description = "Spread events over 2^K ports: port = base + (entropy & (2^K - 1)).", DefaultValueFactory = _ => 0, HelpName = "K" };
+        var mtu = new Option<int>("--mtu") { Description = "Path MTU; payload per datagram = MTU - 20 - 8 - 36.", DefaultValueFactory = _ => 9000 };
+        var lbVersion = new Option<int>("--lb-version") { Description = "LB header version 2 or 3; 0 for no LB header.", DefaultValueFactory = _ => 2 };
+        var reVersion = new Option<int>("--re-version") { Description = "RE header version: 1 (E2SAR) or 2 (older ejfat tools).", DefaultValueFactory = _ => 1 };
+        var dataIds = new Option<int[]>("--data-id") { Description = "Data id(s); several are used in turn, one per event.", DefaultValueFactory = _ => [0], AllowMultipleArgumentsPerToken = true };
+        var sockets = new Option<int>("--sockets") { Description = "Sending sockets.", DefaultValueFactory = _ => 1 };
+        var gbps = new Option<double>("--gbps") { Description = "Pace to this many Gbit/s of payload (0: as fast as possible).", DefaultValueFactory = _ => 0 };
+        var rate = new Option<double>("--rate") { Description = "Pace to this many events/s (0: as fast as possible).", DefaultValueFactory = _ => 0 };
+        var sync = new Option<string?>("--sync") { Description = "Send Sync packets about once per second to HOST:PORT.", HelpName = "HOST:PORT" };
+        var size = new Option<int>("--event-size") { Description = "Event size in bytes (synthetic events, or how a --from-file file is cut).", DefaultValueFactory = _ => 65536 };
+        var count = new Option<long>("--count", "-n") { Description = "Events to send (0: until --duration or Ctrl+C). Default: 10000, or every event of --from-file once.", DefaultValueFactory = _ => -1 };
+        var seed = new Option<long>("--seed") { Description = "Seed of synthetic payloads.", DefaultValueFactory = _ => 1 };
+        var fromFile = new Option<FileInfo?>("--from-file") { Description = "Send this file's bytes as consecutive events of --event-size bytes.", HelpName = "FILE" };
+        var first = new Option<long>("--first-event") { Description = "Number of the first event.", DefaultValueFactory = _ => 0 };
+        var duration = new Option<double>("--duration", "-d") { Description = "Stop after this many seconds (0: no limit).", DefaultValueFactory = _ => 0 };
+        var cmd = new Command("send", "Send events as EJFAT datagrams (LB + RE headers), paced, over UDP: synthetic events or a file cut into events.")
+        {
+            dest, range, mtu, lbVersion, reVersion, dataIds, sockets, gbps, rate, sync, size, count, seed, fromFile, first, duration,
+        };
+        cmd.SetAction((parse, ct) => Task.FromResult(Run(parse, dest, range, mtu, lbVersion, reVersion, dataIds, sockets, gbps, rate, sync, size, count, seed, fromFile, first, duration)));
+        return cmd;
+    }
+
+    private static int Run(ParseResult p, Option<string> dest, Option<int> range, Option<int> mtu, Option<int> lbVersion, Option<int> reVersion, Option<int[]> dataIds,
+        Option<int> sockets, Option<double> gbps, Option<double> rate, Option<string?> sync, Option<int> size, Option<long> count, Option<long> seed,
+        Option<FileInfo?> fromFile, Option<long> first, Option<double> duration)
+    {
+        var err = Console.Error;
+        IPEndPoint? to = null;
+        if (Endpoint(p.GetValue(dest)!, out to) is { } e1) return Fail(err, $"--dest: {e1}");
+        IPEndPoint? syncTo = null;
+        if (p.GetValue(sync) is { } s && Endpoint(s, out syncTo) is { } e2) return Fail(err, $"--sync: {e2}");
+        var lb = p.GetValue(lbVersion);
+        if (lb is not (0 or 2 or 3)) return Fail(err, "--lb-version must be 2, 3 or 0");
+        if (p.GetValue(reVersion) is not (1 or 2)) return Fail(err, "--re-version must be 1 or 2");
+        if (p.GetValue(mtu) is < 576 or > 9000) return Fail(err, "--mtu must be 576..9000");
+        if (p.GetValue(range) is < 0 or > 10) return Fail(err, "--port-range must be 0..10");
+        var eventSize = p.GetValue(size);
+        if (eventSize < 0) return Fail(err, "--event-size must be >= 0");
+        var ids = p.GetValue(dataIds)!;
+        if (ids.Length == 0 || ids.Any(i => i is < 0 or > ushort.MaxValue)) return Fail(err, "--data-id values must be 0..65535");
+
+        byte[]? file = null;
+        if (p.GetValue(fromFile) is { } f)
+        {
+            if (!f.Exists) return Fail(err, $"--from-file: {f} not found");
+            if (eventSize == 0) return Fail(err, "--from-file needs --event-size > 0");
+            file = File.ReadAllBytes(f.FullName);
+        }
+
+        var n = p.GetValue(count);
+        if (n < 0) n = file is null ? 10_000 : (file.Length + eventSize - 1) / eventSize;
+        var options = new SenderOptions
+        {
+            Destination = to!.Address,
+            BasePort = to.Port,
+            PortRange = p.GetValue(range),
+            Frame = new FrameOptions { LbVersion = (byte)lb, ReVersion = (byte)p.GetValue(reVersion), MaxPayload = EjfatWire.MaxPayload(p.GetValue(mtu), to.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6) },
+            Sockets = p.GetValue(sockets),
+            GbitPerSecond = p.GetValue(gbps),
+            EventsPerSecond = p.GetValue(rate),
+            Sync = syncTo,
+        };
+
+        using var stop = new CancellationTokenSource();
+        using var sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, c =>
+        {
+            c.Cancel = true;
+            stop.Cancel();
+        });
+        using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c =>
+        {
+            c.Cancel = true;
+            stop.Cancel();
+        });
+        var limit = p.GetValue(duration) > 0 ? TimeSpan.FromSeconds(p.GetValue(duration)) : TimeSpan.MaxValue;
+        using var sender = new EjfatSender(options);
+        var buffer = new byte[Math.Max(eventSize, 8)];
+        var state = (ulong)p.GetValue(seed) | 1;
+        var firstEvent = (ulong)p.GetValue(first);
+        var clock = Stopwatch.StartNew();
+        var nextReport = TimeSpan.FromSeconds(5);
+        for (long i = 0; n == 0 || i < n; i++)
+        {
+            if (stop.IsCancellationRequested || clock.Elapsed > limit) break;
+            ReadOnlySpan<byte> ev;
+            if (file is not null)
+            {
+                var offset = (int)((i * eventSize) % Math.Max(file.Length, 1));
+                ev = file.AsSpan(offset, Math.Min(eventSize, file.Length - offset));
+            }
+            else
+            {
+                if (eventSize >= 8) SyntheticSource.Fill(buffer.AsSpan(0, eventSize), firstEvent + (ulong)i, ref state);
+                ev = buffer.AsSpan(0, eventSize);
+            }
+
+            var number = firstEvent + (ulong)i;
+            sender.Send(ev, number, (ushort)ids[i % ids.Length], number, (ushort)number);
+            if (clock.Elapsed > nextReport)
+            {
+                nextReport += TimeSpan.FromSeconds(5);
+                err.WriteLine(Line("sending", sender, clock.Elapsed));
+            }
+        }
+
+        Console.WriteLine(Line("sent", sender, clock.Elapsed));
+        return 0;
+    }
+
+    private static string Line(string verb, EjfatSender s, TimeSpan t)
+    {
+        var secs = Math.Max(t.TotalSeconds, 1e-9);
+        var syncs = s.SyncsSent > 0 ? $", {s.SyncsSent} sync packets" : "";
+        return string.Create(CultureInfo.InvariantCulture, $"{verb} {s.EventsSent} events, {s.DatagramsSent} datagrams, {s.BytesSent} payload bytes in {t.TotalSeconds:0.00} s: {s.BytesSent * 8 / 1e9 / secs:0.000} Gbit/s, {s.EventsSent / secs:0} events/s{syncs}");
+    }
+
+    private static string? Endpoint(string text, out IPEndPoint? endpoint)
+    {
+        endpoint = null;
+        if (ListenAddress.TryParse(text, out var a) is { } error) return error;
+        IPAddress? ip = a.Host == "localhost" ? IPAddress.Loopback : IPAddress.TryParse(a.Host, out var parsed) ? parsed : null;
+        if (ip is null)
+        {
+            try
+            {
+                ip = Dns.GetHostAddresses(a.Host).FirstOrDefault();
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+            }
+        }
+
+        if (ip is null) return $"cannot resolve '{a.Host}'";
+        endpoint = new IPEndPoint(ip, a.Port);
+        return null;
+    }
+
+    private static int Fail(TextWriter err, string message)
+    {
+        err.WriteLine($"error: {message}");
+        return 1;
+    }
+}

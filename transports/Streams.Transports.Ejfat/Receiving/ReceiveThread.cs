@@ -1,0 +1,121 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using Streams.Engine.Batches;
+using Streams.Engine.Runtime;
+
+namespace Streams.Transports.Ejfat.Receiving;
+
+public sealed partial class EjfatReceiverSource
+{
+    /// <summary>
+    /// One receive thread: drains its sockets without blocking on any one of them, places datagrams into its own
+    /// reassembler (events of one entropy always arrive on one port, so a thread sees every segment of its events),
+    /// and emits completed events in batches without ever waiting on the pipeline.
+    /// </summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "The builder is disposed when the thread ends (Run).")]
+    private sealed class ReceiveThread : ICompletedEventSink
+    {
+        private readonly int _id;
+        private readonly Socket[] _sockets;
+        private readonly ReceiverConfig _config;
+        private readonly SourceContext _context;
+        private readonly Reassembler _reassembler;
+        private readonly EventBatchBuilder _builder;
+        private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly long _flushTicks;
+        private long _batchStarted;
+        private bool _budgetSpent;
+
+        public ReceiveThread(int id, Socket[] sockets, ReceiverConfig config, SourceContext context, long memoryCap)
+        {
+            _id = id;
+            _sockets = sockets;
+            _config = config;
+            _context = context;
+            _reassembler = new Reassembler(this, config.LbMode, config.MaxEventBytes, memoryCap, config.Timeout);
+            _builder = new EventBatchBuilder(config.BatchSize, 1 << 20);
+            _flushTicks = (long)(config.FlushInterval.TotalSeconds * Stopwatch.Frequency);
+        }
+
+        public ReceiverStats Stats => _reassembler.Stats;
+
+        public Task Done => _done.Task;
+
+        public void Start(CancellationToken stop)
+        {
+            var thread = new Thread(() => Run(stop)) { IsBackground = true, Name = $"ejfat-rx-{_id}" };
+            thread.Start();
+        }
+
+        private void Run(CancellationToken stop)
+        {
+            try
+            {
+                Loop(stop);
+                _done.TrySetResult();
+            }
+            catch (Exception e)
+            {
+                _done.TrySetException(e);
+            }
+            finally
+            {
+                Flush();
+                _context.Discard(_reassembler.DropAll());
+                _builder.Dispose();
+            }
+        }
+
+        private void Loop(CancellationToken stop)
+        {
+            var buffer = GC.AllocateUninitializedArray<byte>(65536, pinned: true);
+            var evictEvery = Stopwatch.Frequency / 100; // 10 ms
+            var lastEvict = Stopwatch.GetTimestamp();
+            while (!stop.IsCancellationRequested && !_budgetSpent)
+            {
+                var any = false;
+                foreach (var socket in _sockets)
+                {
+                    for (var k = 0; k < 256; k++)
+                    {
+                        var n = socket.Receive(buffer, SocketFlags.None, out var error);
+                        if (error != SocketError.Success) break;
+                        any = true;
+                        _reassembler.Place(buffer.AsSpan(0, n), Stopwatch.GetTimestamp());
+                        if (_budgetSpent) return;
+                    }
+                }
+
+                var now = Stopwatch.GetTimestamp();
+                if (now - lastEvict > evictEvery)
+                {
+                    _context.Discard(_reassembler.EvictExpired(now));
+                    lastEvict = now;
+                }
+
+                if (_builder.Count > 0 && (!any || now - _batchStarted > _flushTicks)) Flush();
+                if (!any) _sockets[0].Poll(_sockets.Length == 1 ? 2_000 : 200, SelectMode.SelectRead);
+            }
+        }
+
+        public void OnEvent(ReadOnlySpan<byte> payload, ulong eventNumber, ushort dataId, ulong tick)
+        {
+            if (_context.TryReserve(1) == 0)
+            {
+                _budgetSpent = true; // --events reached (or intake stopped): this event is not taken
+                return;
+            }
+
+            if (_builder.Count == 0) _batchStarted = Stopwatch.GetTimestamp();
+            _builder.Add(new EventMeta(eventNumber, dataId, tick, Stopwatch.GetTimestamp()), payload);
+            if (_builder.Count >= _config.BatchSize) Flush();
+        }
+
+        private void Flush()
+        {
+            if (_builder.Count == 0) return;
+            var n = _builder.Count;
+            if (!_context.TryEmit(_builder.Build(DataType))) Stats.EventsLostQueueFull += n;
+        }
+    }
+}

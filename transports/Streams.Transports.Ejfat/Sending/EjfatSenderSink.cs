@@ -1,0 +1,99 @@
+using System.Net;
+using Streams.Engine.Batches;
+using Streams.Engine.Operators;
+using Streams.Engine.Runtime;
+using Streams.Transports.Ejfat.Wire;
+
+namespace Streams.Transports.Ejfat.Sending;
+
+/// <summary>Sends every event it gets as EJFAT datagrams (a pipeline's output to a load balancer or a receiver).</summary>
+public sealed class EjfatSenderSink : ISink
+{
+    public static OperatorDescriptor Descriptor { get; } = new()
+    {
+        Name = "ejfat-sender",
+        Kind = OperatorKind.Sink,
+        Description = "Segments events into EJFAT datagrams (LB + RE headers) and sends them over UDP, paced, with Sync packets.",
+        InputTypes = ["binary/*"],
+        Parameters =
+        [
+            new("dest", ParameterType.String, null, "Destination HOST:PORT (the base data port)."),
+            new("port-range", ParameterType.Int, "0", "Spread events over 2^K ports by entropy.") { Min = 0, Max = 10 },
+            new("mtu", ParameterType.Int, "9000", "Path MTU; payload per datagram = MTU - 20 - 8 - 36.") { Min = 576, Max = 9000 },
+            new("lb-version", ParameterType.Int, "2", "LB header version 2 or 3; 0 sends no LB header.") { Min = 0, Max = 3 },
+            new("re-version", ParameterType.Int, "1", "RE header version: 1 (E2SAR) or 2 (older ejfat tools).") { Min = 1, Max = 2 },
+            new("data-id", ParameterType.Int, "-1", "Data id on the wire; -1 keeps each event's own.") { Min = -1, Max = ushort.MaxValue },
+            new("sockets", ParameterType.Int, "1", "Sending sockets (events dealt round-robin).") { Min = 1, Max = 64 },
+            new("gbps", ParameterType.Double, "0", "Pace to this many Gbit/s of payload (0: unpaced).") { Min = 0 },
+            new("rate", ParameterType.Double, "0", "Pace to this many events/s (0: unpaced).") { Min = 0 },
+            new("sync", ParameterType.String, "", "HOST:PORT for Sync packets about once per second (empty: none)."),
+            new("source-id", ParameterType.Long, "0", "eventSrcId in Sync packets.") { Min = 0, Max = uint.MaxValue },
+        ],
+        MaxWorkers = 1,
+        Factory = () => new EjfatSenderSink(),
+    };
+
+    private SenderOptions _options = null!;
+    private int _dataId;
+    private EjfatSender? _sender;
+
+    public void Configure(OperatorConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        _options = SenderOptionsFrom(config);
+        _dataId = config.GetInt("data-id");
+    }
+
+    internal static SenderOptions SenderOptionsFrom(OperatorConfig config)
+    {
+        var dest = ParseEndpoint(config, "dest") ?? throw new ConfigException($"stage '{config.StageName}': 'dest' is required (HOST:PORT)");
+        var lb = config.GetInt("lb-version");
+        if (lb == 1) throw new ConfigException($"stage '{config.StageName}': 'lb-version' must be 2, 3 or 0 (none)", config.Values.GetValueOrDefault("lb-version")?.Location);
+        return new SenderOptions
+        {
+            Destination = dest.Address,
+            BasePort = dest.Port,
+            PortRange = config.GetInt("port-range"),
+            Frame = new FrameOptions { LbVersion = (byte)lb, ReVersion = (byte)config.GetInt("re-version"), MaxPayload = EjfatWire.MaxPayload(config.GetInt("mtu"), dest.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6) },
+            Sockets = config.GetInt("sockets"),
+            GbitPerSecond = config.GetDouble("gbps"),
+            EventsPerSecond = config.GetDouble("rate"),
+            Sync = ParseEndpoint(config, "sync"),
+            EventSourceId = (uint)config.GetLong("source-id"),
+        };
+    }
+
+    private static IPEndPoint? ParseEndpoint(OperatorConfig config, string key)
+    {
+        var text = config.GetString(key);
+        if (string.IsNullOrEmpty(text)) return null;
+        if (Engine.Spec.ListenAddress.TryParse(text, out var a) is { } error) throw new ConfigException($"stage '{config.StageName}': '{key}': {error}", config.Values.GetValueOrDefault(key)?.Location);
+        var host = a.Host == "localhost" ? IPAddress.Loopback : IPAddress.TryParse(a.Host, out var ip) ? ip : Dns.GetHostAddresses(a.Host).FirstOrDefault()
+            ?? throw new ConfigException($"stage '{config.StageName}': '{key}': cannot resolve '{a.Host}'");
+        return new IPEndPoint(host, a.Port);
+    }
+
+    public void Reset()
+    {
+        _sender?.Dispose();
+        _sender = null;
+    }
+
+    public void Write(EventBatch batch, ProcessContext context)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        _sender ??= new EjfatSender(_options);
+        var meta = batch.Meta;
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var m = meta[i];
+            _sender.Send(batch.GetPayload(i), m.EventNumber, _dataId >= 0 ? (ushort)_dataId : m.DataId, m.Tick, (ushort)m.EventNumber);
+        }
+    }
+
+    public void Flush()
+    {
+    }
+
+    public void Dispose() => _sender?.Dispose();
+}
