@@ -41,8 +41,8 @@ internal static class ReceiveCommand
             var inv = CultureInfo.InvariantCulture;
             var outPath = parse.GetValue(output)?.FullName;
             var sink = outPath is null
-                ? "{name: out, operator: count, input: receiver}"
-                : $"{{name: out, operator: arrow-file-sink, input: receiver, config: {{path: '{outPath.Replace("'", "''", StringComparison.Ordinal)}'}}}}";
+                ? "{name: out, operator: count, input: receiver, queue: 1024}"
+                : $"{{name: out, operator: arrow-file-sink, input: receiver, queue: 1024, config: {{path: '{outPath.Replace("'", "''", StringComparison.Ordinal)}'}}}}";
             var yaml = string.Create(inv, $$"""
                 name: receive
                 sources:

@@ -71,7 +71,7 @@ public sealed partial class EjfatReceiverSource
             var buffer = GC.AllocateUninitializedArray<byte>(65536, pinned: true);
             var evictEvery = Stopwatch.Frequency / 100; // 10 ms
             var lastEvict = Stopwatch.GetTimestamp();
-            while (!stop.IsCancellationRequested && !_budgetSpent)
+            while (!stop.IsCancellationRequested && !_budgetSpent && !_context.IntakeStopped)
             {
                 var any = false;
                 foreach (var socket in _sockets)
@@ -93,8 +93,14 @@ public sealed partial class EjfatReceiverSource
                     lastEvict = now;
                 }
 
-                if (_builder.Count > 0 && (!any || now - _batchStarted > _flushTicks)) Flush();
-                if (!any) _sockets[0].Poll(_sockets.Length == 1 ? 2_000 : 200, SelectMode.SelectRead);
+                if (_builder.Count > 0 && now - _batchStarted >= _flushTicks) Flush();
+                if (!any)
+                {
+                    // Idle: wait for a datagram, but no longer than a partial batch may wait (flush-ms).
+                    var waitUs = _sockets.Length == 1 ? 2_000 : 200;
+                    if (_builder.Count > 0) waitUs = (int)Math.Clamp((_flushTicks - (now - _batchStarted)) * 1_000_000 / Stopwatch.Frequency, 1, waitUs);
+                    _sockets[0].Poll(waitUs, SelectMode.SelectRead);
+                }
             }
         }
 

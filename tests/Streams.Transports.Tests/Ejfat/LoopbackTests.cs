@@ -1,0 +1,188 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using Apache.Arrow;
+using Apache.Arrow.Ipc;
+using Streams.Engine.Builtins;
+using Streams.Engine.Operators;
+using Streams.Engine.Runtime;
+using Streams.Engine.Spec;
+using Streams.Transports.Ejfat;
+using Streams.Transports.Ejfat.Sending;
+using Streams.Transports.Ejfat.Wire;
+using Streams.Transports.Files;
+
+namespace Streams.Transports.Tests.Ejfat;
+
+/// <summary>Sender and receiver over real loopback UDP sockets.</summary>
+public sealed class LoopbackTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("streams-ejfat-").FullName;
+
+    private static OperatorCatalog Catalog() => EjfatOperators.Register(FileOperators.Register(BuiltinOperators.Register(new OperatorCatalog())));
+
+    /// <summary>A base port with 2^k free consecutive UDP ports.</summary>
+    internal static int FreePorts(int k)
+    {
+        for (var attempt = 0; attempt < 50; attempt++)
+        {
+            var basePort = Random.Shared.Next(20000, 60000);
+            var ok = true;
+            for (var i = 0; i < 1 << k && ok; i++)
+            {
+                try
+                {
+                    using var s = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+                    s.Bind(new IPEndPoint(IPAddress.Loopback, basePort + i));
+                }
+                catch (SocketException)
+                {
+                    ok = false;
+                }
+            }
+
+            if (ok) return basePort;
+        }
+
+        throw new InvalidOperationException("no free UDP port range");
+    }
+
+    private static Pipeline Receiver(string yamlSink, int port, int k, int threads, long events)
+    {
+        var yaml = $$$"""
+            name: rx
+            sources:
+              - {name: rx, operator: ejfat-receiver, config: {bind: 127.0.0.1, port: {{{port}}}, port-range: {{{k}}}, threads: {{{threads}}}, timeout-ms: 2000}}
+            sinks:
+              - {{{yamlSink}}}
+            """;
+        var plan = PipelinePlanner.Plan(PipelineLoader.Load(yaml, "rx.yaml").Spec!, Catalog());
+        Assert.True(plan.Ok, string.Join("\n", plan.Diagnostics));
+        var p = Pipeline.Create(plan.Plan!, new PipelineOptions { EventLimit = events, SampleInterval = TimeSpan.FromMilliseconds(100) });
+        return p;
+    }
+
+    private static async Task WaitListening(int port)
+    {
+        // The receiver binds with SO_REUSEADDR; a probe bind without it fails once the receiver holds the port.
+        for (var i = 0; i < 200; i++)
+        {
+            try
+            {
+                using var s = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+                s.Bind(new IPEndPoint(IPAddress.Loopback, port));
+            }
+            catch (SocketException)
+            {
+                return;
+            }
+
+            await Task.Delay(20);
+        }
+
+        throw new TimeoutException("receiver did not start listening");
+    }
+
+    [Fact]
+    public async Task Sender_to_receiver_on_four_ports_with_two_threads_is_byte_exact()
+    {
+        const int k = 2, n = 400;
+        var port = FreePorts(k);
+        var file = Path.Combine(_dir, "rx.arrow");
+        using var p = Receiver($"{{name: out, operator: arrow-file-sink, input: rx, queue: 1024, config: {{path: '{file}'}}}}", port, k, 2, n);
+        var run = p.RunAsync();
+        await WaitListening(port);
+
+        var r = new Random(11);
+        var sent = new Dictionary<ulong, string>();
+        using (var sender = new EjfatSender(new SenderOptions { Destination = IPAddress.Loopback, BasePort = port, PortRange = k, GbitPerSecond = 0.5, Frame = new FrameOptions { MaxPayload = EjfatWire.MaxPayload(1500) } }))
+        {
+            for (ulong e = 0; e < n; e++)
+            {
+                var ev = new byte[r.Next(1, 30_000)];
+                r.NextBytes(ev);
+                sent[e] = Convert.ToHexString(SHA256.HashData(ev));
+                sender.Send(ev, e, (ushort)(e % 3), e, (ushort)e);
+            }
+        }
+
+        var s = await run.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(new EventTotals(n, n, 0, 0, 0), s.Events);
+        var received = ReadDigests(file);
+        Assert.Equal(sent.OrderBy(x => x.Key), received.OrderBy(x => x.Key));
+        Assert.NotNull(s.Sections);
+        Assert.Contains("\"ejfat\"", s.ToJson(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_flood_of_garbage_is_counted_and_the_receiver_keeps_working()
+    {
+        var port = FreePorts(0);
+        using var p = Receiver("{name: out, operator: count, input: rx}", port, 0, 1, 50);
+        var run = p.RunAsync();
+        await WaitListening(port);
+        using (var raw = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp))
+        {
+            var r = new Random(3);
+            var to = new IPEndPoint(IPAddress.Loopback, port);
+            for (var i = 0; i < 2000; i++)
+            {
+                var junk = new byte[r.Next(0, 9000)];
+                r.NextBytes(junk);
+                if (junk.Length > 0) junk[0] = (byte)(i % 2 == 0 ? 'L' : 0xF0); // half look like LB headers, none valid
+                if (junk.Length > 1 && i % 2 == 0) junk[1] = 0x00;
+                raw.SendTo(junk, to);
+                if (i % 200 == 0) await Task.Delay(5);
+            }
+
+            using var sender = new EjfatSender(new SenderOptions { Destination = IPAddress.Loopback, BasePort = port });
+            for (ulong e = 0; e < 50; e++) sender.Send(new byte[20_000], e, 0, e, 0);
+        }
+
+        var s = await run.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(50, s.Events.Processed);
+        var json = s.ToJson();
+        Assert.Contains("\"badHeader\": 2000", json, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_full_pipeline_discards_and_counts_instead_of_blocking_the_socket()
+    {
+        var port = FreePorts(0);
+        using var p = Receiver("{name: out, operator: count, input: rx, queue: 1, config: {stall-seconds: 2}}", port, 0, 1, 0);
+        var run = p.RunAsync();
+        await WaitListening(port);
+        using (var sender = new EjfatSender(new SenderOptions { Destination = IPAddress.Loopback, BasePort = port, EventsPerSecond = 2000 }))
+        {
+            for (ulong e = 0; e < 1000; e++) sender.Send(new byte[1000], e, 0, e, 0);
+        }
+
+        await Task.Delay(300);
+        p.StopIntake("test done");
+        var s = await run.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(s.Events.Discarded > 0, s.ToJson());
+        Assert.Equal(1000, s.Events.Received);
+        Assert.True(s.Events.Balanced);
+        Assert.Matches("\"queueFull\": [1-9]", s.ToJson());
+    }
+
+    private static Dictionary<ulong, string> ReadDigests(string path)
+    {
+        var d = new Dictionary<ulong, string>();
+        using var stream = File.OpenRead(path);
+        using var reader = new ArrowFileReader(stream);
+        while (reader.ReadNextRecordBatch() is { } rb)
+        {
+            using (rb)
+            {
+                var num = (UInt64Array)rb.Column("event_number");
+                var payload = (BinaryArray)rb.Column("payload");
+                for (var i = 0; i < rb.Length; i++) d.Add(num.GetValue(i)!.Value, Convert.ToHexString(SHA256.HashData(payload.GetBytes(i))));
+            }
+        }
+
+        return d;
+    }
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+}
