@@ -26,7 +26,7 @@ internal static class SendCommand
         var sync = new Option<string?>("--sync") { Description = "Send Sync packets about once per second to HOST:PORT.", HelpName = "HOST:PORT" };
         var size = new Option<int>("--event-size") { Description = "Event size in bytes (synthetic events, or how a --from-file file is cut).", DefaultValueFactory = _ => 65536 };
         var count = new Option<long>("--count", "-n") { Description = "Events to send (0: until --duration or Ctrl+C). Default: 10000, or every event of --from-file once.", DefaultValueFactory = _ => -1 };
-        var seed = new Option<long>("--seed") { Description = "Seed of synthetic payloads.", DefaultValueFactory = _ => 1 };
+        var seed = new Option<long>("--seed") { Description = "Seed of synthetic payloads (random bytes made once; each event starts with its number).", DefaultValueFactory = _ => 1 };
         var fromFile = new Option<FileInfo?>("--from-file") { Description = "Send this file's bytes as consecutive events of --event-size bytes.", HelpName = "FILE" };
         var first = new Option<long>("--first-event") { Description = "Number of the first event.", DefaultValueFactory = _ => 0 };
         var duration = new Option<double>("--duration", "-d") { Description = "Stop after this many seconds (0: no limit).", DefaultValueFactory = _ => 0 };
@@ -92,7 +92,7 @@ internal static class SendCommand
         });
         var limit = p.GetValue(duration) > 0 ? TimeSpan.FromSeconds(p.GetValue(duration)) : TimeSpan.MaxValue;
         using var sender = new EjfatSender(options);
-        var buffer = new byte[Math.Max(eventSize, 8)];
+        var buffer = new byte[EjfatSender.Headroom + eventSize]; // headroom: headers are written in place, no copy per datagram
         var state = (ulong)p.GetValue(seed) | 1;
         var firstEvent = (ulong)p.GetValue(first);
         var clock = Stopwatch.StartNew();
@@ -100,20 +100,24 @@ internal static class SendCommand
         for (long i = 0; n == 0 || i < n; i++)
         {
             if (stop.IsCancellationRequested || clock.Elapsed > limit) break;
-            ReadOnlySpan<byte> ev;
+            var ev = buffer.AsSpan(0, EjfatSender.Headroom + eventSize);
             if (file is not null)
             {
                 var offset = (int)((i * eventSize) % Math.Max(file.Length, 1));
-                ev = file.AsSpan(offset, Math.Min(eventSize, file.Length - offset));
+                var chunk = file.AsSpan(offset, Math.Min(eventSize, file.Length - offset));
+                chunk.CopyTo(buffer.AsSpan(EjfatSender.Headroom));
+                ev = buffer.AsSpan(0, EjfatSender.Headroom + chunk.Length);
             }
-            else
+            else if (eventSize >= 8)
             {
-                if (eventSize >= 8) SyntheticSource.Fill(buffer.AsSpan(0, eventSize), firstEvent + (ulong)i, ref state);
-                ev = buffer.AsSpan(0, eventSize);
+                // Seeded random bytes generated once (a load generator must not spend its core on payloads);
+                // each event's first 8 bytes carry its number.
+                if (i == 0) SyntheticSource.Fill(buffer.AsSpan(EjfatSender.Headroom, eventSize), firstEvent, ref state);
+                BitConverter.TryWriteBytes(buffer.AsSpan(EjfatSender.Headroom, 8), firstEvent + (ulong)i);
             }
 
             var number = firstEvent + (ulong)i;
-            sender.Send(ev, number, (ushort)ids[i % ids.Length], number, (ushort)number);
+            sender.SendInPlace(ev, number, (ushort)ids[i % ids.Length], number, (ushort)number);
             if (clock.Elapsed > nextReport)
             {
                 nextReport += TimeSpan.FromSeconds(5);

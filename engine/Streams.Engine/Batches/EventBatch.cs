@@ -202,6 +202,23 @@ public sealed class EventBatch : IDisposable
         return new EventBatch(dataType, m, slots, n, null, null, new SharedRecords(records), null);
     }
 
+    /// <summary>
+    /// A one-event batch around a buffer rented from <see cref="ArrayPool{T}.Shared"/> (a receiver's reassembly
+    /// buffer): the batch takes ownership and returns it to the pool when disposed. No copy is made.
+    /// </summary>
+    public static EventBatch FromPooledBytes(in EventMeta meta, string dataType, byte[] pooledBuffer, int length)
+    {
+        ArgumentNullException.ThrowIfNull(pooledBuffer);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(length, pooledBuffer.Length);
+        var m = ArrayPool<EventMeta>.Shared.Rent(1);
+        var slots = ArrayPool<int>.Shared.Rent(1);
+        var offsets = ArrayPool<int>.Shared.Rent(2);
+        m[0] = meta;
+        offsets[0] = 0;
+        offsets[1] = length;
+        return new EventBatch(dataType, m, slots, 1, pooledBuffer, offsets, null, null);
+    }
+
     /// <summary>An Arrow record batch shared by fan-out copies, disposed with the last of them.</summary>
     internal sealed class SharedRecords(RecordBatch batch)
     {

@@ -11,9 +11,10 @@ public class ReassemblerTests
     {
         public Dictionary<(ulong, ushort), byte[]> Events { get; } = [];
 
-        public void OnEvent(ReadOnlySpan<byte> payload, ulong eventNumber, ushort dataId, ulong tick)
+        public bool OnEvent(byte[] buffer, int length, ulong eventNumber, ushort dataId, ulong tick)
         {
-            Assert.True(Events.TryAdd((eventNumber, dataId), payload.ToArray()), $"event {eventNumber}/{dataId} delivered twice");
+            Assert.True(Events.TryAdd((eventNumber, dataId), buffer[..length]), $"event {eventNumber}/{dataId} delivered twice");
+            return false;
         }
     }
 

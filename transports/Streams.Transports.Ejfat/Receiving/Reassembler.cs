@@ -13,10 +13,15 @@ public enum LbHeaderMode
     No,
 }
 
-/// <summary>What happens to a completed event: called synchronously; the payload is valid only during the call.</summary>
+/// <summary>What happens to a completed event; called synchronously.</summary>
 internal interface ICompletedEventSink
 {
-    void OnEvent(ReadOnlySpan<byte> payload, ulong eventNumber, ushort dataId, ulong tick);
+    /// <summary>
+    /// The event is <paramref name="buffer"/>[0..<paramref name="length"/>], a buffer rented from
+    /// <see cref="ArrayPool{T}.Shared"/>. Return true to take ownership of it (it is then the taker's to return);
+    /// false to leave it to the reassembler, in which case it is valid only during the call.
+    /// </summary>
+    bool OnEvent(byte[] buffer, int length, ulong eventNumber, ushort dataId, ulong tick);
 }
 
 /// <summary>
@@ -31,7 +36,7 @@ internal sealed class Reassembler
 
     private readonly Dictionary<EventKey, Pending> _pending = new();
     private readonly Stack<Pending> _free = new();
-    private readonly ArrayPool<byte> _buffers = ArrayPool<byte>.Create(maxArrayLength: 1 << 27, maxArraysPerBucket: 64);
+    private readonly ArrayPool<byte> _buffers = ArrayPool<byte>.Shared; // shared, so a completed buffer can travel on in a batch
     private readonly ICompletedEventSink _sink;
     private readonly LbHeaderMode _lbMode;
     private readonly long _maxEventBytes;
@@ -160,12 +165,14 @@ internal sealed class Reassembler
         Stats.PendingEvents--;
         Stats.PendingBytes -= ev.Buffer.Length;
         Stats.EventsCompleted++;
+        var taken = false;
         try
         {
-            _sink.OnEvent(ev.Buffer.AsSpan(0, ev.Length), ev.EventNumber, ev.DataId, ev.Tick);
+            taken = _sink.OnEvent(ev.Buffer, ev.Length, ev.EventNumber, ev.DataId, ev.Tick);
         }
         finally
         {
+            if (taken) ev.Buffer = [];
             Release(ev);
             Remember(key);
         }
@@ -199,7 +206,7 @@ internal sealed class Reassembler
 
     private void Release(Pending ev)
     {
-        _buffers.Return(ev.Buffer);
+        if (ev.Buffer.Length > 0) _buffers.Return(ev.Buffer);
         ev.Buffer = [];
         _free.Push(ev);
     }

@@ -22,6 +22,9 @@ public sealed partial class EjfatReceiverSource
         private readonly Reassembler _reassembler;
         private readonly EventBatchBuilder _builder;
         private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        /// <summary>Events at least this large are emitted without copying, one per batch.</summary>
+        private const int ZeroCopyBytes = 32 * 1024;
+
         private readonly long _flushTicks;
         private long _batchStarted;
         private bool _budgetSpent;
@@ -104,17 +107,26 @@ public sealed partial class EjfatReceiverSource
             }
         }
 
-        public void OnEvent(ReadOnlySpan<byte> payload, ulong eventNumber, ushort dataId, ulong tick)
+        public bool OnEvent(byte[] buffer, int length, ulong eventNumber, ushort dataId, ulong tick)
         {
             if (_context.TryReserve(1) == 0)
             {
                 _budgetSpent = true; // --events reached (or intake stopped): this event is not taken
-                return;
+                return false;
+            }
+
+            var meta = new EventMeta(eventNumber, dataId, tick, Stopwatch.GetTimestamp());
+            if (length >= ZeroCopyBytes)
+            {
+                // Large events travel on in the reassembly buffer itself, one per batch: no copy.
+                if (!_context.TryEmit(EventBatch.FromPooledBytes(meta, DataType, buffer, length))) Stats.EventsLostQueueFull++;
+                return true;
             }
 
             if (_builder.Count == 0) _batchStarted = Stopwatch.GetTimestamp();
-            _builder.Add(new EventMeta(eventNumber, dataId, tick, Stopwatch.GetTimestamp()), payload);
+            _builder.Add(meta, buffer.AsSpan(0, length));
             if (_builder.Count >= _config.BatchSize) Flush();
+            return false;
         }
 
         private void Flush()

@@ -40,9 +40,9 @@ public sealed record SenderOptions
 public sealed class EjfatSender : IDisposable
 {
     private readonly SenderOptions _options;
-    private readonly Socket[] _sockets;
-    private readonly SocketAddress[] _ports;
+    private readonly Socket[][] _sockets; // [socket][port], each connected to its destination port: send(2), not sendto(2)
     private readonly SocketAddress? _sync;
+    private readonly Socket _syncSocket;
     private readonly byte[] _datagram = new byte[EjfatWire.MaxDatagram + 64];
     private readonly Pacer _pacer;
     private readonly long _start = Stopwatch.GetTimestamp();
@@ -56,14 +56,19 @@ public sealed class EjfatSender : IDisposable
         if (options.Frame.MaxPayload < 1) throw new ArgumentException("payload per datagram must be at least 1 byte");
         if (options.PortRange is < 0 or > 14) throw new ArgumentException("port range must be 0..14");
         _options = options;
-        _sockets = new Socket[Math.Max(1, options.Sockets)];
+        _sockets = new Socket[Math.Max(1, options.Sockets)][];
         for (var i = 0; i < _sockets.Length; i++)
         {
-            _sockets[i] = new Socket(options.Destination.AddressFamily, SocketType.Dgram, ProtocolType.Udp) { SendBufferSize = 4 << 20 };
+            _sockets[i] = new Socket[1 << options.PortRange];
+            for (var p = 0; p < _sockets[i].Length; p++)
+            {
+                var s = new Socket(options.Destination.AddressFamily, SocketType.Dgram, ProtocolType.Udp) { SendBufferSize = 4 << 20 };
+                s.Connect(new IPEndPoint(options.Destination, options.BasePort + p));
+                _sockets[i][p] = s;
+            }
         }
 
-        _ports = new SocketAddress[1 << options.PortRange];
-        for (var p = 0; p < _ports.Length; p++) _ports[p] = new IPEndPoint(options.Destination, options.BasePort + p).Serialize();
+        _syncSocket = new Socket(options.Destination.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         _sync = options.Sync?.Serialize();
         _pacer = new Pacer(options.GbitPerSecond * 1e9 / 8, options.EventsPerSecond);
     }
@@ -79,14 +84,13 @@ public sealed class EjfatSender : IDisposable
     /// <summary>Sends one event (all of its segments) and paces.</summary>
     public void Send(ReadOnlySpan<byte> eventBytes, ulong eventNumber, ushort dataId, ulong tick, ushort entropy)
     {
-        var socket = _sockets[_nextSocket];
+        var socket = _sockets[_nextSocket][EjfatWire.PortFor(0, _options.PortRange, entropy)];
         _nextSocket = (_nextSocket + 1) % _sockets.Length;
-        var to = _ports[EjfatWire.PortFor(0, _options.PortRange, entropy)];
         var n = Segmenter.SegmentCount(eventBytes.Length, _options.Frame.MaxPayload);
         for (var i = 0; i < n; i++)
         {
             var len = Segmenter.Write(_datagram, eventBytes, i, _options.Frame, eventNumber, dataId, tick, entropy);
-            SendDatagram(socket, _datagram.AsSpan(0, len), to);
+            SendDatagram(socket, _datagram.AsSpan(0, len), null);
         }
 
         DatagramsSent += n;
@@ -96,13 +100,47 @@ public sealed class EjfatSender : IDisposable
         if (_sync is not null) MaybeSync(eventNumber);
     }
 
-    private static void SendDatagram(Socket socket, ReadOnlySpan<byte> datagram, SocketAddress to)
+    /// <summary>Bytes of headroom <see cref="SendInPlace"/> needs in front of the event.</summary>
+    public const int Headroom = EjfatWire.HeadersSize;
+
+    /// <summary>
+    /// Sends the event <paramref name="buffer"/>[<see cref="Headroom"/>..] without copying it: each segment's headers
+    /// are written into the bytes just before it (saved and restored), so a datagram is one contiguous span.
+    /// </summary>
+    public void SendInPlace(Span<byte> buffer, ulong eventNumber, ushort dataId, ulong tick, ushort entropy)
+    {
+        var frame = _options.Frame;
+        var length = buffer.Length - Headroom;
+        var socket = _sockets[_nextSocket][EjfatWire.PortFor(0, _options.PortRange, entropy)];
+        _nextSocket = (_nextSocket + 1) % _sockets.Length;
+        var n = Segmenter.SegmentCount(length, frame.MaxPayload);
+        Span<byte> saved = stackalloc byte[Headroom];
+        for (var i = 0; i < n; i++)
+        {
+            var start = Headroom + (i * frame.MaxPayload);
+            var len = Math.Min(frame.MaxPayload, length - (i * frame.MaxPayload));
+            var header = buffer.Slice(start - frame.HeaderBytes, frame.HeaderBytes);
+            header.CopyTo(saved);
+            Segmenter.WriteHeaders(header, frame, (uint)(i * frame.MaxPayload), (uint)length, eventNumber, dataId, tick, entropy);
+            SendDatagram(socket, buffer.Slice(start - frame.HeaderBytes, frame.HeaderBytes + len), null);
+            saved[..frame.HeaderBytes].CopyTo(header);
+        }
+
+        DatagramsSent += n;
+        BytesSent += length;
+        EventsSent++;
+        _pacer.Account(length);
+        if (_sync is not null) MaybeSync(eventNumber);
+    }
+
+    private static void SendDatagram(Socket socket, ReadOnlySpan<byte> datagram, SocketAddress? to)
     {
         while (true)
         {
             try
             {
-                socket.SendTo(datagram, SocketFlags.None, to);
+                if (to is null) socket.Send(datagram, SocketFlags.None);
+                else socket.SendTo(datagram, SocketFlags.None, to);
                 return;
             }
             catch (SocketException e) when (e.SocketErrorCode is SocketError.NoBufferSpaceAvailable or SocketError.WouldBlock)
@@ -126,12 +164,13 @@ public sealed class EjfatSender : IDisposable
         var unixNs = (ulong)(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000L);
         Span<byte> packet = stackalloc byte[SyncHeader.Size];
         new SyncHeader(_options.EventSourceId, eventNumber, rate, unixNs).Write(packet);
-        SendDatagram(_sockets[0], packet, _sync!);
+        SendDatagram(_syncSocket, packet, _sync!);
         SyncsSent++;
     }
 
     public void Dispose()
     {
-        foreach (var s in _sockets) s.Dispose();
+        foreach (var s in _sockets.SelectMany(x => x)) s.Dispose();
+        _syncSocket.Dispose();
     }
 }

@@ -29,6 +29,15 @@ public static class Segmenter
         ArgumentNullException.ThrowIfNull(frame);
         var offset = index * frame.MaxPayload;
         var length = Math.Min(frame.MaxPayload, eventBytes.Length - offset);
+        var at = WriteHeaders(destination, frame, (uint)offset, (uint)eventBytes.Length, eventNumber, dataId, tick, entropy);
+        eventBytes.Slice(offset, length).CopyTo(destination[at..]);
+        return at + length;
+    }
+
+    /// <summary>Writes the LB (if any) and RE headers of one segment; returns their length.</summary>
+    public static int WriteHeaders(Span<byte> destination, FrameOptions frame, uint offset, uint eventLength, ulong eventNumber, ushort dataId, ulong tick, ushort entropy)
+    {
+        ArgumentNullException.ThrowIfNull(frame);
         var at = 0;
         if (frame.LbVersion != 0)
         {
@@ -36,9 +45,7 @@ public static class Segmenter
             at = LbHeader.Size;
         }
 
-        new ReHeader(frame.ReVersion, dataId, (uint)offset, (uint)eventBytes.Length, eventNumber).Write(destination[at..]);
-        at += ReHeader.Size;
-        eventBytes.Slice(offset, length).CopyTo(destination[at..]);
-        return at + length;
+        new ReHeader(frame.ReVersion, dataId, offset, eventLength, eventNumber).Write(destination[at..]);
+        return at + ReHeader.Size;
     }
 }
