@@ -37,12 +37,19 @@ streams_run() { # datagram size, event size, extra send args... -> prints "gbps 
     "\(.ejfat.eventsCompleted * '"$ev"' * 8 / $secs / 1e9) \(.ejfat.eventsCompleted / $secs) sent=\($events) completed=\(.ejfat.eventsCompleted) lost=\(.ejfat.eventsLost) dropped=\(.ejfat.packetsDropped) kernel_drops=\($dgrams - .ejfat.packets)"' "$out/rx-$size-$ev.json"
 }
 
+median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+runs=${RUNS:-3}
 for size in 8972 1472; do
-  ip=$(iperf_gbps $size)
+  ips=(); sts=(); notes=""
+  for r in $(seq 1 "$runs"); do   # alternate, so both see the same machine conditions
+    ips+=("$(iperf_gbps $size)")
+    st=$(streams_run $size 1048576)
+    sts+=("${st%% *}"); notes="${st#* }"
+  done
+  ip=$(printf '%s\n' "${ips[@]}" | median); sg=$(printf '%s\n' "${sts[@]}" | median)
   [ "$size" = 8972 ] && ip8972=$ip
-  st=$(streams_run $size 1048576)
-  sg=${st%% *}
-  printf 'datagram %5d B: iperf3 %.3f Gbit/s, streams %.3f Gbit/s, ratio %.2f   [%s]\n' "$size" "$ip" "$sg" "$(echo "$sg / $ip" | bc -l)" "${st#* }"
+  printf 'datagram %5d B: iperf3 median %.3f Gbit/s (%s), streams median %.3f Gbit/s (%s), ratio %.2f   [last: %s]\n' \
+    "$size" "$ip" "${ips[*]}" "$sg" "${sts[*]}" "$(echo "$sg / $ip" | bc -l)" "$notes"
 done
 loss_secs=${LOSS_SECONDS:-60}
 for ev in 102400 1048576; do
@@ -52,5 +59,5 @@ done
 
 rate=$(echo "$ip8972 * 0.8" | bc -l)
 secs=$loss_secs
-st=$(streams_run 8972 1048576 --gbps "$rate")
+st=$(streams_run 8972 1048576 --gbps "$rate")   # receiver: default 256 MiB socket buffer
 printf 'paced at %.2f Gbit/s (80%% of iperf3) for %ss: %s\n' "$rate" "$secs" "$(echo "$st" | cut -d' ' -f3-)"

@@ -19,6 +19,7 @@ internal static class ReceiveCommand
         var bind = new Option<string>("--bind") { Description = "Address to listen on.", DefaultValueFactory = _ => "0.0.0.0" };
         var threads = new Option<int>("--threads") { Description = "Receive threads (0: one per port, at most 4).", DefaultValueFactory = _ => 0 };
         var timeout = new Option<double>("--timeout-ms") { Description = "Drop an incomplete event after this long without a segment.", DefaultValueFactory = _ => 500 };
+        var rcvbuf = new Option<int>("--recv-buffer-mb") { Description = "Kernel receive buffer per socket in MiB (forced past net.core.rmem_max when root).", DefaultValueFactory = _ => 256 };
         var output = new Option<FileInfo?>("--out", "-o") { Description = "Arrow IPC file to write (without it, events are only counted).", HelpName = "FILE.arrow" };
         var events = new Option<long?>("--events", "-n") { Description = "Stop after this many events.", HelpName = "N" };
         var duration = new Option<double?>("--duration", "-d") { Description = "Stop after this many seconds.", HelpName = "SECONDS" };
@@ -28,7 +29,7 @@ internal static class ReceiveCommand
         progress.AcceptOnlyFromAmong("auto", "live", "log", "none");
         var cmd = new Command("receive", "Receive an EJFAT stream (reassembling events) into an Arrow file: the pipeline ejfat-receiver -> arrow-file-sink.")
         {
-            port, range, lb, bind, threads, timeout, output, events, duration, summary, metrics, progress,
+            port, range, lb, bind, threads, timeout, rcvbuf, output, events, duration, summary, metrics, progress,
         };
         cmd.SetAction(async (parse, ct) =>
         {
@@ -48,7 +49,7 @@ internal static class ReceiveCommand
                 sources:
                   - name: receiver
                     operator: ejfat-receiver
-                    config: {port: {{parse.GetValue(port)}}, port-range: {{parse.GetValue(range)}}, lb-header: {{parse.GetValue(lb)}}, bind: '{{parse.GetValue(bind)}}', threads: {{parse.GetValue(threads)}}, timeout-ms: {{parse.GetValue(timeout)}}}
+                    config: {port: {{parse.GetValue(port)}}, port-range: {{parse.GetValue(range)}}, lb-header: {{parse.GetValue(lb)}}, bind: '{{parse.GetValue(bind)}}', threads: {{parse.GetValue(threads)}}, timeout-ms: {{parse.GetValue(timeout)}}, recv-buffer-mb: {{parse.GetValue(rcvbuf)}}}
                 sinks:
                   - {{sink}}
                 """);

@@ -37,7 +37,7 @@ public sealed partial class EjfatReceiverSource : ISource
             new("max-event-mb", ParameterType.Double, "64", "Largest event accepted.") { Min = 0.001, Max = 128 },
             new("batch-size", ParameterType.Int, "64", "Events per emitted batch at most.") { Min = 1, Max = 65536 },
             new("flush-ms", ParameterType.Double, "2", "Emit a partial batch after this long.") { Min = 0.1 },
-            new("recv-buffer-mb", ParameterType.Int, "32", "Kernel receive buffer per socket (SO_RCVBUF; forced when running as root).") { Min = 1, Max = 2048 },
+            new("recv-buffer-mb", ParameterType.Int, "256", "Kernel receive buffer per socket (SO_RCVBUF; forced when running as root).") { Min = 1, Max = 2048 },
             new("setpoint", ParameterType.Double, "0.5", "Feedback: target fill fraction of the downstream queue.") { Min = 0, Max = 1 },
             new("kp", ParameterType.Double, "1", "Feedback: proportional gain."),
             new("ki", ParameterType.Double, "0", "Feedback: integral gain."),
@@ -86,7 +86,7 @@ public sealed partial class EjfatReceiverSource : ISource
         {
             for (var i = 0; i < sockets.Length; i++) sockets[i] = Bind(c.Bind, c.BasePort == 0 ? 0 : c.BasePort + i, c.ReceiveBuffer);
             BoundPorts = [.. sockets.Select(s => ((IPEndPoint)s.LocalEndPoint!).Port)];
-            context.Log.Info(context.StageName, $"listening on {c.Bind}:{BoundPorts[0]}{(sockets.Length > 1 ? $"..{BoundPorts[^1]}" : "")} with {c.Threads} receive thread(s), LB header {c.LbMode.ToString().ToLowerInvariant()}");
+            context.Log.Info(context.StageName, $"listening on {c.Bind}:{BoundPorts[0]}{(sockets.Length > 1 ? $"..{BoundPorts[^1]}" : "")} with {c.Threads} receive thread(s), LB header {c.LbMode.ToString().ToLowerInvariant()}, socket buffer {sockets[0].ReceiveBufferSize >> 20} MiB");
 
             var workers = new ReceiveThread[c.Threads];
             for (var t = 0; t < workers.Length; t++)
@@ -119,7 +119,7 @@ public sealed partial class EjfatReceiverSource : ISource
             await Task.WhenAll(workers.Select(w => w.Done)).ConfigureAwait(false);
             var totals = Totals(workers);
             metrics.Publish(totals, c.Feedback);
-            context.Log.Info(context.StageName, $"received {totals.Packets} datagrams, {totals.EventsCompleted} events; lost {totals.EventsLostTimeout} (timeout), {totals.EventsLostMemory} (memory cap), {totals.EventsLostQueueFull} (queue full), {totals.EventsLostStopped} (incomplete at stop); dropped datagrams {totals.PacketsBadHeader} (bad header), {totals.PacketsBadSegment} (bad segment), {totals.PacketsDuplicate} (duplicate)");
+            context.Log.Info(context.StageName, $"received {totals.Packets} datagrams, {totals.EventsCompleted} events; lost {totals.EventsLostTimeout} (timeout), {totals.EventsLostMemory} (memory cap), {totals.EventsLostQueueFull} (queue full), {totals.EventsLostStopped} (incomplete at stop); dropped datagrams {totals.PacketsBadHeader} (bad header), {totals.PacketsBadSegment} (bad segment), {totals.PacketsDuplicate} (duplicate); GC gen0/1/2 {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}");
         }
         finally
         {
