@@ -166,6 +166,39 @@ public sealed class LoopbackTests : IDisposable
         Assert.Matches("\"queueFull\": [1-9]", s.ToJson());
     }
 
+    [Fact]
+    public void The_sender_sends_sync_packets_about_once_a_second()
+    {
+        using var control = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        control.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        control.ReceiveTimeout = 5000;
+        var syncAt = (IPEndPoint)control.LocalEndPoint!;
+        var dataPort = FreePorts(0);
+        using var sink = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        sink.Bind(new IPEndPoint(IPAddress.Loopback, dataPort)); // somebody must listen, or loopback answers with ICMP
+        using (var sender = new EjfatSender(new SenderOptions { Destination = IPAddress.Loopback, BasePort = dataPort, EventsPerSecond = 200, Sync = syncAt, EventSourceId = 77 }))
+        {
+            for (ulong e = 0; e < 330; e++) sender.Send(new byte[100], e, 0, e, 0); // ~1.65 s
+            Assert.Equal(2, sender.SyncsSent);
+        }
+
+        var packets = new List<SyncHeader>();
+        var buf = new byte[100];
+        for (var i = 0; i < 2; i++)
+        {
+            var n = control.Receive(buf);
+            Assert.True(SyncHeader.TryRead(buf.AsSpan(0, n), out var h));
+            packets.Add(h);
+        }
+
+        Assert.All(packets, p => Assert.Equal(77u, p.EventSourceId));
+        Assert.Equal(0ul, packets[0].EventNumber);
+        Assert.InRange(packets[1].EventNumber, 150ul, 260ul);
+        Assert.InRange(packets[1].AverageEventRateHz, 150u, 260u);
+        var nowNs = (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000UL;
+        Assert.InRange(packets[1].UnixTimeNanoseconds, nowNs - 10_000_000_000UL, nowNs);
+    }
+
     private static Dictionary<ulong, string> ReadDigests(string path)
     {
         var d = new Dictionary<ulong, string>();
