@@ -1,5 +1,6 @@
 using Streams.Engine.Builtins;
 using Streams.Engine.Operators;
+using Streams.Operators.Clas12;
 using Streams.Transports.Ejfat;
 using Streams.Transports.Files;
 
@@ -14,6 +15,7 @@ internal static class OperatorSet
         BuiltinOperators.Register(catalog);
         FileOperators.Register(catalog);
         EjfatOperators.Register(catalog);
+        Clas12Operators.Register(catalog);
         return catalog;
     }
 }
