@@ -28,8 +28,15 @@ public sealed class RunLog(TextWriter writer, RunLogLevel minimum = RunLogLevel.
             : $"{DateTime.UtcNow:HH:mm:ss.fff} {tag} [{stage}] {message}";
         lock (_gate)
         {
-            writer.WriteLine(line);
-            writer.Flush();
+            try
+            {
+                writer.WriteLine(line);
+                writer.Flush();
+            }
+            catch (Exception e) when (e is IOException or ObjectDisposedException)
+            {
+                // A closed terminal or pipe must not take the pipeline down with it.
+            }
         }
     }
 

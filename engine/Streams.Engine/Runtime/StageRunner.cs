@@ -91,6 +91,21 @@ internal sealed class StageRunner : IStage
     /// <summary>Completes when the input is closed and drained, every worker has stopped, and the outlet is closed.</summary>
     public async Task RunToCompletionAsync()
     {
+        try
+        {
+            await DrainAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            // Whatever happened here, downstream must learn that this stage is done, or the pipeline never ends.
+            Stats.WorkersGauge.Set(0);
+            _outlet?.Complete();
+            _allStopped.TrySetResult();
+        }
+    }
+
+    private async Task DrainAsync()
+    {
         await Input.Channel.Reader.Completion.ConfigureAwait(false);
         lock (_gate) _closing = true;
         while (true)
@@ -110,10 +125,6 @@ internal sealed class StageRunner : IStage
             FlushAndDispose(_shared);
             _shared = null;
         }
-
-        Stats.WorkersGauge.Set(0);
-        _outlet?.Complete();
-        _allStopped.TrySetResult();
     }
 
     private async Task WorkerLoopAsync(Worker w)
@@ -138,9 +149,25 @@ internal sealed class StageRunner : IStage
                 if (!more) break;
                 while (!w.Stop.IsCancellationRequested && reader.TryRead(out var batch))
                 {
-                    if (op is null) FailUnserved(batch, ctx);
-                    else if (op is ISink sink) Consume(sink, batch, ctx);
-                    else await ProcessAsync((IProcessor)op, batch, ctx).ConfigureAwait(false);
+                    EventBatch? output = null;
+                    try
+                    {
+                        if (op is null) FailUnserved(batch, ctx);
+                        else if (op is ISink sink) Consume(sink, batch, ctx);
+                        else output = Process((IProcessor)op, batch, ctx);
+                    }
+                    catch (Exception e)
+                    {
+                        // An engine-side failure around the operator (operator exceptions are caught in Process/Consume):
+                        // the batch settles as discarded, the run stops intake and drains; the worker keeps reading.
+                        ctx.End();
+                        batch.Dispose();
+                        _run.Log.Error(Name, $"internal error handling a batch: {Describe(e)}");
+                        _run.Fatal(Name, $"internal error: {e.Message}");
+                        continue;
+                    }
+
+                    if (output is not null) await _outlet!.WriteAsync(output).ConfigureAwait(false);
                 }
             }
         }
@@ -186,7 +213,8 @@ internal sealed class StageRunner : IStage
         }
     }
 
-    private async ValueTask ProcessAsync(IProcessor op, EventBatch batch, ProcessContext ctx)
+    /// <summary>Runs the operator on a batch and returns what goes downstream (null: nothing).</summary>
+    private EventBatch? Process(IProcessor op, EventBatch batch, ProcessContext ctx)
     {
         var nIn = batch.Count;
         ctx.Begin(batch);
@@ -223,14 +251,14 @@ internal sealed class StageRunner : IStage
 
         var nOut = output?.Count ?? 0;
         Stats.RecordBatch(nIn, nOut, failed, busy);
-        if (output is null) return;
+        if (output is null) return null;
         if (nOut == 0 || _outlet is null)
         {
             output.Dispose();
-            return;
+            return null;
         }
 
-        await _outlet.WriteAsync(output).ConfigureAwait(false);
+        return output;
     }
 
     private void Consume(ISink sink, EventBatch batch, ProcessContext ctx)

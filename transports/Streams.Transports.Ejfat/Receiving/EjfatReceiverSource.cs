@@ -37,7 +37,7 @@ public sealed partial class EjfatReceiverSource : ISource
             new("max-event-mb", ParameterType.Double, "64", "Largest event accepted.") { Min = 0.001, Max = 128 },
             new("batch-size", ParameterType.Int, "64", "Events per emitted batch at most.") { Min = 1, Max = 65536 },
             new("flush-ms", ParameterType.Double, "2", "Emit a partial batch after this long.") { Min = 0.1 },
-            new("recv-buffer-mb", ParameterType.Int, "256", "Kernel receive buffer per socket (SO_RCVBUF; forced when running as root).") { Min = 1, Max = 2048 },
+            new("recv-buffer-mb", ParameterType.Int, "256", "Kernel receive buffer per socket (SO_RCVBUF; forced when running as root).") { Min = 1, Max = 1024 },
             new("setpoint", ParameterType.Double, "0.5", "Feedback: target fill fraction of the downstream queue.") { Min = 0, Max = 1 },
             new("kp", ParameterType.Double, "1", "Feedback: proportional gain."),
             new("ki", ParameterType.Double, "0", "Feedback: integral gain."),
@@ -97,7 +97,8 @@ public sealed partial class EjfatReceiverSource : ISource
 
             var metrics = new ReceiverMetrics(context.Metrics);
             context.AddSummarySection("ejfat", () => Totals(workers).ToSummary());
-            foreach (var w in workers) w.Start(cancellationToken);
+            using var stopAll = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            foreach (var w in workers) w.Start(stopAll.Token);
             var clock = Stopwatch.StartNew();
             var last = clock.Elapsed;
             using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
@@ -105,6 +106,14 @@ public sealed partial class EjfatReceiverSource : ISource
             {
                 while (!workers.All(w => w.Done.IsCompleted) && await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
                 {
+                    if (workers.FirstOrDefault(w => w.Done.IsFaulted) is { } dead)
+                    {
+                        // One thread died: stop the others too (its ports would go unread), then report it.
+                        context.Log.Error(context.StageName, $"receive thread failed: {dead.Done.Exception?.InnerException?.Message}");
+                        await stopAll.CancelAsync().ConfigureAwait(false);
+                        break;
+                    }
+
                     var now = clock.Elapsed;
                     c.Feedback.Update(context.OutputFill, (now - last).TotalSeconds);
                     last = now;

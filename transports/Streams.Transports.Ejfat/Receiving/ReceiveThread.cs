@@ -27,6 +27,7 @@ public sealed partial class EjfatReceiverSource
 
         private readonly long _flushTicks;
         private long _batchStarted;
+        private long _settledLosses;
         private bool _budgetSpent;
 
         public ReceiveThread(int id, Socket[] sockets, ReceiverConfig config, SourceContext context, long memoryCap)
@@ -52,21 +53,31 @@ public sealed partial class EjfatReceiverSource
 
         private void Run(CancellationToken stop)
         {
+            Exception? failure = null;
             try
             {
                 Loop(stop);
-                _done.TrySetResult();
             }
             catch (Exception e)
             {
-                _done.TrySetException(e);
+                failure = e;
             }
-            finally
+
+            try
             {
                 Flush();
-                _context.Discard(_reassembler.DropAll());
+                _reassembler.DropAll();
+                SettleLosses();
                 _builder.Dispose();
             }
+            catch (Exception e)
+            {
+                failure ??= e;
+            }
+
+            // Only now, with every event emitted or accounted for, may the source (and its outlet) finish.
+            if (failure is null) _done.TrySetResult();
+            else _done.TrySetException(failure);
         }
 
         private void Loop(CancellationToken stop)
@@ -92,7 +103,8 @@ public sealed partial class EjfatReceiverSource
                 var now = Stopwatch.GetTimestamp();
                 if (now - lastEvict > evictEvery)
                 {
-                    _context.Discard(_reassembler.EvictExpired(now));
+                    _reassembler.EvictExpired(now);
+                    SettleLosses();
                     lastEvict = now;
                 }
 
@@ -107,11 +119,21 @@ public sealed partial class EjfatReceiverSource
             }
         }
 
+        /// <summary>Reports events the reassembler lost (timeout, memory cap, stop) to the run's books as discarded.</summary>
+        private void SettleLosses()
+        {
+            var s = Stats;
+            var lost = s.EventsLostTimeout + s.EventsLostMemory + s.EventsLostStopped;
+            if (lost > _settledLosses) _context.Discard((int)(lost - _settledLosses));
+            _settledLosses = lost;
+        }
+
         public bool OnEvent(byte[] buffer, int length, ulong eventNumber, ushort dataId, ulong tick)
         {
             if (_context.TryReserve(1) == 0)
             {
                 _budgetSpent = true; // --events reached (or intake stopped): this event is not taken
+                Stats.EventsBeyondLimit++;
                 return false;
             }
 

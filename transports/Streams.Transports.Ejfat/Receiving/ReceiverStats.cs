@@ -16,6 +16,9 @@ internal sealed class ReceiverStats
     public long EventsLostMemory;
     public long EventsLostQueueFull;
     public long EventsLostStopped;
+
+    /// <summary>Completed events not taken because the run's --events limit was reached (not a loss).</summary>
+    public long EventsBeyondLimit;
     public long PendingEvents;
     public long PendingBytes;
 
@@ -33,6 +36,7 @@ internal sealed class ReceiverStats
         EventsLostMemory += Volatile.Read(ref other.EventsLostMemory);
         EventsLostQueueFull += Volatile.Read(ref other.EventsLostQueueFull);
         EventsLostStopped += Volatile.Read(ref other.EventsLostStopped);
+        EventsBeyondLimit += Volatile.Read(ref other.EventsBeyondLimit);
         PendingEvents += Volatile.Read(ref other.PendingEvents);
         PendingBytes += Volatile.Read(ref other.PendingBytes);
     }
@@ -43,6 +47,7 @@ internal sealed class ReceiverStats
         packets = Packets,
         bytes = Bytes,
         eventsCompleted = EventsCompleted,
+        eventsBeyondLimit = EventsBeyondLimit,
         eventsLost = new
         {
             timeout = EventsLostTimeout,

@@ -81,6 +81,9 @@ public sealed class EjfatSender : IDisposable
 
     public long SyncsSent { get; private set; }
 
+    /// <summary>Datagrams not sent because the destination port kept answering ICMP port-unreachable.</summary>
+    public long DatagramsRefused { get; private set; }
+
     /// <summary>Sends one event (all of its segments) and paces.</summary>
     public void Send(ReadOnlySpan<byte> eventBytes, ulong eventNumber, ushort dataId, ulong tick, ushort entropy)
     {
@@ -133,8 +136,9 @@ public sealed class EjfatSender : IDisposable
         if (_sync is not null) MaybeSync(eventNumber);
     }
 
-    private static void SendDatagram(Socket socket, ReadOnlySpan<byte> datagram, SocketAddress? to)
+    private void SendDatagram(Socket socket, ReadOnlySpan<byte> datagram, SocketAddress? to)
     {
+        var refused = 0;
         while (true)
         {
             try
@@ -149,7 +153,13 @@ public sealed class EjfatSender : IDisposable
             }
             catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionRefused)
             {
-                return; // an ICMP port-unreachable from an earlier datagram: UDP has no connection to lose
+                // An ICMP port-unreachable for an earlier datagram is reported on this send, which then did not go
+                // out: reporting cleared it, so send again (once; a second refusal means nobody listens).
+                if (++refused > 1)
+                {
+                    DatagramsRefused++;
+                    return;
+                }
             }
         }
     }

@@ -8,7 +8,7 @@ namespace Streams.Transports.Ejfat.Sending;
 /// </summary>
 public sealed class Pacer(double bytesPerSecond, double eventsPerSecond)
 {
-    private readonly long _start = Stopwatch.GetTimestamp();
+    private long _start = Stopwatch.GetTimestamp();
     private double _bytes;
     private double _events;
 
@@ -22,6 +22,17 @@ public sealed class Pacer(double bytesPerSecond, double eventsPerSecond)
         _events++;
         var due = Math.Max(bytesPerSecond > 0 ? _bytes / bytesPerSecond : 0, eventsPerSecond > 0 ? _events / eventsPerSecond : 0);
         var ahead = due - Stopwatch.GetElapsedTime(_start).TotalSeconds;
-        if (ahead > 0.001) Thread.Sleep(TimeSpan.FromSeconds(ahead));
+        if (ahead > 0.001)
+        {
+            Thread.Sleep(TimeSpan.FromSeconds(ahead));
+        }
+        else if (ahead < -0.01)
+        {
+            // More than 10 ms behind (the caller paused): forget the missed schedule rather than catching up at full
+            // speed, which would be one long burst.
+            _start = Stopwatch.GetTimestamp();
+            _bytes = 0;
+            _events = 0;
+        }
     }
 }

@@ -1,0 +1,44 @@
+using Apache.Arrow;
+using Apache.Arrow.Types;
+
+namespace Streams.Operators.Clas12.Decoding;
+
+/// <summary>A list column under construction: one row per event, a list of values per row.</summary>
+public sealed class ListColumn<TBuilder>
+    where TBuilder : IArrowArrayBuilder
+{
+    private readonly ListArray.Builder _builder;
+
+    public ListColumn(string name, IArrowType valueType)
+    {
+        Name = name;
+        ValueType = valueType;
+        _builder = new ListArray.Builder(valueType);
+        Values = (TBuilder)_builder.ValueBuilder;
+    }
+
+    public string Name { get; }
+
+    public IArrowType ValueType { get; }
+
+    /// <summary>Append values here after <see cref="StartRow"/>.</summary>
+    public TBuilder Values { get; }
+
+    public void StartRow() => _builder.Append();
+
+    public Field Field => new(Name, new ListType(ValueType), false);
+
+    public IArrowArray Build() => _builder.Build();
+}
+
+/// <summary>Reading list columns.</summary>
+public static class ListColumns
+{
+    /// <summary>The [start, end) of row <paramref name="row"/>'s values in the list column's value array.</summary>
+    public static (int Start, int End) Range(ListArray list, int row)
+    {
+        ArgumentNullException.ThrowIfNull(list);
+        var offsets = list.ValueOffsets;
+        return (offsets[row], offsets[row + 1]);
+    }
+}
