@@ -63,7 +63,7 @@ public sealed class ArrowFileSource : ISource
         for (var pass = 0; _repeat == 0 || pass < _repeat; pass++)
         {
             using var stream = File.OpenRead(_path);
-            using var reader = new ArrowFileReader(stream);
+            using var reader = new ArrowFileReader(stream, ManagedArrowMemory.Allocator);
             var dataType = reader.Schema.Metadata?.GetValueOrDefault(EventColumns.DataTypeKey) ?? "arrow/unknown";
             while (!cancellationToken.IsCancellationRequested)
             {

@@ -34,7 +34,7 @@ public static class ArrowRows
 
             var parts = new List<IArrowArray>(runs.Count);
             foreach (var (start, len) in runs) parts.Add(ArrowArrayFactory.Slice(column, start, len));
-            columns[c] = parts.Count == 1 ? parts[0] : ArrowArrayConcatenator.Concatenate(parts);
+            columns[c] = parts.Count == 1 ? parts[0] : ArrowArrayConcatenator.Concatenate(parts, ManagedArrowMemory.Allocator);
         }
 
         return new RecordBatch(batch.Schema, columns, rows.Count);

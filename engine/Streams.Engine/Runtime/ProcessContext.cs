@@ -31,6 +31,14 @@ public sealed class ProcessContext
 
     public RunLog Log { get; }
 
+    internal Action<string, Func<object>>? SummarySections { get; init; }
+
+    /// <summary>
+    /// Adds a top-level section to the run summary (<c>--summary-json</c>), produced when the run ends, after sinks
+    /// have been flushed (a validation sink reports its physics figures this way). The first registration of a key wins.
+    /// </summary>
+    public void AddSummarySection(string key, Func<object> produce) => SummarySections?.Invoke(key, produce);
+
     /// <summary>Events of the current batch failed so far.</summary>
     public int FailedCount { get; private set; }
 

@@ -130,7 +130,7 @@ internal sealed class StageRunner : IStage
     private async Task WorkerLoopAsync(Worker w)
     {
         var reader = Input.Channel.Reader;
-        var ctx = new ProcessContext(Name, w.Id, _run.Log, _run.Errors, _run.Fatal);
+        var ctx = new ProcessContext(Name, w.Id, _run.Log, _run.Errors, _run.Fatal) { SummarySections = (k, f) => _run.SummarySections.TryAdd(k, f) };
         var op = AcquireOperator(w.Id);
         try
         {

@@ -28,12 +28,36 @@ public sealed class ListColumn<TBuilder>
 
     public Field Field => new(Name, new ListType(ValueType), false);
 
-    public IArrowArray Build() => _builder.Build();
+    public IArrowArray Build() => _builder.Build(Streams.Engine.Batches.ManagedArrowMemory.Allocator);
 }
 
-/// <summary>Reading list columns.</summary>
+/// <summary>Reading list columns, and extending record batches.</summary>
 public static class ListColumns
 {
+    /// <summary>The input's columns (shared, not copied) followed by new ones.</summary>
+    public static RecordBatch Extend(RecordBatch input, IReadOnlyList<(Field Field, IArrowArray Array)> added)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(added);
+        var fields = new List<Field>(input.Schema.FieldsList);
+        var arrays = new List<IArrowArray>(input.Arrays);
+        foreach (var (f, a) in added)
+        {
+            fields.Add(f);
+            arrays.Add(a);
+        }
+
+        return new RecordBatch(new Schema(fields, null), arrays, input.Length);
+    }
+
+    public static ListArray Column(RecordBatch batch, string name)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        return batch.Schema.GetFieldIndex(name) >= 0 && batch.Column(name) is ListArray l
+            ? l
+            : throw new InvalidOperationException($"batch has no list column '{name}' (was it decoded by clas12-decode?)");
+    }
+
     /// <summary>The [start, end) of row <paramref name="row"/>'s values in the list column's value array.</summary>
     public static (int Start, int End) Range(ListArray list, int row)
     {
