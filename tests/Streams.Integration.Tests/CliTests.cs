@@ -31,17 +31,45 @@ public sealed class CliTests(TempDir dir) : IClassFixture<TempDir>
     }
 
     [Fact]
-    public async Task Default_pipeline_runs_with_an_event_limit_and_writes_a_balanced_summary()
+    public async Task Synthetic_pipeline_runs_with_an_event_limit_and_writes_a_balanced_summary()
     {
-        var json = dir.File("default-summary.json");
-        var (code, stdout, stderr) = await StreamsProcess.RunAsync(120, "run", "--events", "20000", "--summary-json", json, "--metrics-listen", "off", "--progress", "log");
+        var json = dir.File("synthetic-summary.json");
+        var file = Path.Combine(StreamsProcess.RepoRoot, "deploy", "pipelines", "synthetic.yaml");
+        var (code, stdout, stderr) = await StreamsProcess.RunAsync(120, "run", file, "--events", "20000", "--summary-json", json, "--metrics-listen", "off", "--progress", "log");
         Assert.True(code == 0, stderr);
         var s = PipelineSummary.FromJson(await File.ReadAllTextAsync(json));
-        Assert.Equal("default", s.Pipeline);
+        Assert.Equal("synthetic", s.Pipeline);
         Assert.Equal(new EventTotals(20000, 20000, 0, 0, 0), s.Events);
         Assert.Equal(["generator", "reconstruct", "counter"], s.Stages.Select(x => x.Name));
         Assert.Equal(4, s.Stages[1].MaxWorkers);
         Assert.Contains("events: received 20000, processed 20000", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_default_runs_the_clas12_chain_over_udp_and_reports_physics()
+    {
+        var work = Directory.CreateDirectory(dir.File("default-run")).FullName;
+        var json = Path.Combine(work, "summary.json");
+        var (code, stdout, stderr) = await StreamsProcess.RunInAsync(300, work, "run", "--summary-json", json, "--metrics-listen", "off", "--progress", "log");
+        Assert.True(code == 0, stderr);
+        var s = PipelineSummary.FromJson(await File.ReadAllTextAsync(json));
+        Assert.Equal("clas12-local", s.Pipeline);
+        Assert.True(s.Events.Balanced);
+        var v = s.Sections!["validation"] is System.Text.Json.JsonElement e ? e : default;
+        Assert.True(v.GetProperty("efficiency").GetDouble() >= 0.95, v.ToString());
+        Assert.True(v.GetProperty("fakeRate").GetDouble() < 0.02, v.ToString());
+        Assert.True(v.GetProperty("tracksInAcceptance").GetInt64() > 1000, v.ToString());
+        Assert.InRange(v.GetProperty("momentumResolution").GetDouble(), 0.0001, 0.02);
+        var ejfat = s.Sections["ejfat"] is System.Text.Json.JsonElement j ? j : default;
+        Assert.Equal(10000, ejfat.GetProperty("eventsCompleted").GetInt64());
+        foreach (var png in new[] { "dpp.png", "efficiency.png" })
+        {
+            var bytes = await File.ReadAllBytesAsync(Path.Combine(work, "out", "validation", png));
+            Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], bytes[..4]);
+        }
+
+        Assert.Contains("validation: ", stderr, StringComparison.Ordinal);
+        Assert.Contains("events: received", stdout, StringComparison.Ordinal);
     }
 
     [Fact]

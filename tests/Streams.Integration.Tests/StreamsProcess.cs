@@ -44,14 +44,16 @@ internal sealed class StreamsProcess : IDisposable
         }
     }
 
-    public static StreamsProcess Start(params string[] args)
+    public static StreamsProcess Start(params string[] args) => StartIn(Path.GetTempPath(), args);
+
+    public static StreamsProcess StartIn(string workingDirectory, params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = Path.GetTempPath(),
+            WorkingDirectory = workingDirectory,
         };
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "streams.dll"));
         foreach (var a in args) psi.ArgumentList.Add(a);
@@ -74,9 +76,11 @@ internal sealed class StreamsProcess : IDisposable
     }
 
     /// <summary>Runs to the end (at most <paramref name="timeoutSeconds"/>) and returns the exit code.</summary>
-    public static async Task<(int Code, string Stdout, string Stderr)> RunAsync(int timeoutSeconds, params string[] args)
+    public static Task<(int Code, string Stdout, string Stderr)> RunAsync(int timeoutSeconds, params string[] args) => RunInAsync(timeoutSeconds, Path.GetTempPath(), args);
+
+    public static async Task<(int Code, string Stdout, string Stderr)> RunInAsync(int timeoutSeconds, string workingDirectory, params string[] args)
     {
-        using var p = Start(args);
+        using var p = StartIn(workingDirectory, args);
         var code = await p.WaitAsync(timeoutSeconds);
         return (code, p.Stdout, p.Stderr);
     }

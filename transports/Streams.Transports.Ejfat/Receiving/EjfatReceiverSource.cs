@@ -38,6 +38,8 @@ public sealed partial class EjfatReceiverSource : ISource
             new("batch-size", ParameterType.Int, "64", "Events per emitted batch at most.") { Min = 1, Max = 65536 },
             new("flush-ms", ParameterType.Double, "2", "Emit a partial batch after this long.") { Min = 0.1 },
             new("recv-buffer-mb", ParameterType.Int, "256", "Kernel receive buffer per socket (SO_RCVBUF; forced when running as root).") { Min = 1, Max = 1024 },
+            new("count", ParameterType.Long, "0", "Stop after this many completed events (0: until the run stops).") { Min = 0 },
+            new("idle-stop-seconds", ParameterType.Double, "0", "Stop once nothing has arrived for this long after the first datagram (0: never).") { Min = 0 },
             new("setpoint", ParameterType.Double, "0.5", "Feedback: target fill fraction of the downstream queue.") { Min = 0, Max = 1 },
             new("kp", ParameterType.Double, "1", "Feedback: proportional gain."),
             new("ki", ParameterType.Double, "0", "Feedback: integral gain."),
@@ -70,7 +72,9 @@ public sealed partial class EjfatReceiverSource : ISource
             config.GetInt("batch-size"),
             TimeSpan.FromMilliseconds(config.GetDouble("flush-ms")),
             config.GetInt("recv-buffer-mb") << 20,
-            new QueueFeedback(config.GetDouble("setpoint"), config.GetDouble("kp"), config.GetDouble("ki"), config.GetDouble("kd")));
+            new QueueFeedback(config.GetDouble("setpoint"), config.GetDouble("kp"), config.GetDouble("ki"), config.GetDouble("kd")),
+            config.GetLong("count"),
+            TimeSpan.FromSeconds(config.GetDouble("idle-stop-seconds")));
     }
 
     public void Reset()
@@ -101,6 +105,8 @@ public sealed partial class EjfatReceiverSource : ISource
             foreach (var w in workers) w.Start(stopAll.Token);
             var clock = Stopwatch.StartNew();
             var last = clock.Elapsed;
+            var lastArrival = last;
+            long lastPackets = 0;
             using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(100));
             try
             {
@@ -115,6 +121,19 @@ public sealed partial class EjfatReceiverSource : ISource
                     }
 
                     var now = clock.Elapsed;
+                    var packets = workers.Sum(w => Volatile.Read(ref w.Stats.Packets));
+                    if (packets != lastPackets)
+                    {
+                        lastPackets = packets;
+                        lastArrival = now;
+                    }
+                    else if (c.IdleStop > TimeSpan.Zero && packets > 0 && now - lastArrival >= c.IdleStop)
+                    {
+                        context.Log.Info(context.StageName, $"nothing received for {c.IdleStop.TotalSeconds:0.#} s: stopping (idle-stop-seconds)");
+                        await stopAll.CancelAsync().ConfigureAwait(false);
+                        break;
+                    }
+
                     c.Feedback.Update(context.OutputFill, (now - last).TotalSeconds);
                     last = now;
                     metrics.Publish(Totals(workers), c.Feedback);
@@ -189,5 +208,11 @@ public sealed partial class EjfatReceiverSource : ISource
         int BatchSize,
         TimeSpan FlushInterval,
         int ReceiveBuffer,
-        QueueFeedback Feedback);
+        QueueFeedback Feedback,
+        long Count,
+        TimeSpan IdleStop)
+    {
+        /// <summary>Completed events taken so far, by all threads (for <see cref="Count"/>).</summary>
+        public long Taken;
+    }
 }

@@ -130,7 +130,7 @@ public sealed partial class EjfatReceiverSource
 
         public bool OnEvent(byte[] buffer, int length, ulong eventNumber, ushort dataId, ulong tick)
         {
-            if (_context.TryReserve(1) == 0)
+            if ((_config.Count > 0 && Interlocked.Increment(ref _config.Taken) > _config.Count) || _context.TryReserve(1) == 0)
             {
                 _budgetSpent = true; // --events reached (or intake stopped): this event is not taken
                 Stats.EventsBeyondLimit++;

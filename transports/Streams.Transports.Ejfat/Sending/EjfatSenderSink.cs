@@ -14,7 +14,7 @@ public sealed class EjfatSenderSink : ISink
         Name = "ejfat-sender",
         Kind = OperatorKind.Sink,
         Description = "Segments events into EJFAT datagrams (LB + RE headers) and sends them over UDP, paced, with Sync packets.",
-        InputTypes = ["binary/*"],
+        InputTypes = ["binary/*", "evio/*"], // any raw-byte events
         Parameters =
         [
             new("dest", ParameterType.String, null, "Destination HOST:PORT (the base data port)."),
