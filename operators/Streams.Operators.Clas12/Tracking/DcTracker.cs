@@ -27,6 +27,10 @@ public sealed class DcTracker(double resolution = 0.03, double maxChi2PerNdf = 2
     private readonly List<Candidate> _candidates = [];
     private readonly List<int> _fitHits = [];
     private readonly List<int> _work = [];
+    private readonly List<int> _inliers = [];
+    private readonly List<int> _best = [];
+    private readonly HashSet<int> _used = [];
+    private int[] _signs = new int[64];
     private int[] _parent = new int[64];
     private TrackingHit[] _hits = [];
 
@@ -98,8 +102,8 @@ public sealed class DcTracker(double resolution = 0.03, double maxChi2PerNdf = 2
     private void FitSegments(int sl, List<int> hits)
     {
         var cell = DcGeometry.CellSize[sl / 2];
-        var inliers = new List<int>();
-        var best = new List<int>();
+        var inliers = _inliers;
+        var best = _best;
         while (DistinctLayers(hits) >= MinLayersPerSegment)
         {
             best.Clear();
@@ -129,10 +133,16 @@ public sealed class DcTracker(double resolution = 0.03, double maxChi2PerNdf = 2
             if (best.Count < MinLayersPerSegment) return;
             var (fa, fb) = LineFit(best);
             Inliers(hits, fa, fb, 0.8 * cell, inliers);
-            if (inliers.Count < MinLayersPerSegment) inliers = [.. best];
+            if (inliers.Count < MinLayersPerSegment)
+            {
+                inliers.Clear();
+                inliers.AddRange(best);
+            }
+
             (fa, fb) = LineFit(inliers);
-            _segments.Add(new Segment(sl, fa, fb, [.. inliers]));
-            hits.RemoveAll(inliers.Contains);
+            var segmentHits = inliers.ToArray();
+            _segments.Add(new Segment(sl, fa, fb, segmentHits));
+            foreach (var h in segmentHits) hits.Remove(h);
         }
     }
 
@@ -267,10 +277,13 @@ public sealed class DcTracker(double resolution = 0.03, double maxChi2PerNdf = 2
         }
 
         _candidates.Sort((x, y) => x.Regions != y.Regions ? y.Regions.CompareTo(x.Regions) : x.Chi2PerNdf.CompareTo(y.Chi2PerNdf));
-        var used = new HashSet<int>();
+        var used = _used;
+        used.Clear();
         foreach (var c in _candidates)
         {
-            if (c.Segments.Any(used.Contains)) continue;
+            var shares = false;
+            foreach (var s in c.Segments) shares |= used.Contains(s);
+            if (shares) continue;
             foreach (var s in c.Segments) used.Add(s);
             tracks.Add(new ReconstructedTrack(sector, Math.Sign(c.Kappa), TrackModel.Momentum(c.Kappa), c.Tx, c.Ty, c.Kappa, c.Chi2PerNdf, c.Hits, c.Regions));
         }
@@ -302,7 +315,9 @@ public sealed class DcTracker(double resolution = 0.03, double maxChi2PerNdf = 2
     private Candidate? Fit(List<int> hits)
     {
         if (hits.Count < 8) return null;
-        var signs = new int[hits.Count]; // 0: wire position (hit-based); +-1: side of the wire (time-based)
+        if (_signs.Length < hits.Count) _signs = new int[2 * hits.Count];
+        var signs = _signs; // 0: wire position (hit-based); +-1: side of the wire (time-based)
+        Array.Clear(signs, 0, hits.Count);
         var theta = Solve(hits, signs, hitBased: true);
         if (theta is null) return null;
         for (var iteration = 0; iteration < 10; iteration++)
@@ -338,7 +353,7 @@ public sealed class DcTracker(double resolution = 0.03, double maxChi2PerNdf = 2
 
             if (worst < 0) break;
             hits.RemoveAt(worst);
-            signs = [.. signs.Take(worst), .. signs.Skip(worst + 1)];
+            Array.Copy(signs, worst + 1, signs, worst, hits.Count - worst);
             theta = Solve(hits, signs, hitBased: false);
             if (theta is null) return null;
         }
