@@ -47,7 +47,7 @@ public sealed class LoopbackTests : IDisposable
         throw new InvalidOperationException("no free UDP port range");
     }
 
-    private static Pipeline Receiver(string yamlSink, int port, int k, int threads, long events)
+    private static Pipeline Receiver(string yamlSink, int port, int k, int threads, long events, LogCapture log)
     {
         var yaml = $$$"""
             name: rx
@@ -58,29 +58,20 @@ public sealed class LoopbackTests : IDisposable
             """;
         var plan = PipelinePlanner.Plan(PipelineLoader.Load(yaml, "rx.yaml").Spec!, Catalog());
         Assert.True(plan.Ok, string.Join("\n", plan.Diagnostics));
-        var p = Pipeline.Create(plan.Plan!, new PipelineOptions { EventLimit = events, SampleInterval = TimeSpan.FromMilliseconds(100) });
+        var p = Pipeline.Create(plan.Plan!, new PipelineOptions { EventLimit = events, SampleInterval = TimeSpan.FromMilliseconds(100), Log = new RunLog(log) });
         return p;
     }
 
-    private static async Task WaitListening(int port)
+    private static async Task WaitListening(LogCapture log)
     {
-        // The receiver binds with SO_REUSEADDR; a probe bind without it fails once the receiver holds the port.
-        for (var i = 0; i < 200; i++)
+        // The receiver logs "listening on" once every socket is bound (probing the port could steal it).
+        for (var i = 0; i < 1500; i++)
         {
-            try
-            {
-                using var s = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-                s.Bind(new IPEndPoint(IPAddress.Loopback, port));
-            }
-            catch (SocketException)
-            {
-                return;
-            }
-
+            if (log.ToString().Contains("listening on", StringComparison.Ordinal)) return;
             await Task.Delay(20);
         }
 
-        throw new TimeoutException("receiver did not start listening");
+        throw new TimeoutException($"receiver did not start listening:\n{log}");
     }
 
     [Fact]
@@ -89,9 +80,10 @@ public sealed class LoopbackTests : IDisposable
         const int k = 2, n = 400;
         var port = FreePorts(k);
         var file = Path.Combine(_dir, "rx.arrow");
-        using var p = Receiver($"{{name: out, operator: arrow-file-sink, input: rx, queue: 1024, config: {{path: '{file}'}}}}", port, k, 2, n);
+        using var log = new LogCapture();
+        using var p = Receiver($"{{name: out, operator: arrow-file-sink, input: rx, queue: 1024, config: {{path: '{file}'}}}}", port, k, 2, n, log);
         var run = p.RunAsync();
-        await WaitListening(port);
+        await WaitListening(log);
 
         var r = new Random(11);
         var sent = new Dictionary<ulong, string>();
@@ -118,9 +110,10 @@ public sealed class LoopbackTests : IDisposable
     public async Task A_flood_of_garbage_is_counted_and_the_receiver_keeps_working()
     {
         var port = FreePorts(0);
-        using var p = Receiver("{name: out, operator: count, input: rx}", port, 0, 1, 50);
+        using var log = new LogCapture();
+        using var p = Receiver("{name: out, operator: count, input: rx}", port, 0, 1, 50, log);
         var run = p.RunAsync();
-        await WaitListening(port);
+        await WaitListening(log);
         using (var raw = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp))
         {
             var r = new Random(3);
@@ -149,9 +142,10 @@ public sealed class LoopbackTests : IDisposable
     public async Task A_full_pipeline_discards_and_counts_instead_of_blocking_the_socket()
     {
         var port = FreePorts(0);
-        using var p = Receiver("{name: out, operator: count, input: rx, queue: 1, config: {stall-seconds: 2}}", port, 0, 1, 0);
+        using var log = new LogCapture();
+        using var p = Receiver("{name: out, operator: count, input: rx, queue: 1, config: {stall-seconds: 2}}", port, 0, 1, 0, log);
         var run = p.RunAsync();
-        await WaitListening(port);
+        await WaitListening(log);
         using (var sender = new EjfatSender(new SenderOptions { Destination = IPAddress.Loopback, BasePort = port, EventsPerSecond = 2000 }))
         {
             for (ulong e = 0; e < 1000; e++) sender.Send(new byte[1000], e, 0, e, 0);
@@ -218,4 +212,20 @@ public sealed class LoopbackTests : IDisposable
     }
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    /// <summary>A log the test can read while the pipeline writes to it.</summary>
+    private sealed class LogCapture : StringWriter
+    {
+        private readonly Lock _gate = new();
+
+        public override void WriteLine(string? value)
+        {
+            lock (_gate) base.WriteLine(value);
+        }
+
+        public override string ToString()
+        {
+            lock (_gate) return base.ToString();
+        }
+    }
 }
