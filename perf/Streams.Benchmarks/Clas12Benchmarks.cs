@@ -45,7 +45,7 @@ public class Clas12Benchmarks
         {
             sim.Generate(ev);
             Evio6.Write(ev, builder.AddEvent(new EventMeta((ulong)i, 0, (ulong)i, 0), Evio6.SizeOf(ev)));
-            _hits.Add([.. ev.DcHits.Select(h => new TrackingHit(h.Sector, h.Layer - 1, h.Wire, h.Tdc * Clas12Simulator.DriftVelocity))]);
+            _hits.Add([.. ev.DcHits.Select(h => TrackingHit.From(h))]);
         }
 
         _raw = builder.Build("evio/clas12");
@@ -128,7 +128,7 @@ public class Clas12TrackingScaling
         for (var i = 0; i < Events; i++)
         {
             sim.Generate(ev);
-            _hits.Add([.. ev.DcHits.Select(h => new TrackingHit(h.Sector, h.Layer - 1, h.Wire, h.Tdc * Clas12Simulator.DriftVelocity))]);
+            _hits.Add([.. ev.DcHits.Select(h => TrackingHit.From(h))]);
         }
     }
 

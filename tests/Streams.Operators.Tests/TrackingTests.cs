@@ -9,10 +9,10 @@ namespace Streams.Operators.Tests;
 public class TrackingTests(ITestOutputHelper output)
 {
     internal static List<TrackingHit> Hits(EvioEvent ev) =>
-        [.. ev.DcHits.Select(h => new TrackingHit(h.Sector, h.Layer - 1, h.Wire, h.Tdc * Clas12Simulator.DriftVelocity))];
+        [.. ev.DcHits.Select(h => TrackingHit.From(h))];
 
     internal static bool Matches(ReconstructedTrack r, TruthParticle t) =>
-        r.Sector == t.Sector && r.Charge == t.Charge && Math.Abs(r.Tx - t.Tx) < 0.01 && Math.Abs(r.Ty - t.Ty) < 0.02 && Math.Abs((r.P - t.P) / t.P) < 0.2;
+        Clas12.Validation.ValidationSink.Matches(r.Sector, r.Charge, r.P, r.Tx, r.Ty, t.Sector, t.Charge, t.P, t.Tx, t.Ty);
 
     [Fact]
     public void A_perfect_track_is_fitted_to_its_true_parameters()

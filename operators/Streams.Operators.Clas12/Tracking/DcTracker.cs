@@ -3,7 +3,12 @@ using Streams.Operators.Clas12.Geometry;
 namespace Streams.Operators.Clas12.Tracking;
 
 /// <summary>A drift-chamber hit for tracking: sector 1..6, layer 0..35, wire 1..112, drift distance (cm).</summary>
-public readonly record struct TrackingHit(int Sector, int Layer, int Wire, double Drift);
+public readonly record struct TrackingHit(int Sector, int Layer, int Wire, double Drift)
+{
+    /// <summary>The tracking view of a raw hit (layer 1..36 -> 0..35, TDC -> drift distance).</summary>
+    public static TrackingHit From(Evio.DcHit hit, double driftVelocity = Simulation.Clas12Simulator.DriftVelocity) =>
+        new(hit.Sector, hit.Layer - 1, hit.Wire, hit.Tdc * driftVelocity);
+}
 
 /// <summary>A reconstructed track: charge, momentum (GeV), slopes at the target, fit quality, hits and regions used.</summary>
 public sealed record ReconstructedTrack(int Sector, int Charge, double P, double Tx, double Ty, double Kappa, double Chi2PerNdf, int Hits, int Regions);
