@@ -98,6 +98,24 @@ public sealed class ArrowFileTests : IDisposable
     }
 
     [Fact]
+    public async Task Endless_replay_stops_when_intake_stops()
+    {
+        var path = Path.Combine(_dir, "e.arrow");
+        await RunAsync($$$"""
+            sources: [{name: gen, operator: synthetic, config: {count: 10, batch-size: 5}}]
+            sinks: [{name: file, operator: arrow-file-sink, input: gen, config: {path: "{{{path}}}"}}]
+            """);
+        var loaded = PipelineLoader.Load($$$"""
+            sources: [{name: replay, operator: arrow-file-source, config: {path: "{{{path}}}", repeat: 0}}]
+            sinks: [{name: out, operator: count, input: replay}]
+            """, "t.yaml");
+        using var p = Pipeline.Create(PipelinePlanner.Plan(loaded.Spec!, Catalog()).Plan!, new PipelineOptions { Duration = TimeSpan.FromMilliseconds(300) });
+        var s = await p.RunAsync().WaitAsync(TimeSpan.FromSeconds(20)); // regression: the replay loop once spun forever after cancellation
+        Assert.True(s.Events.Received > 10);
+        Assert.True(s.Events.Balanced);
+    }
+
+    [Fact]
     public void Missing_or_invalid_files_are_reported_when_the_pipeline_is_built()
     {
         var junk = Path.Combine(_dir, "junk.arrow");

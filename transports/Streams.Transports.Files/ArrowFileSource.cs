@@ -60,7 +60,7 @@ public sealed class ArrowFileSource : ISource
     public async Task RunAsync(SourceContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
-        for (var pass = 0; _repeat == 0 || pass < _repeat; pass++)
+        for (var pass = 0; (_repeat == 0 || pass < _repeat) && !cancellationToken.IsCancellationRequested; pass++)
         {
             using var stream = File.OpenRead(_path);
             using var reader = new ArrowFileReader(stream, ManagedArrowMemory.Allocator);
