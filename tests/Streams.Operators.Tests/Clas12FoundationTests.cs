@@ -102,6 +102,7 @@ public class Evio6Tests
     [InlineData("length", "length word says")]
     [InlineData("type", "bank of banks")]
     [InlineData("child", "beyond the end")]
+    [InlineData("huge", "beyond the end")]
     [InlineData("childtype", "expected 0x01")]
     [InlineData("range", "out of range")]
     public void Malformed_events_fail_with_a_clear_message(string damage, string message)
@@ -114,6 +115,7 @@ public class Evio6Tests
             case "length": BinaryPrimitives.WriteInt32BigEndian(bytes, 999); break;
             case "type": bytes[6] = 0x01; break;
             case "child": BinaryPrimitives.WriteInt32BigEndian(bytes.AsSpan(8), 500); break;
+            case "huge": BinaryPrimitives.WriteInt32BigEndian(bytes.AsSpan(8), int.MaxValue); break; // (len + 1) * 4 overflows an int
             case "childtype": bytes[14] = 0x02; break;
             case "range": BinaryPrimitives.WriteInt32BigEndian(bytes.AsSpan(16), (5 << 29) | (40 << 23)); break;
         }

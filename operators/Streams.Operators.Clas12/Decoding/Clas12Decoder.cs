@@ -67,6 +67,11 @@ public sealed class Clas12Decoder : IProcessor
                 context.Fail(i, $"malformed EVIO: {e.Message}");
                 continue;
             }
+            catch (Exception e) when (e is ArgumentException or IndexOutOfRangeException or OverflowException)
+            {
+                context.Fail(i, $"malformed EVIO: {e.GetType().Name}: {e.Message}"); // one bad event, not the batch
+                continue;
+            }
 
             _kept[kept++] = i;
             dcSector.StartRow(); dcLayer.StartRow(); dcWire.StartRow(); dcTdc.StartRow();

@@ -90,7 +90,7 @@ public static class Evio6
         into.Clear();
         if (data.Length < 8 || data.Length % 4 != 0) throw new EvioException($"event of {data.Length} bytes: EVIO events are whole 32-bit words, at least 2");
         var length = BinaryPrimitives.ReadInt32BigEndian(data);
-        if (length < 1 || (long)(length + 1) * 4 != data.Length) throw new EvioException($"event length word says {length} words but the event has {(data.Length / 4) - 1}");
+        if (length < 1 || ((long)length + 1) * 4 != data.Length) throw new EvioException($"event length word says {length} words but the event has {(data.Length / 4) - 1}");
         var type = (BinaryPrimitives.ReadInt32BigEndian(data[4..]) >> 8) & 0x3F;
         if (type is not (TypeBankOfBanks or TypeBankOfBanksAlt)) throw new EvioException($"event bank has type 0x{type:x2}; a bank of banks (0x10 or 0x0e) is expected");
         var at = 8;
@@ -101,7 +101,7 @@ public static class Evio6
             var header = BinaryPrimitives.ReadInt32BigEndian(data[(at + 4)..]);
             var tag = (ushort)(header >>> 16);
             var btype = (header >> 8) & 0x3F;
-            if (len < 1 || at + ((long)(len + 1) * 4) > data.Length) throw new EvioException($"bank 0x{tag:x4} at byte {at} says {len} words, beyond the end of the event");
+            if (len < 1 || at + (((long)len + 1) * 4) > data.Length) throw new EvioException($"bank 0x{tag:x4} at byte {at} says {len} words, beyond the end of the event");
             var body = data.Slice(at + 8, (len - 1) * 4);
             switch (tag)
             {

@@ -25,6 +25,7 @@ public sealed class DcTracker(double resolution = 0.03, double maxChi2PerNdf = 2
 {
     private const int MinLayersPerSegment = 4;
     private const int MaxCrossesPerRegion = 12;
+    private const int MaxPairs = 4000;
 
     private readonly List<int>[] _bySuperlayer = [.. Enumerable.Range(0, DcGeometry.Superlayers).Select(_ => new List<int>())];
     private readonly List<Segment> _segments = [];
@@ -113,14 +114,16 @@ public sealed class DcTracker(double resolution = 0.03, double maxChi2PerNdf = 2
         {
             best.Clear();
             var bestSpread = 0.0;
-            for (var i = 0; i < hits.Count; i++)
+            var pairs = 0; // a hot chamber must not make this cubic search run away: at most MaxPairs lines tried
+            for (var i = 0; i < hits.Count && pairs < MaxPairs; i++)
             {
                 var hi = _hits[hits[i]];
                 double zi = DcGeometry.Z(hi.Layer), ui = DcGeometry.WireU(hi.Layer, hi.Wire);
                 for (var j = i + 1; j < hits.Count; j++)
                 {
                     var hj = _hits[hits[j]];
-                    if (hj.Layer == hi.Layer) continue;
+                    if (Math.Abs(hj.Layer - hi.Layer) < 2 && hits.Count > 12) continue; // far-apart pairs fix a line best
+                    if (hj.Layer == hi.Layer || ++pairs > MaxPairs) continue;
                     double zj = DcGeometry.Z(hj.Layer), uj = DcGeometry.WireU(hj.Layer, hj.Wire);
                     var b = (uj - ui) / (zj - zi);
                     var a = ui - (b * zi);

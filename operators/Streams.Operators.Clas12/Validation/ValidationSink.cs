@@ -9,8 +9,8 @@ using Streams.Operators.Clas12.Tracking;
 namespace Streams.Operators.Clas12.Validation;
 
 /// <summary>
-/// The <c>clas12-validate</c> sink: matches reconstructed tracks to the simulated truth (same sector and charge, slopes
-/// within 0.01 / 0.02, momentum within 20%) and reports efficiency (matched / generated in acceptance), fake rate
+/// The <c>clas12-validate</c> sink: matches reconstructed tracks to the simulated truth one to one, best
+/// first (same sector and charge, slopes within 0.01 / 0.02, momentum within 20%) and reports efficiency (matched / generated in acceptance), fake rate
 /// (unmatched / reconstructed) and momentum resolution (sigma of dp/p) in the run summary (<c>"validation"</c>) and
 /// as PNG plots with CSV data in the output folder.
 /// </summary>
@@ -35,6 +35,9 @@ public sealed class ValidationSink : ISink
     private readonly long[] _acceptedByP = new long[PBins];
     private readonly long[] _foundByP = new long[PBins];
     private readonly List<double> _dpp = [];
+    private readonly List<(int Track, int Truth, double Dpp)> _pairs = [];
+    private readonly HashSet<int> _trackUsed = [];
+    private readonly HashSet<int> _truthUsed = [];
     private string _output = "";
     private long _events, _accepted, _found, _reco, _fake;
     private bool _registered;
@@ -88,34 +91,40 @@ public sealed class ValidationSink : ISink
             var (t0, t1) = ListColumns.Range(tSec, row);
             var (r0, r1) = ListColumns.Range(rSec, row);
             _reco += r1 - r0;
+
+            // One-to-one matching, best first by |dp/p|: a track can stand for one particle only.
+            _pairs.Clear();
             for (var k = r0; k < r1; k++)
             {
-                var matched = false;
-                for (var t = t0; t < t1 && !matched; t++)
+                for (var t = t0; t < t1; t++)
                 {
-                    matched = Matches(rsv.GetValue(k) ?? 0, rcv.GetValue(k) ?? 0, rpv.GetValue(k) ?? 0, rtx.GetValue(k) ?? 0, rty.GetValue(k) ?? 0,
-                        tsv.GetValue(t) ?? 0, tcv.GetValue(t) ?? 0, tpv.GetValue(t) ?? 1, ttx.GetValue(t) ?? 0, tty.GetValue(t) ?? 0);
+                    var trueP = tpv.GetValue(t) ?? 1;
+                    if (!Matches(rsv.GetValue(k) ?? 0, rcv.GetValue(k) ?? 0, rpv.GetValue(k) ?? 0, rtx.GetValue(k) ?? 0, rty.GetValue(k) ?? 0,
+                        tsv.GetValue(t) ?? 0, tcv.GetValue(t) ?? 0, trueP, ttx.GetValue(t) ?? 0, tty.GetValue(t) ?? 0)) continue;
+                    _pairs.Add((k, t, ((rpv.GetValue(k) ?? 0) - trueP) / trueP));
                 }
-
-                if (!matched) _fake++;
             }
 
+            _pairs.Sort((a, b) => Math.Abs(a.Dpp).CompareTo(Math.Abs(b.Dpp)));
+            _trackUsed.Clear();
+            _truthUsed.Clear();
+            foreach (var (k, t, dpp) in _pairs)
+            {
+                if (_trackUsed.Contains(k) || _truthUsed.Contains(t)) continue;
+                _trackUsed.Add(k);
+                _truthUsed.Add(t);
+                if (tav.GetValue(t) != true) continue;
+                _found++;
+                _foundByP[Math.Clamp((int)((tpv.GetValue(t) ?? 1) / PBin), 0, PBins - 1)]++;
+                if (_dpp.Count < 2_000_000) _dpp.Add(dpp);
+            }
+
+            _fake += (r1 - r0) - _trackUsed.Count;
             for (var t = t0; t < t1; t++)
             {
                 if (tav.GetValue(t) != true) continue;
-                var trueP = tpv.GetValue(t) ?? 1;
-                var bin = Math.Clamp((int)(trueP / PBin), 0, PBins - 1);
                 _accepted++;
-                _acceptedByP[bin]++;
-                for (var k = r0; k < r1; k++)
-                {
-                    if (!Matches(rsv.GetValue(k) ?? 0, rcv.GetValue(k) ?? 0, rpv.GetValue(k) ?? 0, rtx.GetValue(k) ?? 0, rty.GetValue(k) ?? 0,
-                        tsv.GetValue(t) ?? 0, tcv.GetValue(t) ?? 0, trueP, ttx.GetValue(t) ?? 0, tty.GetValue(t) ?? 0)) continue;
-                    _found++;
-                    _foundByP[bin]++;
-                    if (_dpp.Count < 2_000_000) _dpp.Add(((rpv.GetValue(k) ?? 0) - trueP) / trueP);
-                    break;
-                }
+                _acceptedByP[Math.Clamp((int)((tpv.GetValue(t) ?? 1) / PBin), 0, PBins - 1)]++;
             }
         }
     }
@@ -140,7 +149,7 @@ public sealed class ValidationSink : ISink
             var bins = new double[60];
             foreach (var x in _dpp)
             {
-                var b = (int)((x + half) / (2 * half) * bins.Length);
+                var b = (int)Math.Floor((x + half) / (2 * half) * bins.Length);
                 if (b >= 0 && b < bins.Length) bins[b]++;
             }
 
