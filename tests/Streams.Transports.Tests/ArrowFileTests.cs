@@ -111,7 +111,7 @@ public sealed class ArrowFileTests : IDisposable
             """, "t.yaml");
         using var p = Pipeline.Create(PipelinePlanner.Plan(loaded.Spec!, Catalog()).Plan!, new PipelineOptions { Duration = TimeSpan.FromMilliseconds(300) });
         var s = await p.RunAsync().WaitAsync(TimeSpan.FromSeconds(20)); // regression: the replay loop once spun forever after cancellation
-        Assert.True(s.Events.Received > 10);
+        Assert.StartsWith("duration", s.ExitReason, StringComparison.Ordinal);
         Assert.True(s.Events.Balanced);
     }
 
