@@ -19,7 +19,6 @@ internal sealed class StageRunner : IStage
     private readonly string? _expectedOutputType;
     private readonly Lock _gate = new();
     private readonly List<Worker> _workers = [];
-    private readonly TaskCompletionSource _allStopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private IOperator? _shared;
     private int _nextWorkerId;
     private int _target;
@@ -100,7 +99,6 @@ internal sealed class StageRunner : IStage
             // Whatever happened here, downstream must learn that this stage is done, or the pipeline never ends.
             Stats.WorkersGauge.Set(0);
             _outlet?.Complete();
-            _allStopped.TrySetResult();
         }
     }
 
