@@ -44,9 +44,9 @@ internal static class SendCommand
     {
         var err = Console.Error;
         IPEndPoint? to = null;
-        if (Endpoint(p.GetValue(dest)!, out to) is { } e1) return Fail(err, $"--dest: {e1}");
+        if (ListenAddress.TryResolve(p.GetValue(dest)!, out to) is { } e1) return Fail(err, $"--dest: {e1}");
         IPEndPoint? syncTo = null;
-        if (p.GetValue(sync) is { } s && Endpoint(s, out syncTo) is { } e2) return Fail(err, $"--sync: {e2}");
+        if (p.GetValue(sync) is { } s && ListenAddress.TryResolve(s, out syncTo) is { } e2) return Fail(err, $"--sync: {e2}");
         var lb = p.GetValue(lbVersion);
         if (lb is not (0 or 2 or 3)) return Fail(err, "--lb-version must be 2, 3 or 0");
         if (p.GetValue(reVersion) is not (1 or 2)) return Fail(err, "--re-version must be 1 or 2");
@@ -134,27 +134,6 @@ internal static class SendCommand
         var secs = Math.Max(t.TotalSeconds, 1e-9);
         var syncs = s.SyncsSent > 0 ? $", {s.SyncsSent} sync packets" : "";
         return string.Create(CultureInfo.InvariantCulture, $"{verb} {s.EventsSent} events, {s.DatagramsSent} datagrams, {s.BytesSent} payload bytes in {t.TotalSeconds:0.00} s: {s.BytesSent * 8 / 1e9 / secs:0.000} Gbit/s, {s.EventsSent / secs:0} events/s{syncs}");
-    }
-
-    private static string? Endpoint(string text, out IPEndPoint? endpoint)
-    {
-        endpoint = null;
-        if (ListenAddress.TryParse(text, out var a) is { } error) return error;
-        IPAddress? ip = a.Host == "localhost" ? IPAddress.Loopback : IPAddress.TryParse(a.Host, out var parsed) ? parsed : null;
-        if (ip is null)
-        {
-            try
-            {
-                ip = Dns.GetHostAddresses(a.Host).FirstOrDefault();
-            }
-            catch (System.Net.Sockets.SocketException)
-            {
-            }
-        }
-
-        if (ip is null) return $"cannot resolve '{a.Host}'";
-        endpoint = new IPEndPoint(ip, a.Port);
-        return null;
     }
 
     private static int Fail(TextWriter err, string message)

@@ -188,6 +188,19 @@ public sealed class EventBatch : IDisposable
     }
 
     /// <summary>
+    /// Builds a batch of <paramref name="dataType"/> whose rows are all events of <paramref name="input"/>, in order (a
+    /// processor that adds columns). Build <paramref name="records"/> with <see cref="ManagedArrowMemory"/> when it
+    /// shares columns of the input.
+    /// </summary>
+    public static EventBatch FromRecords(EventBatch input, string dataType, RecordBatch records)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        Span<int> all = input.Count <= 1024 ? stackalloc int[input.Count] : new int[input.Count];
+        for (var i = 0; i < all.Length; i++) all[i] = i;
+        return FromRecords(input, all, dataType, records);
+    }
+
+    /// <summary>
     /// A new batch of events with an Arrow payload (one row per event), for a source to emit; it takes ownership of
     /// <paramref name="records"/>.
     /// </summary>

@@ -34,7 +34,7 @@ public interface IProcessor : IOperator
     /// <summary>
     /// Processes one batch. Return it (possibly modified in place), a new batch built from it
     /// (<see cref="EventBatchBuilder.AddFrom(EventBatch, int, ReadOnlySpan{byte})"/>,
-    /// <see cref="EventBatch.FromRecords"/>), or null to drop it all. Events reported through
+    /// <see cref="EventBatch.FromRecords(EventBatch, string, Apache.Arrow.RecordBatch)"/>), or null to drop it all. Events reported through
     /// <see cref="ProcessContext.Fail"/> are counted as failed and removed from a batch that is passed through.
     /// The engine disposes the input when a different batch is returned.
     /// </summary>

@@ -22,4 +22,26 @@ public readonly record struct ListenAddress(string Host, int Port)
         address = new ListenAddress(value[..colon].Trim('[', ']'), port);
         return null;
     }
+
+    /// <summary>Parses HOST:PORT and resolves the host (a name, an IP, or localhost); returns an error message or null.</summary>
+    public static string? TryResolve(string value, out System.Net.IPEndPoint? endpoint)
+    {
+        endpoint = null;
+        if (TryParse(value, out var a) is { } error) return error;
+        var ip = a.Host == "localhost" ? System.Net.IPAddress.Loopback : System.Net.IPAddress.TryParse(a.Host, out var parsed) ? parsed : null;
+        if (ip is null)
+        {
+            try
+            {
+                ip = System.Net.Dns.GetHostAddresses(a.Host).FirstOrDefault();
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+            }
+        }
+
+        if (ip is null) return $"cannot resolve '{a.Host}'";
+        endpoint = new System.Net.IPEndPoint(ip, a.Port);
+        return null;
+    }
 }

@@ -102,7 +102,6 @@ public sealed class EcOperator : IProcessor
     private readonly EcClusterer _clusterer = new();
     private readonly List<(int, int, int, int)> _strips = [];
     private readonly List<EcCluster> _clusters = [];
-    private int[] _all = [];
 
     public void Configure(OperatorConfig config)
     {
@@ -146,8 +145,7 @@ public sealed class EcOperator : IProcessor
         }
 
         var output = ListColumns.Extend(records, [(clusterEnergy.Field, clusterEnergy.Build()), (trackEnergy.Field, trackEnergy.Build())]);
-        if (_all.Length < input.Count) _all = [.. Enumerable.Range(0, input.Count)];
-        return EventBatch.FromRecords(input, _all.AsSpan(0, input.Count), DataType, output);
+        return EventBatch.FromRecords(input, DataType, output);
     }
 
     public void Dispose()

@@ -45,7 +45,6 @@ public sealed class DcTrackingOperator : IProcessor
     private double _driftVelocity = Clas12Simulator.DriftVelocity;
     private readonly List<TrackingHit> _hits = [];
     private readonly List<ReconstructedTrack> _tracks = [];
-    private int[] _all = [];
 
     public void Configure(OperatorConfig config)
     {
@@ -108,8 +107,7 @@ public sealed class DcTrackingOperator : IProcessor
             (sector.Field, sector.Build()), (charge.Field, charge.Build()), (p.Field, p.Build()), (tx.Field, tx.Build()),
             (ty.Field, ty.Build()), (kappa.Field, kappa.Build()), (chi2.Field, chi2.Build()), (nhits.Field, nhits.Build()),
         ]);
-        if (_all.Length < input.Count) _all = [.. Enumerable.Range(0, input.Count)];
-        return EventBatch.FromRecords(input, _all.AsSpan(0, input.Count), TrackColumns.DataType, output);
+        return EventBatch.FromRecords(input, TrackColumns.DataType, output);
     }
 
     public void Dispose()

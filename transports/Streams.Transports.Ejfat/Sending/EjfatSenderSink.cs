@@ -67,10 +67,8 @@ public sealed class EjfatSenderSink : ISink
     {
         var text = config.GetString(key);
         if (string.IsNullOrEmpty(text)) return null;
-        if (Engine.Spec.ListenAddress.TryParse(text, out var a) is { } error) throw new ConfigException($"stage '{config.StageName}': '{key}': {error}", config.Values.GetValueOrDefault(key)?.Location);
-        var host = a.Host == "localhost" ? IPAddress.Loopback : IPAddress.TryParse(a.Host, out var ip) ? ip : Dns.GetHostAddresses(a.Host).FirstOrDefault()
-            ?? throw new ConfigException($"stage '{config.StageName}': '{key}': cannot resolve '{a.Host}'");
-        return new IPEndPoint(host, a.Port);
+        if (Engine.Spec.ListenAddress.TryResolve(text, out var endpoint) is { } error) throw new ConfigException($"stage '{config.StageName}': '{key}': {error}", config.Values.GetValueOrDefault(key)?.Location);
+        return endpoint;
     }
 
     public void Reset()
