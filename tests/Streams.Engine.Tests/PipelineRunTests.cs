@@ -188,6 +188,7 @@ public class PipelineRunTests
         sink.Gate.Reset();
         var run = p.RunAsync();
         await WaitUntil(() => p.Stage("out").QueueDepth == 4 && p.Stage("work").QueueDepth == 4);
+        await Task.Delay(200); // the source may still be attaching the batch it will then wait to write
         var before = p.Accounts.Received;
         await Task.Delay(300);
         Assert.Equal(before, p.Accounts.Received); // the source is held back
