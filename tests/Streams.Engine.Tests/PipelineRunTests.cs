@@ -188,8 +188,14 @@ public class PipelineRunTests
         sink.Gate.Reset();
         var run = p.RunAsync();
         await WaitUntil(() => p.Stage("out").QueueDepth == 4 && p.Stage("work").QueueDepth == 4);
-        await Task.Delay(200); // the source may still be attaching the batch it will then wait to write
-        var before = p.Accounts.Received;
+        // The source may still be attaching the batch it will then wait to write: take the bound once it is steady.
+        long before;
+        do
+        {
+            before = p.Accounts.Received;
+            await Task.Delay(150);
+        }
+        while (p.Accounts.Received != before);
         await Task.Delay(300);
         Assert.Equal(before, p.Accounts.Received); // the source is held back
         // queues (4 + 4 batches) + one batch in each worker's hands + one the source is waiting to write.
