@@ -190,10 +190,12 @@ public class PipelineRunTests
         await WaitUntil(() => p.Stage("out").QueueDepth == 4 && p.Stage("work").QueueDepth == 4);
         // The source may still be attaching the batch it will then wait to write: take the bound once it is steady.
         long before;
+        var tries = 0;
         do
         {
             before = p.Accounts.Received;
             await Task.Delay(150);
+            Assert.True(++tries < 40, $"intake never stopped growing: {p.Accounts.Received} received"); // no backpressure
         }
         while (p.Accounts.Received != before);
         await Task.Delay(300);
