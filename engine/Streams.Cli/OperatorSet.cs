@@ -3,6 +3,7 @@ using Streams.Engine.Operators;
 using Streams.Operators.Clas12;
 using Streams.Transports.Ejfat;
 using Streams.Transports.Files;
+using Streams.Transports.ZeroMq.Operators;
 
 namespace Streams.Cli;
 
@@ -16,6 +17,7 @@ internal static class OperatorSet
         FileOperators.Register(catalog);
         EjfatOperators.Register(catalog);
         Clas12Operators.Register(catalog);
+        ZeroMqOperators.Register(catalog);
         return catalog;
     }
 }

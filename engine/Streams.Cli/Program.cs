@@ -18,6 +18,8 @@ public static class Program
               streams operators                            list the operators a file may use
               streams receive --port 19522 --out ev.arrow -d 60   record an EJFAT stream
               streams send --dest 127.0.0.1:19522 --count 1000    send EJFAT events
+              streams run deploy/pipelines/clas12-distributed.yaml --listen tcp://127.0.0.1:5555
+              streams worker --join tcp://127.0.0.1:5555          run stages for that coordinator
             """)
         {
             RunCommand.Create(),
@@ -27,6 +29,8 @@ public static class Program
             SendCommand.Create(),
             ReceiveCommand.Create(),
             InspectCommand.Create(),
+            WorkerCommand.Create(),
+            KeysCommand.Create(),
         };
 
         // Ctrl+C and SIGTERM are handled by `run` itself (graceful drain), not by System.CommandLine's 2 s timeout.

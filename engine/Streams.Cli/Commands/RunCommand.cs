@@ -39,11 +39,13 @@ internal static class RunCommand
         progress.AcceptOnlyFromAmong("auto", "live", "log", "none");
         var interval = new Option<double>("--progress-interval") { Description = "Seconds between progress lines (log mode).", DefaultValueFactory = _ => 5, HelpName = "SECONDS" };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Log warnings and errors only." };
+        var distributed = new DistributedOptions();
 
         var cmd = new Command("run", "Run a pipeline until its input ends, --duration/--events is reached, or Ctrl+C/SIGTERM (graceful drain).")
         {
             file, duration, events, summary, metrics, progress, interval, quiet,
         };
+        distributed.AddTo(cmd);
         cmd.SetAction((parse, ct) => RunAsync(new RunRequest(
             parse.GetValue(file)?.FullName,
             parse.GetValue(duration),
@@ -52,11 +54,18 @@ internal static class RunCommand
             parse.GetValue(metrics),
             parse.GetValue(progress)!,
             parse.GetValue(interval),
-            parse.GetValue(quiet))));
+            parse.GetValue(quiet))
+        {
+            Distributed = distributed.Read(parse),
+        }));
         return cmd;
     }
 
-    internal sealed record RunRequest(string? Pipeline, double? Duration, long? Events, string? SummaryJson, string? MetricsListen, string Progress, double ProgressInterval, bool Quiet);
+    internal sealed record RunRequest(string? Pipeline, double? Duration, long? Events, string? SummaryJson, string? MetricsListen, string Progress, double ProgressInterval, bool Quiet)
+    {
+        /// <summary>Coordinator settings for stages placed on workers (null: none given).</summary>
+        public DistributedRequest? Distributed { get; init; }
+    }
 
     internal static async Task<int> RunAsync(RunRequest req)
     {
@@ -82,12 +91,25 @@ internal static class RunCommand
         var live = req.Progress == "live" || (req.Progress == "auto" && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive);
         var tail = live ? new LogTail() : null;
         var log = new RunLog(tail ?? stderr, req.Quiet ? RunLogLevel.Warning : RunLogLevel.Info);
+        Transports.ZeroMq.Coordination.Coordinator? coordinator;
+        try
+        {
+            coordinator = DistributedOptions.StartCoordinator(plan, req.Distributed, log);
+        }
+        catch (Exception e) when (e is ArgumentException or Transports.ZeroMq.Security.CurveKeyException or NetMQ.NetMQException)
+        {
+            stderr.WriteLine($"error: {e.Message}");
+            return InvalidPipelineExit;
+        }
+
+        using var coordinatorLifetime = coordinator;
         using var pipeline = Pipeline.Create(plan, new PipelineOptions
         {
             Log = log,
             Registry = Prometheus.Metrics.DefaultRegistry,
             EventLimit = req.Events ?? 0,
             Duration = req.Duration is { } d ? TimeSpan.FromSeconds(d) : null,
+            RemoteStages = coordinator,
         });
         using var endpoint = MetricsEndpoint.Start(req.MetricsListen ?? plan.Spec.MetricsListen ?? MetricsEndpoint.Default, pipeline.Registry, log);
         using var signals = new ShutdownSignals(pipeline.StopIntake, m => log.Warn("", m));
@@ -118,6 +140,7 @@ internal static class RunCommand
             result = await pipeline.RunAsync().ConfigureAwait(false);
         }
 
+        coordinator?.Stop("run finished");
         PrintSummary(result, live);
         if (req.SummaryJson is { } path)
         {

@@ -212,8 +212,44 @@ public sealed class EventBatch : IDisposable
         var m = ArrayPool<EventMeta>.Shared.Rent(Math.Max(n, 1));
         var slots = ArrayPool<int>.Shared.Rent(Math.Max(n, 1));
         meta.CopyTo(m);
+        for (var i = 0; i < n; i++) slots[i] = i;
         return new EventBatch(dataType, m, slots, n, null, null, new SharedRecords(records), null);
     }
+
+    /// <summary>
+    /// A new batch of raw-byte events for a source or a transport: event i is the next <paramref name="lengths"/>[i]
+    /// bytes of <paramref name="payload"/> (copied into pooled memory).
+    /// </summary>
+    public static EventBatch FromBytes(ReadOnlySpan<EventMeta> meta, string dataType, ReadOnlySpan<byte> payload, ReadOnlySpan<int> lengths)
+    {
+        if (lengths.Length != meta.Length) throw new ArgumentException($"{lengths.Length} lengths for {meta.Length} events", nameof(lengths));
+        var n = meta.Length;
+        var m = ArrayPool<EventMeta>.Shared.Rent(Math.Max(n, 1));
+        var slots = ArrayPool<int>.Shared.Rent(Math.Max(n, 1));
+        var offsets = ArrayPool<int>.Shared.Rent(n + 1);
+        meta.CopyTo(m);
+        var total = 0;
+        for (var i = 0; i < n; i++)
+        {
+            if (lengths[i] < 0) throw new ArgumentException($"event {i} has a negative length", nameof(lengths));
+            slots[i] = i;
+            offsets[i] = total;
+            total += lengths[i];
+        }
+
+        offsets[n] = total;
+        if (total != payload.Length) throw new ArgumentException($"event lengths add up to {total} bytes but the payload has {payload.Length}", nameof(lengths));
+        var bytes = ArrayPool<byte>.Shared.Rent(Math.Max(total, 1));
+        payload.CopyTo(bytes);
+        return new EventBatch(dataType, m, slots, n, bytes, offsets, null, null);
+    }
+
+    /// <summary>
+    /// For each event, its index in the batch a processor was given, when that batch came from
+    /// <see cref="FromSource"/> or <see cref="FromBytes"/> (which number their events 0..n-1) and this one was derived
+    /// from it: how a host outside a pipeline learns which input events an operator kept.
+    /// </summary>
+    public int[] SourceIndices() => Slots.ToArray();
 
     /// <summary>
     /// A one-event batch around a buffer rented from <see cref="ArrayPool{T}.Shared"/> (a receiver's reassembly
@@ -227,6 +263,7 @@ public sealed class EventBatch : IDisposable
         var slots = ArrayPool<int>.Shared.Rent(1);
         var offsets = ArrayPool<int>.Shared.Rent(2);
         m[0] = meta;
+        slots[0] = 0;
         offsets[0] = 0;
         offsets[1] = length;
         return new EventBatch(dataType, m, slots, 1, pooledBuffer, offsets, null, null);

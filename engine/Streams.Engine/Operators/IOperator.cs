@@ -41,6 +41,16 @@ public interface IProcessor : IOperator
     EventBatch? Process(EventBatch input, ProcessContext context);
 }
 
+/// <summary>
+/// A processor whose result arrives later, such as a stage that runs on worker processes: the engine awaits it, so a
+/// batch in flight holds a worker slot of the stage but no thread. Implementations are shared by every slot.
+/// </summary>
+public interface IAsyncProcessor : IOperator
+{
+    /// <summary>As <see cref="IProcessor.Process"/>, completing when the result is in.</summary>
+    ValueTask<EventBatch?> ProcessAsync(EventBatch input, ProcessContext context);
+}
+
 /// <summary>Consumes batches at the end of a path (counting, writing files, validation).</summary>
 public interface ISink : IOperator
 {

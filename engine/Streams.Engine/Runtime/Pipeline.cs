@@ -23,6 +23,22 @@ public sealed record PipelineOptions
 
     /// <summary>How often snapshots (rates, busy fractions, queue depths) are taken.</summary>
     public TimeSpan SampleInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Runs the stages placed on workers (<c>placement: workers</c>); null when this run has no coordinator.</summary>
+    public IRemoteStages? RemoteStages { get; init; }
+}
+
+/// <summary>
+/// Runs stages with <c>placement: workers</c> somewhere else (a coordinator handing batches to worker processes). The
+/// engine sees each such stage as a shared <see cref="IAsyncProcessor"/> with a number of slots (batches in flight).
+/// </summary>
+public interface IRemoteStages
+{
+    /// <summary>The stand-in for <paramref name="node"/> in this process.</summary>
+    IAsyncProcessor Bind(PlannedNode node);
+
+    /// <summary>How many batches of one remote stage may be in flight at once.</summary>
+    int Slots { get; }
 }
 
 /// <summary>
@@ -62,7 +78,7 @@ public sealed class Pipeline : IDisposable
         {
             var outlet = new Outlet(node.Outputs.Select(o => inputs[o]).ToArray());
             if (node.Kind == OperatorKind.Source) _sources.Add(new SourceRunner(node, outlet, _run));
-            else _stages.Add(new StageRunner(node, inputs[node], node.Kind == OperatorKind.Sink ? null : outlet, _run));
+            else _stages.Add(new StageRunner(node, inputs[node], node.Kind == OperatorKind.Sink ? null : outlet, _run, BindRemote(node, options)));
         }
 
         Stages = [.. plan.Nodes.Select(n => (IStage?)_sources.FirstOrDefault(s => s.Name == n.Name) ?? _stages.First(s => s.Name == n.Name))];
@@ -183,6 +199,14 @@ public sealed class Pipeline : IDisposable
     }
 
     public void Dispose() => _intake.Dispose();
+
+    private static (IAsyncProcessor Processor, int Slots)? BindRemote(PlannedNode node, PipelineOptions options)
+    {
+        if (node.Spec.Placement != Placement.Workers) return null;
+        var remote = options.RemoteStages ?? throw new InvalidOperationException(
+            $"stage '{node.Name}' runs on workers (placement: workers) but this run has no coordinator: start it with --listen tcp://HOST:PORT");
+        return (remote.Bind(node), remote.Slots);
+    }
 
     private void OnFatal(string stage, string message) => StopIntake($"fatal failure in '{stage}': {message}");
 }

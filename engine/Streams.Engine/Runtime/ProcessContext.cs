@@ -33,6 +33,9 @@ public sealed class ProcessContext
 
     internal Action<string, Func<object>>? SummarySections { get; init; }
 
+    /// <summary>Told of every failed event (index in the current batch, message, severity); used by <see cref="OperatorHost"/>.</summary>
+    internal Action<int, string, Severity>? FailureObserver { get; init; }
+
     /// <summary>
     /// Adds a top-level section to the run summary (<c>--summary-json</c>), produced when the run ends, after sinks
     /// have been flushed (a validation sink reports its physics figures this way). The first registration of a key wins.
@@ -57,6 +60,7 @@ public sealed class ProcessContext
         _failed[index] = true;
         FailedCount++;
         batch.MarkFailed(index);
+        FailureObserver?.Invoke(index, message, severity);
         _errors.Report(StageName, severity, message, 1, (long)batch.Meta[index].EventNumber);
         if (severity == Severity.Fatal) _fatal(StageName, message);
     }
@@ -91,6 +95,7 @@ public sealed class ProcessContext
             if (_failed[i]) continue;
             _failed[i] = true;
             batch.MarkFailed(i);
+            FailureObserver?.Invoke(i, message, Severity.Error);
             n++;
         }
 

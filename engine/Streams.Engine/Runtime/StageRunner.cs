@@ -19,14 +19,24 @@ internal sealed class StageRunner : IStage
     private readonly string? _expectedOutputType;
     private readonly Lock _gate = new();
     private readonly List<Worker> _workers = [];
+    private readonly bool _remote;
+    private readonly int _slots;
     private IOperator? _shared;
     private int _nextWorkerId;
     private int _target;
     private int _peak;
     private bool _closing;
 
-    public StageRunner(PlannedNode node, StageInput input, Outlet? outlet, RunShared run)
+    public StageRunner(PlannedNode node, StageInput input, Outlet? outlet, RunShared run, (IAsyncProcessor Processor, int Slots)? remote = null)
     {
+        if (remote is { } r)
+        {
+            // A stage run on worker processes: every slot shares the stand-in, and the slots are batches in flight.
+            _remote = true;
+            _shared = r.Processor;
+            _slots = r.Slots;
+        }
+
         _node = node;
         _run = run;
         Input = input;
@@ -57,11 +67,11 @@ internal sealed class StageRunner : IStage
         }
     }
 
-    public int MaxWorkers => _node.MaxWorkers;
+    public int MaxWorkers => _remote ? _slots : _node.MaxWorkers;
 
     public int PeakWorkers => Volatile.Read(ref _peak);
 
-    public void Start() => SetWorkers(_node.Spec.Workers);
+    public void Start() => SetWorkers(_remote ? _slots : _node.Spec.Workers);
 
     public int SetWorkers(int workers)
     {
@@ -118,7 +128,7 @@ internal sealed class StageRunner : IStage
             }
         }
 
-        if (_shared is not null)
+        if (_shared is not null && !_remote)
         {
             FlushAndDispose(_shared);
             _shared = null;
@@ -152,6 +162,7 @@ internal sealed class StageRunner : IStage
                     {
                         if (op is null) FailUnserved(batch, ctx);
                         else if (op is ISink sink) Consume(sink, batch, ctx);
+                        else if (op is IAsyncProcessor remote) output = await ProcessAsync(remote, batch, ctx).ConfigureAwait(false);
                         else output = Process((IProcessor)op, batch, ctx);
                     }
                     catch (Exception e)
@@ -179,6 +190,7 @@ internal sealed class StageRunner : IStage
 
     private IOperator? AcquireOperator(int workerId)
     {
+        if (_remote) return _shared;
         try
         {
             if (_node.Descriptor.Shareable)
@@ -228,7 +240,31 @@ internal sealed class StageRunner : IStage
             output = null;
         }
 
-        var busy = Stopwatch.GetTimestamp() - t0;
+        return Settle(batch, output, ctx, nIn, Stopwatch.GetTimestamp() - t0);
+    }
+
+    /// <summary>As <see cref="Process"/> for a processor whose result arrives later (busy time is time in flight).</summary>
+    private async ValueTask<EventBatch?> ProcessAsync(IAsyncProcessor op, EventBatch batch, ProcessContext ctx)
+    {
+        var nIn = batch.Count;
+        ctx.Begin(batch);
+        var t0 = Stopwatch.GetTimestamp();
+        EventBatch? output;
+        try
+        {
+            output = await op.ProcessAsync(batch, ctx).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            ctx.FailRemaining(Describe(e));
+            output = null;
+        }
+
+        return Settle(batch, output, ctx, nIn, Stopwatch.GetTimestamp() - t0);
+    }
+
+    private EventBatch? Settle(EventBatch batch, EventBatch? output, ProcessContext ctx, int nIn, long busy)
+    {
         var failed = ctx.FailedCount;
         if (ReferenceEquals(output, batch))
         {

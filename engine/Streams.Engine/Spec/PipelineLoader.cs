@@ -106,7 +106,7 @@ public static class PipelineLoader
         foreach (var item in list)
         {
             if (r.Mapping(item, $"an entry of '{section}'") is not { } map) continue;
-            r.OnlyKeys(map, $"{section} entry", "name", "operator", "input", "inputs", "workers", "max-workers", "queue", "config", "description");
+            r.OnlyKeys(map, $"{section} entry", "name", "operator", "input", "inputs", "workers", "max-workers", "queue", "placement", "config", "description");
             var nameNode = YamlReading.Get(map, "name");
             var opNode = YamlReading.Get(map, "operator");
             if (nameNode is null) r.Error(map, $"an entry of '{section}' has no 'name'");
@@ -130,6 +130,15 @@ public static class PipelineLoader
             }
 
             ReadSizing(map, node2, r);
+            if (YamlReading.Get(map, "placement") is { } placement && r.Scalar(placement, $"'placement' of '{nodeName}'") is { } where)
+            {
+                node2.PlacementLocation = r.At(placement);
+                if (where == "local") node2.Placement = Placement.Local;
+                else if (where == "workers") node2.Placement = Placement.Workers;
+                else r.Error(placement, $"'placement' of '{nodeName}' is '{where}'; use 'local' (this process) or 'workers' (worker processes that join with 'streams worker --join')");
+                if (role != NodeRole.Stage && node2.Placement == Placement.Workers) r.Error(placement, $"'{nodeName}' is in '{section}': only stages can run on workers");
+            }
+
             if (YamlReading.Get(map, "config") is { } config) r.Config(config, $"'config' of '{nodeName}'", node2.Config);
             spec.Nodes.Add(node2);
         }

@@ -10,6 +10,16 @@ public enum NodeRole
     Sink,
 }
 
+/// <summary>Where a stage runs.</summary>
+public enum Placement
+{
+    /// <summary>In this process, on the stage's worker pool.</summary>
+    Local,
+
+    /// <summary>On worker processes that join the run (<c>streams worker --join</c>); this process dispatches batches to them.</summary>
+    Workers,
+}
+
 /// <summary>A pipeline as written in a file (native or ERSAP services.yaml shape), before operators are resolved.</summary>
 public sealed class PipelineSpec
 {
@@ -56,6 +66,11 @@ public sealed class NodeSpec
     public int? MaxWorkers { get; set; }
 
     public int Queue { get; set; } = PipelineSpec.DefaultQueueBatches;
+
+    /// <summary>Where the stage runs; for <see cref="Placement.Workers"/>, <see cref="Workers"/> is the threads per worker process.</summary>
+    public Placement Placement { get; set; }
+
+    public SourceLocation PlacementLocation { get; set; }
 
     /// <summary>Parameters set for this node.</summary>
     public Dictionary<string, ConfigValue> Config { get; } = new(StringComparer.Ordinal);

@@ -1,0 +1,82 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using Streams.Engine.Runtime;
+using Streams.Transports.ZeroMq.Security;
+using Streams.Transports.ZeroMq.Working;
+
+namespace Streams.Cli.Commands;
+
+/// <summary><c>streams worker --join tcp://HOST:PORT</c>: runs the stages a coordinator places on workers.</summary>
+internal static class WorkerCommand
+{
+    public static Command Create()
+    {
+        var join = new Option<string>("--join") { Description = "The coordinator ('streams run ... --listen'), tcp://HOST:PORT.", Required = true, HelpName = "tcp://HOST:PORT" };
+        var name = new Option<string?>("--name") { Description = "Name in the coordinator's log, metrics and summary (default HOST-PID).", HelpName = "NAME" };
+        var threads = new Option<int?>("--threads") { Description = "Threads per stage, overriding the pipeline's 'workers'.", HelpName = "N" };
+        var credit = new Option<int>("--credit-per-thread") { Description = "Batches held per thread (1 processing, the rest queued).", DefaultValueFactory = _ => 2, HelpName = "N" };
+        var giveUp = new Option<double>("--give-up-after") { Description = "Exit (status 3) when no coordinator answers for this long.", DefaultValueFactory = _ => 30, HelpName = "SECONDS" };
+        var serverKey = new Option<string?>("--curve-server-key") { Description = "Use CurveZMQ: the coordinator's public key file (NAME.key).", HelpName = "FILE" };
+        var secret = new Option<string?>("--curve-secret") { Description = "This worker's certificate (NAME.key_secret), for a coordinator that admits listed keys only.", HelpName = "FILE" };
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "Log warnings and errors only." };
+        var cmd = new Command("worker", """
+            Join a coordinator and run the stages it places on workers ('placement: workers'), returning results until
+            the run ends. SIGTERM or Ctrl+C: finish the batches in hand, then leave. Exit status: 0 run ended or left,
+            2 refused (key, version, unknown operator), 3 no coordinator answered.
+            """)
+        {
+            join, name, threads, credit, giveUp, serverKey, secret, quiet,
+        };
+        cmd.SetAction(async (parse, ct) =>
+        {
+            var log = new RunLog(Console.Error, parse.GetValue(quiet) ? RunLogLevel.Warning : RunLogLevel.Info);
+            WorkerOptions options;
+            try
+            {
+                var endpoint = parse.GetValue(join)!;
+                if (!endpoint.StartsWith("tcp://", StringComparison.Ordinal)) throw new ArgumentException($"--join '{endpoint}' must look like tcp://HOST:PORT");
+                if (parse.GetValue(threads) is < 1) throw new ArgumentException("--threads must be at least 1");
+                if (parse.GetValue(credit) < 1) throw new ArgumentException("--credit-per-thread must be at least 1");
+                if (parse.GetValue(secret) is not null && parse.GetValue(serverKey) is null) throw new ArgumentException("--curve-secret needs --curve-server-key");
+                options = new WorkerOptions
+                {
+                    Join = endpoint,
+                    Name = parse.GetValue(name) ?? $"{Environment.MachineName}-{Environment.ProcessId}",
+                    Threads = parse.GetValue(threads),
+                    CreditPerThread = parse.GetValue(credit),
+                    GiveUpAfter = TimeSpan.FromSeconds(parse.GetValue(giveUp)),
+                    ServerKey = parse.GetValue(serverKey) is { } sk ? CurveKeys.LoadPublic(sk) : null,
+                    Certificate = parse.GetValue(secret) is { } s ? CurveKeys.LoadSecret(s) : null,
+                };
+            }
+            catch (Exception e) when (e is ArgumentException or CurveKeyException)
+            {
+                Console.Error.WriteLine($"error: {e.Message}");
+                return 1;
+            }
+
+            using var host = new WorkerHost(options, OperatorSet.Create(), log);
+            using var leave = new CancellationTokenSource();
+            var signals = 0;
+            void OnSignal(PosixSignalContext c)
+            {
+                c.Cancel = true;
+                if (Interlocked.Increment(ref signals) == 1)
+                {
+                    log.Warn("worker", $"{c.Signal} received: finishing the batches in hand, then leaving (again to abort)");
+                    leave.Cancel();
+                }
+                else
+                {
+                    Environment.Exit(130);
+                }
+            }
+
+            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+            log.Info("worker", $"joining {options.Join} as {options.Name}{(options.ServerKey is null ? "" : " (CURVE)")}");
+            return (int)await host.RunAsync(leave.Token).ConfigureAwait(false);
+        });
+        return cmd;
+    }
+}

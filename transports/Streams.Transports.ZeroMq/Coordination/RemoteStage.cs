@@ -1,0 +1,96 @@
+using System.Buffers.Binary;
+using Streams.Engine.Batches;
+using Streams.Engine.Operators;
+using Streams.Engine.Runtime;
+using Streams.Transports.ZeroMq.Framing;
+
+namespace Streams.Transports.ZeroMq.Coordination;
+
+/// <summary>
+/// Stands in, in the coordinator's pipeline, for a stage that runs on workers: each slot encodes its batch, hands it to
+/// the coordinator and awaits the answer, then rebuilds the output on the input's accounting (kept events) and reports
+/// the events the worker failed. The books of the run therefore stay in this process.
+/// </summary>
+internal sealed class RemoteStage(Coordinator coordinator, StageDefinition definition) : IAsyncProcessor
+{
+    private int _sectionAdded;
+
+    public StageDefinition Definition { get; } = definition;
+
+    public void Configure(OperatorConfig config)
+    {
+    }
+
+    public void Reset()
+    {
+    }
+
+    public async ValueTask<EventBatch?> ProcessAsync(EventBatch input, ProcessContext context)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(context);
+        if (Interlocked.Exchange(ref _sectionAdded, 1) == 0) context.AddSummarySection("workers", coordinator.Summary);
+        if (input.Count == 0) return null;
+
+        var encoded = BatchFrames.Encode(input, coordinator.NextBatchId());
+        var item = new WorkItem(BinaryPrimitives.ReadUInt64LittleEndian(encoded.Header.AsSpan(8)), Definition.Stage, input.Count,
+            [System.Text.Encoding.UTF8.GetBytes(Definition.Stage), encoded.Header, encoded.Meta, encoded.Payload])
+        {
+            PayloadLength = encoded.PayloadLength,
+        };
+        coordinator.Submit(item);
+        var reply = await item.Completion.Task.ConfigureAwait(false);
+        return Rebuild(input, context, reply);
+    }
+
+    /// <summary>Turns a RESULT (header, meta, payload, kept, failures) into the output batch.</summary>
+    internal static EventBatch? Rebuild(EventBatch input, ProcessContext context, WorkReply reply)
+    {
+        var f = reply.Frames;
+        var header = BatchFrames.ReadHeader(f[0]);
+        var kept = Protocol.ReadIndices(f[3]);
+        var failures = f[4].Length == 0 ? [] : Protocol.FromJson<List<WireFailure>>(f[4]);
+        foreach (var failure in failures)
+        {
+            if ((uint)failure.Index >= (uint)input.Count) throw new FrameException($"worker {reply.Worker} failed event {failure.Index} of a {input.Count}-event batch");
+            context.Fail(failure.Index, $"{failure.Message} (on worker {reply.Worker})", failure.Severity >= Severity.Error ? failure.Severity : Severity.Error);
+        }
+
+        if (kept.Length != header.Count) throw new FrameException($"worker {reply.Worker} returned {header.Count} events but {kept.Length} input indices");
+        foreach (var k in kept)
+        {
+            if ((uint)k >= (uint)input.Count) throw new FrameException($"worker {reply.Worker} kept event {k} of a {input.Count}-event batch");
+        }
+
+        if (header.Count == 0) return null;
+        if (header.Kind == PayloadKind.Arrow)
+        {
+            var records = BatchFrames.DecodeArrow(f[2]);
+            if (records.Length != kept.Length)
+            {
+                records.Dispose();
+                throw new FrameException($"worker {reply.Worker} returned {records.Length} rows for {kept.Length} events");
+            }
+
+            return EventBatch.FromRecords(input, kept, header.DataType, records);
+        }
+
+        var meta = f[1];
+        if (meta.Length != kept.Length * BatchFrames.MetaEntrySize) throw new FrameException($"worker {reply.Worker} sent a {meta.Length}-byte metadata frame for {kept.Length} events");
+        using var builder = new EventBatchBuilder(kept.Length, f[2].Length);
+        var at = 0;
+        for (var i = 0; i < kept.Length; i++)
+        {
+            var len = (int)BinaryPrimitives.ReadUInt32LittleEndian(meta.AsSpan(i * BatchFrames.MetaEntrySize + 20));
+            if (len < 0 || at + len > f[2].Length) throw new FrameException($"worker {reply.Worker} sent event lengths beyond its payload");
+            builder.AddFrom(input, kept[i], f[2].AsSpan(at, len));
+            at += len;
+        }
+
+        return builder.Build(header.DataType);
+    }
+
+    public void Dispose()
+    {
+    }
+}

@@ -1,0 +1,134 @@
+using NetMQ;
+using NetMQ.Sockets;
+using Prometheus;
+using Streams.Engine.Operators;
+using Streams.Engine.Runtime;
+using Streams.Transports.ZeroMq.Framing;
+
+namespace Streams.Transports.ZeroMq.Operators;
+
+/// <summary>
+/// Receives batches in the Streams framing (<see cref="BatchFrames"/>) on a ZeroMQ PULL socket, so that any ZeroMQ
+/// program can feed a pipeline. A message that does not follow the framing is counted, logged (the first few) and
+/// dropped; the stream goes on. The source waits while the pipeline is full, which in turn holds the senders back.
+/// </summary>
+public sealed class ZmqPullSource : ISource
+{
+    private const int LoggedMalformed = 5;
+
+    public static OperatorDescriptor Descriptor { get; } = new()
+    {
+        Name = "zmq-pull",
+        Kind = OperatorKind.Source,
+        Description = "Receives batches over a ZeroMQ PULL socket in the Streams batch framing (header, metadata, Arrow IPC or raw payload).",
+        OutputType = Streams.Engine.Batches.DataTypes.Any,
+        Parameters =
+        [
+            .. ZmqEndpoint.Parameters("source"),
+            new("count", ParameterType.Long, "0", "Stop after this many events; 0 for no limit.") { Min = 0 },
+            new("idle-stop-seconds", ParameterType.Double, "0", "Stop when nothing has arrived for this long (after the first message); 0 to wait forever.") { Min = 0 },
+            new("data-type", ParameterType.String, "", "Type the batches are declared as for planning (for example arrow/clas12-hits); empty accepts any."),
+        ],
+        ResolveOutputType = c => c.GetString("data-type") is { Length: > 0 } t ? t : Streams.Engine.Batches.DataTypes.Any,
+        MaxWorkers = 1,
+        Factory = () => new ZmqPullSource(),
+    };
+
+    private ZmqEndpoint _endpoint;
+    private int _hwm;
+    private long _count;
+    private double _idleStop;
+    private string _dataType = "";
+
+    public void Configure(OperatorConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        _endpoint = ZmqEndpoint.From(config, Descriptor.Name);
+        _hwm = config.GetInt("hwm");
+        _count = config.GetLong("count");
+        _idleStop = config.GetDouble("idle-stop-seconds");
+        _dataType = config.GetString("data-type");
+    }
+
+    public void Reset()
+    {
+    }
+
+    public Task RunAsync(SourceContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return Task.Factory.StartNew(() => Receive(context, cancellationToken), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+    }
+
+    private void Receive(SourceContext context, CancellationToken cancellationToken)
+    {
+        var malformed = context.Metrics.CreateCounter("streams_zmq_malformed_messages_total", "Messages on a zmq-pull socket that did not follow the batch framing.");
+        var received = context.Metrics.CreateCounter("streams_zmq_received_bytes_total", "Payload bytes received on a zmq-pull socket.");
+        using var socket = new PullSocket();
+        socket.Options.ReceiveHighWatermark = _hwm;
+        socket.Options.Linger = TimeSpan.Zero;
+        try
+        {
+            _endpoint.Attach(socket);
+        }
+        catch (NetMQException e)
+        {
+            context.Log.Error(context.StageName, $"cannot {(_endpoint.Bind ? "bind" : "connect")} {_endpoint.Address}: {e.Message}");
+            throw;
+        }
+
+        context.Log.Info(context.StageName, $"zmq-pull {(_endpoint.Bind ? "bound to" : "connected to")} {_endpoint.Address}");
+        long events = 0;
+        var lastArrival = DateTime.UtcNow;
+        var any = false;
+        var msg = new NetMQMessage();
+        while (!cancellationToken.IsCancellationRequested && (_count == 0 || events < _count))
+        {
+            if (!socket.TryReceiveMultipartMessage(TimeSpan.FromMilliseconds(100), ref msg))
+            {
+                if (any && _idleStop > 0 && (DateTime.UtcNow - lastArrival).TotalSeconds > _idleStop)
+                {
+                    context.Log.Info(context.StageName, $"nothing arrived for {_idleStop:0.#} s; stopping");
+                    break;
+                }
+
+                continue;
+            }
+
+            any = true;
+            lastArrival = DateTime.UtcNow;
+            Streams.Engine.Batches.EventBatch batch;
+            try
+            {
+                if (msg.FrameCount != 3) throw new FrameException($"message of {msg.FrameCount} frames; 3 expected (header, metadata, payload)");
+                var header = BatchFrames.ReadHeader(msg[0].Buffer);
+                if (_dataType.Length > 0 && header.DataType != _dataType) throw new FrameException($"batch of type '{header.DataType}' where '{_dataType}' was configured");
+                batch = BatchFrames.Decode(header, msg[1].Buffer, msg[2].Buffer);
+                received.Inc(msg[2].BufferSize);
+            }
+            catch (FrameException e)
+            {
+                malformed.Inc();
+                if (malformed.Value <= LoggedMalformed) context.Log.Warn(context.StageName, $"malformed message dropped: {e.Message}{(malformed.Value == LoggedMalformed ? " (further ones are counted, not logged)" : "")}");
+                msg = new NetMQMessage();
+                continue;
+            }
+
+            msg = new NetMQMessage();
+            var granted = context.TryReserve(batch.Count);
+            if (granted < batch.Count)
+            {
+                context.Discard(batch.Count);
+                batch.Dispose();
+                break;
+            }
+
+            events += batch.Count;
+            context.EmitAsync(batch).AsTask().GetAwaiter().GetResult();
+        }
+    }
+
+    public void Dispose()
+    {
+    }
+}

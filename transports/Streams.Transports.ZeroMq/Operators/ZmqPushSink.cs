@@ -1,0 +1,66 @@
+using NetMQ;
+using NetMQ.Sockets;
+using Streams.Engine.Batches;
+using Streams.Engine.Operators;
+using Streams.Engine.Runtime;
+using Streams.Transports.ZeroMq.Framing;
+
+namespace Streams.Transports.ZeroMq.Operators;
+
+/// <summary>
+/// Sends every batch as a three-frame message (<see cref="BatchFrames"/>) on a ZeroMQ PUSH socket, so that any ZeroMQ
+/// program (pyzmq, libzmq, another Streams pipeline's <c>zmq-pull</c>) can consume the stream. Sending waits while
+/// the peers are at their high-water mark: backpressure, nothing dropped.
+/// </summary>
+public sealed class ZmqPushSink : ISink
+{
+    public static OperatorDescriptor Descriptor { get; } = new()
+    {
+        Name = "zmq-push",
+        Kind = OperatorKind.Sink,
+        Description = "Sends batches over a ZeroMQ PUSH socket in the Streams batch framing (header, metadata, Arrow IPC or raw payload).",
+        Parameters = [.. ZmqEndpoint.Parameters("sink"), new("linger-seconds", ParameterType.Double, "10", "At the end, how long to wait for queued messages to leave.") { Min = 0 }],
+        MaxWorkers = 1,
+        Factory = () => new ZmqPushSink(),
+    };
+
+    private PushSocket? _socket;
+    private ulong _nextId;
+
+    public void Configure(OperatorConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var endpoint = ZmqEndpoint.From(config, Descriptor.Name);
+        var socket = new PushSocket();
+        socket.Options.SendHighWatermark = config.GetInt("hwm");
+        socket.Options.Linger = TimeSpan.FromSeconds(config.GetDouble("linger-seconds"));
+        try
+        {
+            endpoint.Attach(socket);
+        }
+        catch (Exception e) when (e is NetMQException or ArgumentException)
+        {
+            socket.Dispose();
+            throw new ConfigException($"zmq-push: cannot {(endpoint.Bind ? "bind" : "connect")} {endpoint.Address}: {e.Message}");
+        }
+
+        _socket = socket;
+    }
+
+    public void Reset()
+    {
+    }
+
+    public void Write(EventBatch batch, ProcessContext context)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        var e = BatchFrames.Encode(batch, ++_nextId);
+        _socket!.SendMoreFrame(e.Header).SendMoreFrame(e.Meta).SendFrame(e.Payload, e.PayloadLength);
+    }
+
+    public void Flush()
+    {
+    }
+
+    public void Dispose() => _socket?.Dispose();
+}
