@@ -4,6 +4,8 @@
 set -euo pipefail
 need=()
 command -v prometheus >/dev/null 2>&1 || need+=(prometheus)
+# pyzmq (on libzmq) from Debian, for /usr/bin/python3: the independent ZeroMQ peer of the zmq-pull/zmq-push tests.
+/usr/bin/python3 -c 'import zmq' >/dev/null 2>&1 || need+=(python3-zmq)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 echo "installing test dependencies: ${need[*]}"

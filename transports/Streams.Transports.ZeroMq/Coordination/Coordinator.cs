@@ -114,7 +114,12 @@ public sealed class Coordinator : IRemoteStages, IDisposable
         var done = new ManualResetEventSlim();
         _actions.Enqueue(() =>
         {
-            foreach (var w in _book.Workers) Send(w.Key, Protocol.End, reason);
+            foreach (var w in _book.Workers)
+            {
+                Send(w.Key, Protocol.End, reason);
+                Report(w, "finished");
+            }
+
             foreach (var item in _book.AbandonAll()) item.Completion.TrySetException(new InvalidOperationException($"coordinator stopped: {reason}"));
             done.Set();
         });

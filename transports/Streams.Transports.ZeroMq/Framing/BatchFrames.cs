@@ -169,13 +169,17 @@ public static class BatchFrames
     private static int EstimateArrowSize(RecordBatch records)
     {
         long size = 1024;
-        for (var c = 0; c < records.ColumnCount; c++)
-        {
-            foreach (var b in records.Column(c).Data.Buffers) size += b.Length + 64;
-            foreach (var child in records.Column(c).Data.Children) foreach (var b in child.Buffers) size += b.Length + 64;
-        }
-
+        for (var c = 0; c < records.ColumnCount; c++) size += Size(records.Column(c).Data);
         return (int)Math.Min(size, int.MaxValue / 2);
+
+        static long Size(ArrayData? data)
+        {
+            if (data is null) return 0;
+            long n = 64;
+            foreach (var b in data.Buffers ?? []) n += b.Length + 8;
+            foreach (var child in data.Children ?? []) n += Size(child);
+            return n;
+        }
     }
 
     internal static RecordBatch DecodeArrow(ReadOnlyMemory<byte> payload)
