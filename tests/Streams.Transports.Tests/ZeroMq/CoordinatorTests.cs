@@ -1,0 +1,141 @@
+using NetMQ;
+using Streams.Engine.Builtins;
+using Streams.Engine.Operators;
+using Streams.Engine.Runtime;
+using Streams.Engine.Spec;
+using Streams.Operators.Clas12;
+using Streams.Transports.ZeroMq.Coordination;
+using Streams.Transports.ZeroMq.Security;
+using Streams.Transports.ZeroMq.Working;
+
+namespace Streams.Transports.Tests.ZeroMq;
+
+/// <summary>A coordinator and worker hosts in this process, over real TCP sockets on loopback.</summary>
+public sealed class CoordinatorTests
+{
+    private static OperatorCatalog Catalog() => Clas12Operators.Register(BuiltinOperators.Register(new OperatorCatalog()));
+
+    private static PipelinePlan Plan(string yaml)
+    {
+        var loaded = PipelineLoader.Load(yaml, "test.yaml");
+        Assert.True(loaded.Ok, string.Join("\n", loaded.Diagnostics));
+        var planned = PipelinePlanner.Plan(loaded.Spec!, Catalog());
+        Assert.True(planned.Ok, string.Join("\n", planned.Diagnostics));
+        return planned.Plan!;
+    }
+
+    private static async Task<(PipelineSummary Summary, WorkersSummary Workers, WorkerExit[] Exits)> RunAsync(
+        string yaml, int workers, CoordinatorOptions? options = null, Func<int, WorkerOptions, WorkerOptions>? workerOptions = null)
+    {
+        var plan = Plan(yaml);
+        var registry = Prometheus.Metrics.NewCustomRegistry();
+        using var coordinator = new Coordinator(plan, options ?? new CoordinatorOptions { Listen = "tcp://127.0.0.1:0" }, RunLog.Null, registry);
+        coordinator.Start();
+        var hosts = Enumerable.Range(0, workers).Select(i =>
+        {
+            var o = new WorkerOptions { Join = coordinator.Endpoint, Name = $"w{i}", GiveUpAfter = TimeSpan.FromSeconds(3) };
+            return new WorkerHost(workerOptions?.Invoke(i, o) ?? o, Catalog(), RunLog.Null);
+        }).ToList();
+        var runs = hosts.Select(h => h.RunAsync(CancellationToken.None)).ToList();
+        using var pipeline = Pipeline.Create(plan, new PipelineOptions { Registry = registry, RemoteStages = coordinator });
+        var summary = await pipeline.RunAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        var ws = coordinator.Summary();
+        coordinator.Stop("test over");
+        var exits = await Task.WhenAll(runs).WaitAsync(TimeSpan.FromSeconds(20));
+        hosts.ForEach(h => h.Dispose());
+        return (summary, ws, exits);
+    }
+
+    [Fact]
+    public async Task Two_workers_share_a_stage_and_every_event_and_failure_comes_back()
+    {
+        const string yaml = """
+            name: t
+            sources: [{name: src, operator: synthetic, config: {count: 6000, batch-size: 100, event-size: 64}}]
+            stages: [{name: faulty, operator: fault-inject, input: src, placement: workers, workers: 2, config: {fail-every: 100}}]
+            sinks: [{name: out, operator: count, input: faulty}]
+            """;
+        var (s, w, exits) = await RunAsync(yaml, workers: 2);
+        Assert.Equal(new EventTotals(6000, 5940, 60, 0, 0), s.Events);
+        var stage = s.Stages.Single(x => x.Name == "faulty");
+        Assert.Equal(60, stage.Failed);
+        Assert.Contains(s.Errors, e => e.Stage == "faulty" && e.Message.Contains("(on worker w", StringComparison.Ordinal));
+        Assert.Equal(2, w.Joined);
+        Assert.Equal(0, w.Died);
+        Assert.All(w.Workers, x => Assert.True(x.BatchesAcked > 0, $"{x.Name} did no work"));
+        Assert.Equal(60, w.Workers.Sum(x => x.BatchesAcked));
+        Assert.All(exits, e => Assert.Equal(WorkerExit.Done, e));
+    }
+
+    [Fact]
+    public async Task Arrow_batches_make_the_round_trip_and_tracking_on_workers_matches_tracking_here()
+    {
+        const string tail = """
+            sinks: [{name: out, operator: count, input: tracking}]
+            """;
+        string Yaml(string placement) => $$"""
+            name: t
+            sources: [{name: daq, operator: clas12-sim, config: {count: 600, tracks: 2, seed: 3, batch-size: 50} }]
+            stages:
+              - {name: decode, operator: clas12-decode, input: daq}
+              - {name: tracking, operator: clas12-dc-tracking, input: decode, placement: {{placement}} }
+            {{tail}}
+            """;
+        var (remote, w, _) = await RunAsync(Yaml("workers"), workers: 1);
+        using var local = Pipeline.Create(Plan(Yaml("local")));
+        var here = await local.RunAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(here.Events, remote.Events);
+        Assert.Equal(600, remote.Events.Processed + remote.Events.Failed);
+        Assert.Equal(here.Stages.Single(x => x.Name == "tracking").EventsOut, remote.Stages.Single(x => x.Name == "tracking").EventsOut);
+        Assert.Equal(12, w.Workers.Single().BatchesAcked);
+    }
+
+    private const string Small = """
+        name: t
+        sources: [{name: src, operator: synthetic, config: {count: 500, batch-size: 50}}]
+        stages: [{name: s, operator: noop, input: src, placement: workers}]
+        sinks: [{name: out, operator: count, input: s}]
+        """;
+
+    [Fact]
+    public async Task With_curve_a_listed_worker_is_admitted_and_an_unlisted_one_refused()
+    {
+        var server = new NetMQCertificate();
+        var good = new NetMQCertificate();
+        var bad = new NetMQCertificate();
+        var options = new CoordinatorOptions { Listen = "tcp://127.0.0.1:0", Curve = server, AllowedWorkers = [good.PublicKey], WorkerWait = TimeSpan.FromSeconds(30) };
+        var (s, w, exits) = await RunAsync(Small, workers: 2, options, (i, o) => o with { ServerKey = server.PublicKey, Certificate = i == 0 ? good : bad });
+        Assert.Equal(new EventTotals(500, 500, 0, 0, 0), s.Events);
+        Assert.Equal(1, w.Joined);
+        Assert.True(w.Refused >= 1);
+        Assert.Equal([WorkerExit.Done, WorkerExit.Refused], exits);
+    }
+
+    [Fact]
+    public async Task A_worker_with_the_wrong_server_key_gives_up_with_a_clear_exit()
+    {
+        var server = new NetMQCertificate();
+        var plan = Plan(Small);
+        using var coordinator = new Coordinator(plan, new CoordinatorOptions { Listen = "tcp://127.0.0.1:0", Curve = server }, RunLog.Null, Prometheus.Metrics.NewCustomRegistry());
+        coordinator.Start();
+        var log = new StringWriter();
+        using var host = new WorkerHost(
+            new WorkerOptions { Join = coordinator.Endpoint, ServerKey = new NetMQCertificate().PublicKey, GiveUpAfter = TimeSpan.FromSeconds(2) }, Catalog(), new RunLog(log));
+        var exit = await host.RunAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal(WorkerExit.CoordinatorLost, exit);
+        Assert.Contains("no answer from the coordinator", log.ToString(), StringComparison.Ordinal);
+        Assert.Equal(0, coordinator.WorkersAlive);
+        coordinator.Stop("test over");
+    }
+
+    [Fact]
+    public async Task Without_curve_on_the_worker_a_curve_coordinator_admits_nobody()
+    {
+        var options = new CoordinatorOptions { Listen = "tcp://127.0.0.1:0", Curve = new NetMQCertificate(), WorkerWait = TimeSpan.FromSeconds(3) };
+        var (s, w, exits) = await RunAsync(Small, workers: 1, options);
+        Assert.Equal(0, w.Joined);
+        Assert.Equal(WorkerExit.CoordinatorLost, exits.Single());
+        Assert.Equal(500, s.Events.Failed); // nobody came within --worker-wait: failed, counted, not lost
+        Assert.True(s.Events.Balanced);
+    }
+}
