@@ -228,6 +228,7 @@ public sealed class Coordinator : IRemoteStages, IDisposable
                 break;
             case Protocol.Leave:
                 worker.Leaving = true;
+                Send(worker.Key, Protocol.Drain); // after this, no WORK follows on this connection: the worker may go once it has answered
                 _log.Info("coordinator", $"worker {worker.Name} is leaving; draining {worker.InFlight.Count} batch(es)");
                 break;
             case Protocol.Bye:

@@ -24,7 +24,7 @@ public static class Protocol
     /// <summary>RESULT [header] [meta] [payload] [kept: u32 input index per output event] [failures json]: one batch done; returns one credit.</summary>
     public const string Result = "RESULT";
 
-    /// <summary>LEAVE: send no more work; the worker finishes what it holds, then says BYE.</summary>
+    /// <summary>LEAVE: send no more work; the coordinator answers DRAIN, and the worker says BYE once it has answered everything.</summary>
     public const string Leave = "LEAVE";
 
     /// <summary>BYE: the worker has drained and goes.</summary>
@@ -40,7 +40,7 @@ public static class Protocol
     /// <summary>WORK [stage] [header] [meta] [payload]: one batch to process.</summary>
     public const string Work = "WORK";
 
-    /// <summary>DRAIN: please leave (finish what you hold, then BYE).</summary>
+    /// <summary>DRAIN: no more work follows; finish what you hold, then BYE (also the coordinator asking a worker to leave).</summary>
     public const string Drain = "DRAIN";
 
     /// <summary>END [reason]: the run is over; the worker exits.</summary>

@@ -76,6 +76,7 @@ public sealed class WorkerHost : IDisposable
     private int _held;
     private bool _leaving;
     private bool _leaveSent;
+    private bool _drained;
 
     public WorkerHost(WorkerOptions options, OperatorCatalog catalog, RunLog log)
     {
@@ -134,6 +135,8 @@ public sealed class WorkerHost : IDisposable
         _socket = socket;
         _poller.Add(socket);
         _welcome = null;
+        _leaveSent = false;
+        _drained = false;
         _lastHeard = Now;
         SendHello();
     }
@@ -180,7 +183,9 @@ public sealed class WorkerHost : IDisposable
             case Protocol.Heartbeat:
                 break;
             case Protocol.Drain:
-                BeginLeaving("the coordinator asked this worker to leave");
+                if (!_leaving) BeginLeaving("the coordinator asked this worker to leave");
+                _drained = true; // every WORK meant for us was sent before this
+                if (_held == 0) Depart();
                 break;
             case Protocol.End:
                 _log.Info("worker", $"the coordinator ended the run ({(msg.FrameCount > 1 ? msg[1].ConvertToString() : "")}); {BatchesDone} batches done; exiting");
@@ -271,7 +276,7 @@ public sealed class WorkerHost : IDisposable
         if (result is not null) _socket?.SendMultipartMessage(result);
         _held--;
         Interlocked.Increment(ref _done);
-        if (_leaving && _held == 0) Depart();
+        if (_drained && _held == 0) Depart();
     });
 
     private void BeginLeaving(string why)
@@ -289,11 +294,11 @@ public sealed class WorkerHost : IDisposable
         _leaveSent = true;
         _log.Info("worker", $"{why}: finishing {_held} batch(es) in hand, then leaving");
         _socket!.SendFrame(Protocol.Leave);
-        if (_held == 0) Depart();
     }
 
     private void Depart()
     {
+        if (_exit.Task.IsCompleted) return;
         _socket!.SendFrame(Protocol.Bye);
         _log.Info("worker", $"drained and left after {BatchesDone} batches");
         _exit.TrySetResult(WorkerExit.Done);

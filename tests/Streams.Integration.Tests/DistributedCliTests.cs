@@ -1,0 +1,179 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Streams.Engine.Runtime;
+
+namespace Streams.Integration.Tests;
+
+/// <summary>
+/// `streams run --listen` with `streams worker --join` processes over TCP on loopback: workers killed, stopped,
+/// leaving, joining late; a coordinator restarted under its workers; pyzmq feeding and consuming a pipeline.
+/// </summary>
+public sealed class DistributedCliTests(TempDir dir) : IClassFixture<TempDir>
+{
+    private static string Inv(double v) => v.ToString(CultureInfo.InvariantCulture);
+
+    private string Pipeline(string name, int events, double workUs = 200) => dir.Write($"{name}.yaml", $"""
+        name: {name}
+        sources: [{"{"}name: src, operator: synthetic, config: {"{"}count: {events}, batch-size: 100{"}"}{"}"}]
+        stages: [{"{"}name: work, operator: cpu-burn, input: src, placement: workers, config: {"{"}work-us: {Inv(workUs)}{"}"}{"}"}]
+        sinks: [{"{"}name: out, operator: count, input: work{"}"}]
+        """);
+
+    private static StreamsProcess Coordinator(string pipeline, int port, string summary, params string[] extra) =>
+        StreamsProcess.Start([
+            "run", pipeline, "--listen", $"tcp://127.0.0.1:{port}", "--heartbeat", "0.25", "--dead-after", "1.5",
+            "--metrics-listen", "off", "--progress", "log", "--progress-interval", "1", "--summary-json", summary, .. extra]);
+
+    private static StreamsProcess Worker(int port, string name, params string[] extra) =>
+        StreamsProcess.Start(["worker", "--join", $"tcp://127.0.0.1:{port}", "--name", name, .. extra]);
+
+    private static JsonElement Workers(string summaryPath) =>
+        JsonDocument.Parse(File.ReadAllText(summaryPath)).RootElement.GetProperty("workers");
+
+    private static long Acked(JsonElement workers, string name) =>
+        workers.GetProperty("workers").EnumerateArray().Where(w => w.GetProperty("name").GetString() == name).Sum(w => w.GetProperty("batchesAcked").GetInt64());
+
+    [Fact]
+    public async Task A_worker_killed_mid_run_loses_nothing()
+    {
+        var port = Ports.Free();
+        var summary = dir.File("kill.json");
+        using var coordinator = Coordinator(Pipeline("kill", 20000), port, summary);
+        await coordinator.WaitForOutputAsync("listening for workers", 30);
+        using var survivor = Worker(port, "survivor");
+        using var victim = Worker(port, "victim");
+        await coordinator.WaitForOutputAsync("worker victim joined", 30);
+        await Task.Delay(1500);
+        victim.Signal("KILL");
+
+        Assert.True(await coordinator.WaitAsync(120) == 0, coordinator.Stderr);
+        var s = PipelineSummary.FromJson(await File.ReadAllTextAsync(summary));
+        Assert.Equal(new EventTotals(20000, 20000, 0, 0, 0), s.Events);
+        var w = Workers(summary);
+        Assert.Equal(1, w.GetProperty("died").GetInt64());
+        Assert.True(w.GetProperty("batchesResent").GetInt64() >= 1, "the victim held no batch when it died");
+        Assert.Contains("worker victim declared dead", coordinator.Stderr, StringComparison.Ordinal);
+        Assert.Equal(0, await survivor.WaitAsync(30));
+    }
+
+    [Fact]
+    public async Task A_worker_stopped_past_the_deadline_comes_back_and_its_duplicates_are_suppressed()
+    {
+        var port = Ports.Free();
+        var summary = dir.File("stop.json");
+        using var coordinator = Coordinator(Pipeline("stop", 40000), port, summary);
+        await coordinator.WaitForOutputAsync("listening for workers", 30);
+        using var steady = Worker(port, "steady");
+        using var sleeper = Worker(port, "sleeper");
+        await coordinator.WaitForOutputAsync("worker sleeper joined", 30);
+        await Task.Delay(1000);
+        sleeper.Signal("STOP");
+        await coordinator.WaitForOutputAsync("worker sleeper declared dead", 30);
+        await Task.Delay(1000); // the other worker redoes the sleeper's batches
+        sleeper.Signal("CONT");
+
+        Assert.True(await coordinator.WaitAsync(120) == 0, coordinator.Stderr);
+        var s = PipelineSummary.FromJson(await File.ReadAllTextAsync(summary));
+        Assert.Equal(new EventTotals(40000, 40000, 0, 0, 0), s.Events); // each event counted once
+        Assert.Equal(40000, s.Stages.Single(x => x.Name == "out").EventsIn);
+        var w = Workers(summary);
+        Assert.True(w.GetProperty("duplicatesSuppressed").GetInt64() > 0, coordinator.Stderr);
+        Assert.Contains("duplicate of", coordinator.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Workers_join_during_a_run_and_one_leaves_gracefully_on_SIGTERM()
+    {
+        var port = Ports.Free();
+        var summary = dir.File("elastic.json");
+        using var coordinator = Coordinator(Pipeline("elastic", 40000), port, summary);
+        await coordinator.WaitForOutputAsync("listening for workers", 30);
+        using var first = Worker(port, "first");
+        await coordinator.WaitForOutputAsync("worker first joined", 30);
+        await Task.Delay(1000);
+        using var late = Worker(port, "late");
+        await coordinator.WaitForOutputAsync("worker late joined", 30);
+        await Task.Delay(1000);
+        first.Signal("TERM");
+        Assert.Equal(0, await first.WaitAsync(30));
+        Assert.Contains("drained and left", first.Stderr, StringComparison.Ordinal);
+
+        Assert.True(await coordinator.WaitAsync(120) == 0, coordinator.Stderr);
+        var s = PipelineSummary.FromJson(await File.ReadAllTextAsync(summary));
+        Assert.Equal(new EventTotals(40000, 40000, 0, 0, 0), s.Events);
+        var w = Workers(summary);
+        Assert.Equal(2, w.GetProperty("joined").GetInt64());
+        Assert.Equal(1, w.GetProperty("left").GetInt64());
+        Assert.Equal(0, w.GetProperty("died").GetInt64());
+        Assert.Equal(0, w.GetProperty("batchesResent").GetInt64()); // a graceful leave hands back nothing
+        Assert.True(Acked(w, "first") > 0 && Acked(w, "late") > 0);
+        Assert.Equal(0, await late.WaitAsync(30));
+    }
+
+    [Fact]
+    public async Task A_worker_rejoins_a_restarted_coordinator_and_gives_up_on_a_dead_one()
+    {
+        var port = Ports.Free();
+        using var worker = Worker(port, "patient", "--give-up-after", "6");
+        using (var lost = Coordinator(Pipeline("lost", 1_000_000), port, dir.File("lost.json")))
+        {
+            await lost.WaitForOutputAsync("worker patient joined", 30);
+            lost.Signal("KILL");
+            await lost.WaitAsync(10);
+        }
+
+        await worker.WaitForOutputAsync("reconnecting", 30);
+        var summary = dir.File("restarted.json");
+        using (var again = Coordinator(Pipeline("restarted", 2000), port, summary))
+        {
+            Assert.True(await again.WaitAsync(60) == 0, again.Stderr + worker.Stderr);
+        }
+
+        Assert.Equal(new EventTotals(2000, 2000, 0, 0, 0), PipelineSummary.FromJson(await File.ReadAllTextAsync(summary)).Events);
+        Assert.Equal(0, await worker.WaitAsync(30)); // the second coordinator ended the run
+
+        using var orphan = Worker(port, "orphan", "--give-up-after", "2");
+        Assert.Equal(3, await orphan.WaitAsync(30));
+        Assert.Contains("no answer from the coordinator", orphan.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_pipeline_with_stages_on_workers_needs_listen_and_says_so()
+    {
+        var (code, _, stderr) = await StreamsProcess.RunAsync(60, "run", Pipeline("nolisten", 10), "--metrics-listen", "off");
+        Assert.Equal(2, code);
+        Assert.Contains("--listen tcp://HOST:PORT", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Pyzmq_feeds_a_pipeline_and_consumes_what_it_sends_on()
+    {
+        var inPort = Ports.Free();
+        var outPort = Ports.Free();
+        const int batches = 50, perBatch = 20;
+        var yaml = dir.Write("zmq-echo.yaml", $$"""
+            name: zmq-echo
+            sources: [{name: in, operator: zmq-pull, config: {bind: 'tcp://127.0.0.1:{{inPort}}', count: {{batches * perBatch}} } }]
+            sinks: [{name: out, operator: zmq-push, input: in, config: {connect: 'tcp://127.0.0.1:{{outPort}}'} }]
+            """);
+        var summary = dir.File("zmq-echo.json");
+        using var streams = StreamsProcess.Start("run", yaml, "--metrics-listen", "off", "--progress", "none", "--summary-json", summary, "--duration", "90");
+        await streams.WaitForOutputAsync("zmq-pull bound to", 30);
+
+        var psi = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "zmq_peer.py"), $"tcp://127.0.0.1:{inPort}", $"tcp://127.0.0.1:{outPort}", $"{batches}", $"{perBatch}" }) psi.ArgumentList.Add(a);
+        using var peer = Process.Start(psi)!;
+        var stdout = peer.StandardOutput.ReadToEndAsync();
+        var stderr = peer.StandardError.ReadToEndAsync();
+        Assert.True(peer.WaitForExit(90_000), "pyzmq peer did not finish");
+        Assert.True(peer.ExitCode == 0, $"pyzmq peer failed (is python3-zmq installed? deploy/scripts/install-test-deps.sh):\n{await stderr}\nstreams:\n{streams.Stderr}");
+        var report = JsonDocument.Parse(await stdout).RootElement;
+        Assert.Equal(batches * perBatch, report.GetProperty("received").GetInt32());
+        Assert.Equal("binary/pyzmq", report.GetProperty("types")[0].GetString());
+
+        Assert.True(await streams.WaitAsync(60) == 0, streams.Stderr);
+        Assert.Equal(new EventTotals(batches * perBatch, batches * perBatch, 0, 0, 0), PipelineSummary.FromJson(await File.ReadAllTextAsync(summary)).Events);
+        Assert.Contains("malformed message dropped", streams.Stderr, StringComparison.Ordinal);
+    }
+}
