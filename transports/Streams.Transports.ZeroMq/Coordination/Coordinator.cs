@@ -56,6 +56,7 @@ public sealed class Coordinator : IRemoteStages, IDisposable
         if (defs.Count == 0) throw new ArgumentException($"pipeline '{plan.Name}' places no stage on workers (add 'placement: workers' to a stage)", nameof(plan));
         _welcomeTemplate = new Welcome("", plan.Name, defs, (int)options.Heartbeat.TotalMilliseconds, (int)options.DeadAfter.TotalMilliseconds);
 
+        ZmqSend.UsePooledBuffers();
         _router = new RouterSocket();
         _router.Options.Linger = TimeSpan.Zero;
         if (options.Curve is { } cert)

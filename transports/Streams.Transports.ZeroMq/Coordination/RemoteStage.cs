@@ -40,6 +40,7 @@ internal sealed class RemoteStage(Coordinator coordinator, StageDefinition defin
         };
         coordinator.Submit(item);
         var reply = await item.Completion.Task.ConfigureAwait(false);
+        encoded.Release(); // answered: it will not be sent again
         return Rebuild(input, context, reply);
     }
 

@@ -59,7 +59,7 @@ public static class BatchFrames
         int length;
         if (kind == PayloadKind.Bytes)
         {
-            payload = new byte[batch.PayloadBytes];
+            payload = System.Buffers.ArrayPool<byte>.Shared.Rent(Math.Max(batch.PayloadBytes, 1));
             var at = 0;
             for (var i = 0; i < n; i++)
             {
@@ -116,8 +116,12 @@ public static class BatchFrames
         return new BatchHeader(kind, id, (int)count, type);
     }
 
-    /// <summary>Decodes a batch from its three frames; throws <see cref="FrameException"/> for anything malformed.</summary>
-    public static EventBatch Decode(BatchHeader header, ReadOnlySpan<byte> meta, ReadOnlyMemory<byte> payload)
+    /// <summary>
+    /// Decodes a batch from its three frames; throws <see cref="FrameException"/> for anything malformed. With
+    /// <paramref name="copyPayload"/> the batch owns copies of the payload (the frames' memory may then be reused, as
+    /// a pooled NetMQ message is); otherwise an Arrow payload is read in place and must outlive the batch.
+    /// </summary>
+    public static EventBatch Decode(BatchHeader header, ReadOnlySpan<byte> meta, ReadOnlyMemory<byte> payload, bool copyPayload = false)
     {
         var n = header.Count;
         if (meta.Length != n * MetaEntrySize) throw new FrameException($"metadata frame is {meta.Length} bytes; {n} events need {n * MetaEntrySize}");
@@ -144,7 +148,7 @@ public static class BatchFrames
             return EventBatch.FromBytes(metas, header.DataType, payload.Span, lengths);
         }
 
-        var records = DecodeArrow(payload);
+        var records = DecodeArrow(payload, copyPayload);
         if (records.Length != n)
         {
             records.Dispose();
@@ -156,14 +160,15 @@ public static class BatchFrames
 
     internal static (byte[] Buffer, int Length) EncodeArrow(RecordBatch records)
     {
-        using var ms = new MemoryStream(EstimateArrowSize(records));
+        using var ms = new PooledStream(EstimateArrowSize(records));
         using (var writer = new ArrowStreamWriter(ms, records.Schema, leaveOpen: true))
         {
             writer.WriteRecordBatch(records);
             writer.WriteEnd();
         }
 
-        return (ms.GetBuffer(), (int)ms.Length);
+        var length = (int)ms.Length;
+        return (ms.Detach(), length);
     }
 
     private static int EstimateArrowSize(RecordBatch records)
@@ -182,10 +187,19 @@ public static class BatchFrames
         }
     }
 
-    internal static RecordBatch DecodeArrow(ReadOnlyMemory<byte> payload)
+    internal static RecordBatch DecodeArrow(ReadOnlyMemory<byte> payload, bool copy = false)
     {
         try
         {
+            if (copy)
+            {
+                // Read through a stream: the reader copies the buffers into memory of its own allocator.
+                var segment = System.Runtime.InteropServices.MemoryMarshal.TryGetArray(payload, out var seg) ? seg : new ArraySegment<byte>(payload.ToArray());
+                using var stream = new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false);
+                using var copying = new ArrowStreamReader(stream, Apache.Arrow.Memory.MemoryAllocator.Default.Value);
+                return copying.ReadNextRecordBatch() ?? throw new FrameException("Arrow payload holds no record batch");
+            }
+
             using var reader = new ArrowStreamReader(payload);
             return reader.ReadNextRecordBatch() ?? throw new FrameException("Arrow payload holds no record batch");
         }
@@ -199,8 +213,18 @@ public static class BatchFrames
 /// <summary>A decoded header frame.</summary>
 public readonly record struct BatchHeader(PayloadKind Kind, ulong BatchId, int Count, string DataType);
 
-/// <summary>The three frames of an encoded batch (the payload frame is the first <see cref="PayloadLength"/> bytes).</summary>
-public readonly record struct EncodedBatch(byte[] Header, byte[] Meta, byte[] Payload, int PayloadLength);
+/// <summary>
+/// The three frames of an encoded batch. The payload frame is the first <see cref="PayloadLength"/> bytes of
+/// <see cref="Payload"/>, a buffer rented from the shared array pool: <see cref="Release"/> it once sent (or let the GC
+/// have it when it must be kept, as for a batch that may be resent).
+/// </summary>
+public readonly record struct EncodedBatch(byte[] Header, byte[] Meta, byte[] Payload, int PayloadLength)
+{
+    public void Release() => System.Buffers.ArrayPool<byte>.Shared.Return(Payload);
+
+    /// <summary>The payload as an array of exactly <see cref="PayloadLength"/> bytes.</summary>
+    public byte[] PayloadArray() => Payload.AsSpan(0, PayloadLength).ToArray();
+}
 
 /// <summary>A frame that does not follow the documented layout.</summary>
 public sealed class FrameException : Exception

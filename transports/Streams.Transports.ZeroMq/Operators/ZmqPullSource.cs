@@ -64,6 +64,7 @@ public sealed class ZmqPullSource : ISource
     {
         var malformed = context.Metrics.CreateCounter("streams_zmq_malformed_messages_total", "Messages on a zmq-pull socket that did not follow the batch framing.");
         var received = context.Metrics.CreateCounter("streams_zmq_received_bytes_total", "Payload bytes received on a zmq-pull socket.");
+        ZmqSend.UsePooledBuffers();
         using var socket = new PullSocket();
         socket.Options.ReceiveHighWatermark = _hwm;
         socket.Options.Linger = TimeSpan.Zero;
@@ -81,41 +82,43 @@ public sealed class ZmqPullSource : ISource
         long events = 0;
         var lastArrival = DateTime.UtcNow;
         var any = false;
-        var msg = new NetMQMessage();
         while (!cancellationToken.IsCancellationRequested && (_count == 0 || events < _count))
         {
-            if (!socket.TryReceiveMultipartMessage(TimeSpan.FromMilliseconds(100), ref msg))
-            {
-                if (any && _idleStop > 0 && (DateTime.UtcNow - lastArrival).TotalSeconds > _idleStop)
-                {
-                    context.Log.Info(context.StageName, $"nothing arrived for {_idleStop:0.#} s; stopping");
-                    break;
-                }
-
-                continue;
-            }
-
-            any = true;
-            lastArrival = DateTime.UtcNow;
-            Streams.Engine.Batches.EventBatch batch;
+            Streams.Engine.Batches.EventBatch? batch;
             try
             {
-                if (msg.FrameCount != 3) throw new FrameException($"message of {msg.FrameCount} frames; 3 expected (header, metadata, payload)");
-                var header = BatchFrames.ReadHeader(msg[0].Buffer);
-                if (_dataType.Length > 0 && header.DataType != _dataType) throw new FrameException($"batch of type '{header.DataType}' where '{_dataType}' was configured");
-                batch = BatchFrames.Decode(header, msg[1].Buffer, msg[2].Buffer);
-                received.Inc(msg[2].BufferSize);
+                if (!ZmqReceive.TryReceiveBatch(socket, TimeSpan.FromMilliseconds(100), out batch, out var bytes))
+                {
+                    if (any && _idleStop > 0 && (DateTime.UtcNow - lastArrival).TotalSeconds > _idleStop)
+                    {
+                        context.Log.Info(context.StageName, $"nothing arrived for {_idleStop:0.#} s; stopping");
+                        break;
+                    }
+
+                    continue;
+                }
+
+                any = true;
+                lastArrival = DateTime.UtcNow;
+                if (_dataType.Length > 0 && batch!.DataType != _dataType)
+                {
+                    var type = batch.DataType;
+                    batch.Dispose();
+                    throw new FrameException($"batch of type '{type}' where '{_dataType}' was configured");
+                }
+
+                received.Inc(bytes);
             }
             catch (FrameException e)
             {
+                any = true;
+                lastArrival = DateTime.UtcNow;
                 malformed.Inc();
                 if (malformed.Value <= LoggedMalformed) context.Log.Warn(context.StageName, $"malformed message dropped: {e.Message}{(malformed.Value == LoggedMalformed ? " (further ones are counted, not logged)" : "")}");
-                msg = new NetMQMessage();
                 continue;
             }
 
-            msg = new NetMQMessage();
-            var granted = context.TryReserve(batch.Count);
+            var granted = context.TryReserve(batch!.Count);
             if (granted < batch.Count)
             {
                 context.Discard(batch.Count);

@@ -31,6 +31,7 @@ public sealed class ZmqPushSink : ISink
     {
         ArgumentNullException.ThrowIfNull(config);
         var endpoint = ZmqEndpoint.From(config, Descriptor.Name);
+        ZmqSend.UsePooledBuffers();
         var socket = new PushSocket();
         socket.Options.SendHighWatermark = config.GetInt("hwm");
         socket.Options.Linger = TimeSpan.FromSeconds(config.GetDouble("linger-seconds"));
@@ -55,7 +56,8 @@ public sealed class ZmqPushSink : ISink
     {
         ArgumentNullException.ThrowIfNull(batch);
         var e = BatchFrames.Encode(batch, ++_nextId);
-        _socket!.SendMoreFrame(e.Header).SendMoreFrame(e.Meta).SendFrame(e.Payload, e.PayloadLength);
+        ZmqSend.SendBatch(_socket!, e);
+        e.Release();
     }
 
     public void Flush()

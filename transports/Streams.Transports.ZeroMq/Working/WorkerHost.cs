@@ -89,6 +89,7 @@ public sealed class WorkerHost : IDisposable
             while (e.Queue.TryDequeue(out var a, TimeSpan.Zero)) a();
         };
         _poller = [_actions, _tick];
+        ZmqSend.UsePooledBuffers();
     }
 
     /// <summary>Batches processed so far.</summary>
@@ -424,7 +425,8 @@ public sealed class WorkerHost : IDisposable
                     var e = BatchFrames.Encode(output, header.BatchId);
                     m.Append(e.Header);
                     m.Append(e.Meta);
-                    m.Append(e.PayloadLength == e.Payload.Length ? e.Payload : e.Payload.AsSpan(0, e.PayloadLength).ToArray());
+                    m.Append(e.PayloadArray());
+                    e.Release();
                 }
 
                 m.Append(Protocol.Indices(output is null || output.Count == 0 ? [] : result.Kept));

@@ -1,0 +1,65 @@
+#!/usr/bin/python3
+"""Reference for perf/zmq-throughput.sh: a libzmq PUSH/PULL pair (pyzmq, Debian python3-zmq) on tcp://127.0.0.1
+moving single-frame messages of --size bytes, sender and receiver on two threads (pyzmq releases the GIL in send and
+recv). Prints the same JSON line as the Streams harness."""
+import argparse
+import json
+import os
+import sys
+import threading
+import time
+
+import zmq
+
+ap = argparse.ArgumentParser()
+ap.add_argument("--size", type=int, default=65536)
+ap.add_argument("--seconds", type=float, default=5)
+a = ap.parse_args()
+
+ctx = zmq.Context(io_threads=1)
+pull = ctx.socket(zmq.PULL)
+pull.set_hwm(1000)
+port = pull.bind_to_random_port("tcp://127.0.0.1")
+stop = threading.Event()
+count = [0, 0]
+
+
+def receive():
+    pull.RCVTIMEO = 100
+    while not stop.is_set():
+        try:
+            m = pull.recv(copy=False)
+        except zmq.Again:
+            continue
+        count[0] += 1
+        count[1] += len(m)
+
+
+def send():
+    push = ctx.socket(zmq.PUSH)
+    push.set_hwm(1000)
+    push.linger = 0
+    push.connect("tcp://127.0.0.1:%d" % port)
+    payload = bytes(bytearray(i & 0xFF for i in range(a.size)))
+    while not stop.is_set():
+        try:
+            push.send(payload, copy=False, flags=zmq.NOBLOCK)
+        except zmq.Again:
+            time.sleep(0.0001)
+    push.close()
+
+
+threads = [threading.Thread(target=receive, daemon=True), threading.Thread(target=send, daemon=True)]
+for t in threads:
+    t.start()
+time.sleep(1)
+m0, b0, t0 = count[0], count[1], time.perf_counter()
+time.sleep(a.seconds)
+m1, b1, t1 = count[0], count[1], time.perf_counter()
+stop.set()
+for t in threads:
+    t.join(2)
+el = t1 - t0
+print(json.dumps({"impl": "pyzmq-libzmq", "size": a.size, "messagesPerSecond": round((m1 - m0) / el), "mbPerSecond": round((b1 - b0) / el / 1e6, 1)}))
+sys.stdout.flush()
+os._exit(0)  # the threads still hold sockets; skip a context teardown race
