@@ -87,7 +87,6 @@ public static class ZmqThroughput
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{{\"impl\": \"{(mode == "raw" ? "netmq-raw" : "streams-netmq-arrow")}\", \"size\": {size}, \"payloadBytes\": {encodedSize}, \"rows\": {batch.Count}, \"messagesPerSecond\": {(m1 - m0) / elapsed:0}, \"mbPerSecond\": {mbps:0.0}}}"));
         batch.Dispose();
-        NetMQConfig.Cleanup(block: false);
         return 0;
     }
 
