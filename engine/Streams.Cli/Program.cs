@@ -31,6 +31,7 @@ public static class Program
             InspectCommand.Create(),
             WorkerCommand.Create(),
             KeysCommand.Create(),
+            ControlCommand.Create(),
         };
 
         // Ctrl+C and SIGTERM are handled by `run` itself (graceful drain), not by System.CommandLine's 2 s timeout.

@@ -40,10 +40,11 @@ internal static class RunCommand
         var interval = new Option<double>("--progress-interval") { Description = "Seconds between progress lines (log mode).", DefaultValueFactory = _ => 5, HelpName = "SECONDS" };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Log warnings and errors only." };
         var distributed = new DistributedOptions();
+        var control = new Option<string?>("--control") { Description = "Control law for the stages' worker counts (queue-model, linear, relative-supply, hpa, off); overrides the file's control.law.", HelpName = "LAW" };
 
         var cmd = new Command("run", "Run a pipeline until its input ends, --duration/--events is reached, or Ctrl+C/SIGTERM (graceful drain).")
         {
-            file, duration, events, summary, metrics, progress, interval, quiet,
+            file, duration, events, summary, metrics, progress, interval, quiet, control,
         };
         distributed.AddTo(cmd);
         cmd.SetAction((parse, ct) => RunAsync(new RunRequest(
@@ -57,6 +58,7 @@ internal static class RunCommand
             parse.GetValue(quiet))
         {
             Distributed = distributed.Read(parse),
+            Control = parse.GetValue(control),
         }));
         return cmd;
     }
@@ -65,6 +67,9 @@ internal static class RunCommand
     {
         /// <summary>Coordinator settings for stages placed on workers (null: none given).</summary>
         public DistributedRequest? Distributed { get; init; }
+
+        /// <summary>Control law override (<c>--control</c>).</summary>
+        public string? Control { get; init; }
     }
 
     internal static async Task<int> RunAsync(RunRequest req)
@@ -91,6 +96,17 @@ internal static class RunCommand
         var live = req.Progress == "live" || (req.Progress == "auto" && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive);
         var tail = live ? new LogTail() : null;
         var log = new RunLog(tail ?? stderr, req.Quiet ? RunLogLevel.Warning : RunLogLevel.Info);
+        Control.Live.ControllerSettings? control;
+        try
+        {
+            control = Control.Live.ControllerSettings.From(plan, req.Control);
+        }
+        catch (Engine.Operators.ConfigException e)
+        {
+            stderr.WriteLine(e.Location is { } at ? $"{at}: error: {e.Message}" : $"error: {e.Message}");
+            return InvalidPipelineExit;
+        }
+
         Transports.ZeroMq.Coordination.Coordinator? coordinator;
         try
         {
@@ -111,6 +127,7 @@ internal static class RunCommand
             Duration = req.Duration is { } d ? TimeSpan.FromSeconds(d) : null,
             RemoteStages = coordinator,
         });
+        using var controller = control is null ? null : new Control.Live.ControllerHost(pipeline, control, log);
         using var endpoint = MetricsEndpoint.Start(req.MetricsListen ?? plan.Spec.MetricsListen ?? MetricsEndpoint.Default, pipeline.Registry, log);
         using var signals = new ShutdownSignals(pipeline.StopIntake, m => log.Warn("", m));
 

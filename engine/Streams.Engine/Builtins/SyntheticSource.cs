@@ -22,6 +22,7 @@ public sealed class SyntheticSource : ISource
         [
             new("count", ParameterType.Long, "0", "Events to generate; 0 for no limit (the run's --events/--duration stop it).") { Min = 0 },
             new("rate", ParameterType.Double, "0", "Events per second; 0 for as fast as the pipeline takes them.") { Min = 0 },
+            new("rate-steps", ParameterType.List, "", "A rate that changes over time: 'SECONDS:RATE' items, each rate holding from its time on (overrides 'rate'), e.g. [0:500, 10:3000, 30:500].") ,
             new("event-size", ParameterType.Int, "256", "Payload bytes per event (at least 8: the event number).") { Min = 8, Max = 64 * 1024 * 1024 },
             new("batch-size", ParameterType.Int, "256", "Events per batch.") { Min = 1, Max = 1 << 20 },
             new("seed", ParameterType.Long, "1", "Seed of the payload generator."),
@@ -32,6 +33,7 @@ public sealed class SyntheticSource : ISource
 
     private long _count;
     private double _rate;
+    private (double At, double Rate)[] _steps = [];
     private int _eventSize;
     private int _batchSize;
     private ulong _seed;
@@ -42,6 +44,7 @@ public sealed class SyntheticSource : ISource
         ArgumentNullException.ThrowIfNull(config);
         _count = config.GetLong("count");
         _rate = config.GetDouble("rate");
+        _steps = [.. config.GetList("rate-steps").Where(x => x.Length > 0).Select(ParseStep).OrderBy(x => x.At)];
         _eventSize = config.GetInt("event-size");
         _batchSize = config.GetInt("batch-size");
         _seed = (ulong)config.GetLong("seed");
@@ -64,7 +67,20 @@ public sealed class SyntheticSource : ISource
             var wanted = _batchSize;
             if (_count > 0) wanted = (int)Math.Min(wanted, _count - (long)next);
             if (wanted <= 0) break;
-            if (_rate > 0)
+            if (_steps.Length > 0)
+            {
+                // Piecewise rate: emit what is due by now at the rate in force, in slices of at most 10 ms of events.
+                var elapsed = clock.Elapsed.TotalSeconds;
+                var rate = RateAt(elapsed);
+                if (rate <= 0 || next >= Due(elapsed))
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(5), cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+
+                wanted = (int)Math.Max(1, Math.Min(wanted, Math.Min(Due(elapsed) - next, Math.Ceiling(rate * 0.01))));
+            }
+            else if (_rate > 0)
             {
                 var due = TimeSpan.FromSeconds(next / _rate);
                 var ahead = due - clock.Elapsed;
@@ -84,6 +100,43 @@ public sealed class SyntheticSource : ISource
 
             await context.EmitAsync(builder.Build(DataTypes.SyntheticBytes)).ConfigureAwait(false);
         }
+    }
+
+    private double RateAt(double t)
+    {
+        var rate = 0.0;
+        foreach (var (at, r) in _steps)
+        {
+            if (at <= t) rate = r;
+        }
+
+        return rate;
+    }
+
+    /// <summary>Events due by time <paramref name="t"/>: the integral of the piecewise rate.</summary>
+    private ulong Due(double t)
+    {
+        double total = 0;
+        for (var i = 0; i < _steps.Length && _steps[i].At < t; i++)
+        {
+            var end = i + 1 < _steps.Length ? Math.Min(_steps[i + 1].At, t) : t;
+            total += _steps[i].Rate * (end - _steps[i].At);
+        }
+
+        return (ulong)total;
+    }
+
+    private static (double At, double Rate) ParseStep(string item)
+    {
+        var parts = item.Split(':');
+        if (parts.Length == 2
+            && double.TryParse(parts[0], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var at) && at >= 0
+            && double.TryParse(parts[1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var rate) && rate >= 0)
+        {
+            return (at, rate);
+        }
+
+        throw new ConfigException($"synthetic: 'rate-steps' item '{item}' is not SECONDS:RATE");
     }
 
     /// <summary>The event number, then xorshift64 words.</summary>

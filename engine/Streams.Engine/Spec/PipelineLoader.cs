@@ -64,7 +64,7 @@ public static class PipelineLoader
 
     private static PipelineSpec ReadNative(YamlMappingNode root, YamlReading r)
     {
-        r.OnlyKeys(root, "the pipeline", "name", "description", "sources", "stages", "sinks", "metrics");
+        r.OnlyKeys(root, "the pipeline", "name", "description", "sources", "stages", "sinks", "metrics", "control");
         var name = YamlReading.Get(root, "name") is { } n ? r.Scalar(n, "'name'") : null;
         var spec = new PipelineSpec { Name = name ?? Path.GetFileNameWithoutExtension(r.File), File = r.File, Format = "native" };
 
@@ -93,6 +93,12 @@ public static class PipelineLoader
                     r.Error(listen, $"'metrics.listen': {bad}");
                 }
             }
+        }
+
+        if (YamlReading.Get(root, "control") is { } control)
+        {
+            spec.ControlLocation = r.At(control);
+            r.Config(control, "'control'", spec.Control);
         }
 
         return spec;

@@ -40,6 +40,14 @@ public sealed class PipelineSpec
     public string? MetricsListen { get; set; }
 
     public SourceLocation MetricsLocation { get; set; }
+
+    /// <summary>
+    /// The <c>control:</c> section (law, interval, stages, bounds and the law's parameters), read by the controller
+    /// (Streams.Control); empty when the file has none.
+    /// </summary>
+    public Dictionary<string, ConfigValue> Control { get; } = new(StringComparer.Ordinal);
+
+    public SourceLocation ControlLocation { get; set; }
 }
 
 /// <summary>One source, stage or sink as written in the file.</summary>

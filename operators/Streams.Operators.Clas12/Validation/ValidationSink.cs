@@ -1,3 +1,4 @@
+using Streams.Engine.Plots;
 using System.Globalization;
 using Apache.Arrow;
 using Streams.Engine.Batches;

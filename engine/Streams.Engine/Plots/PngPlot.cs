@@ -1,11 +1,12 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 
-namespace Streams.Operators.Clas12.Validation;
+namespace Streams.Engine.Plots;
 
 /// <summary>
-/// A dependency-free PNG bar chart (axes, ticks, bars with optional error bars): enough for validation plots on a
-/// headless HPC node without native plotting libraries. The numbers themselves go to a CSV beside each PNG.
+/// Dependency-free PNG charts (bars with optional error bars; line series over time): enough for validation and
+/// controller plots on a headless HPC node without native plotting libraries. The numbers themselves go to a CSV or
+/// JSON beside each PNG.
 /// </summary>
 public static class PngPlot
 {
@@ -57,6 +58,67 @@ public static class PngPlot
         {
             var x = left + (int)(k * slot);
             Rect(x, height - bottom, x, height - bottom + 6, 0, 0, 0);
+        }
+
+        Write(path, rgb, width, height);
+    }
+
+    /// <summary>
+    /// Line series sharing one x axis, stacked in panels (one panel per group of series, each with its own y scale).
+    /// Colours repeat per panel: blue, orange, green, red, purple.
+    /// </summary>
+    public static void Lines(string path, IReadOnlyList<double> x, IReadOnlyList<IReadOnlyList<IReadOnlyList<double>>> panels, int width = 900, int panelHeight = 220)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(panels);
+        byte[][] colours = [[31, 119, 180], [255, 127, 14], [44, 160, 44], [214, 39, 40], [148, 103, 189]];
+        var height = Math.Max(1, panels.Count) * panelHeight;
+        var rgb = new byte[width * height * 3];
+        Array.Fill(rgb, (byte)255);
+        const int left = 50, right = 20, top = 15, bottom = 25;
+        void Dot(int px, int py, byte[] c)
+        {
+            if (px < 0 || py < 0 || px >= width || py >= height) return;
+            var i = ((py * width) + px) * 3;
+            rgb[i] = c[0];
+            rgb[i + 1] = c[1];
+            rgb[i + 2] = c[2];
+        }
+
+        var xMin = x.Count > 0 ? x[0] : 0;
+        var xMax = x.Count > 0 ? x[^1] : 1;
+        if (xMax <= xMin) xMax = xMin + 1;
+        for (var p = 0; p < panels.Count; p++)
+        {
+            var y0 = p * panelHeight;
+            var yMax = Math.Max(1e-12, panels[p].SelectMany(s => s).DefaultIfEmpty(0).Max() * 1.05);
+            int Px(double v) => left + (int)Math.Round((v - xMin) / (xMax - xMin) * (width - left - right));
+            int Py(double v) => y0 + panelHeight - bottom - (int)Math.Round(Math.Clamp(v / yMax, 0, 1) * (panelHeight - top - bottom));
+            for (var yy = y0 + top; yy <= y0 + panelHeight - bottom; yy++) Dot(left, yy, [0, 0, 0]);
+            for (var xx = left; xx <= width - right; xx++) Dot(xx, y0 + panelHeight - bottom, [0, 0, 0]);
+            for (var t = 0; t <= 4; t++)
+            {
+                var ty = Py(yMax * t / 4);
+                for (var xx = left - 6; xx < left; xx++) Dot(xx, ty, [0, 0, 0]);
+            }
+
+            for (var t = 0; t <= 10; t++)
+            {
+                var tx = left + (t * (width - left - right) / 10);
+                for (var yy = 0; yy < 5; yy++) Dot(tx, y0 + panelHeight - bottom + yy, [0, 0, 0]);
+            }
+
+            for (var s = 0; s < panels[p].Count; s++)
+            {
+                var series = panels[p][s];
+                var c = colours[s % colours.Length];
+                for (var i = 1; i < Math.Min(series.Count, x.Count); i++)
+                {
+                    int xa = Px(x[i - 1]), xb = Px(x[i]), ya = Py(series[i - 1]), yb = Py(series[i]);
+                    var steps = Math.Max(Math.Abs(xb - xa), Math.Abs(yb - ya)) + 1;
+                    for (var k = 0; k <= steps; k++) Dot(xa + ((xb - xa) * k / steps), ya + ((yb - ya) * k / steps), c);
+                }
+            }
         }
 
         Write(path, rgb, width, height);

@@ -1,0 +1,54 @@
+using System.Globalization;
+
+namespace Streams.Control.Laws;
+
+/// <summary>Makes control laws by name with their parameters (from a pipeline's <c>control:</c> section or the command line).</summary>
+public static class ControlLaws
+{
+    public static IReadOnlyList<string> Names { get; } = ["queue-model", "linear", "relative-supply", "hpa"];
+
+    /// <summary>Parameters each law accepts, with defaults (for messages and --help).</summary>
+    public static IReadOnlyDictionary<string, string[]> Parameters { get; } = new Dictionary<string, string[]>
+    {
+        ["queue-model"] = ["queue-target", "drain-seconds", "max-utilisation", "boot-seconds", "down-window", "down-deadband", "max-down-fraction", "smoothing-seconds"],
+        ["linear"] = ["low-utilisation", "high-allocation", "rate"],
+        ["relative-supply"] = ["low-utilisation", "high-allocation"],
+        ["hpa"] = ["target-utilisation", "tolerance", "down-window"],
+    };
+
+    public static IControlLaw Create(string name, ControlBounds bounds, IReadOnlyDictionary<string, string>? parameters = null)
+    {
+        var p = parameters ?? new Dictionary<string, string>();
+        if (!Parameters.TryGetValue(name, out var known)) throw new ArgumentException($"unknown control law '{name}'; use one of: {string.Join(", ", Names)}");
+        foreach (var key in p.Keys)
+        {
+            if (!known.Contains(key)) throw new ArgumentException($"law '{name}' has no parameter '{key}'; it takes: {string.Join(", ", known)}");
+        }
+
+        double D(string key, double fallback)
+        {
+            if (!p.TryGetValue(key, out var v)) return fallback;
+            return double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && d >= 0
+                ? d
+                : throw new ArgumentException($"law '{name}': '{key}' must be a non-negative number, got '{v}'");
+        }
+
+        return name switch
+        {
+            "queue-model" => new QueueModelLaw(bounds, new QueueModelSettings
+            {
+                QueueTarget = D("queue-target", 5000),
+                DrainSeconds = Math.Max(1, D("drain-seconds", 300)),
+                MaxUtilisation = Math.Clamp(D("max-utilisation", 0.85), 0.05, 1),
+                BootSeconds = D("boot-seconds", 120),
+                DownWindowSeconds = D("down-window", 180),
+                DownDeadband = D("down-deadband", 0.1),
+                MaxDownFraction = Math.Clamp(D("max-down-fraction", 0.25), 0.01, 1),
+                SmoothingSeconds = D("smoothing-seconds", 10),
+            }),
+            "linear" => new LinearLaw(bounds, D("low-utilisation", 0.5), D("high-allocation", 0.5), D("rate", 1)),
+            "relative-supply" => new RelativeSupplyLaw(bounds, D("low-utilisation", 0.5), D("high-allocation", 0.5)),
+            _ => new HpaLaw(bounds, Math.Max(0.01, D("target-utilisation", 0.8)), D("tolerance", 0.1), D("down-window", 300)),
+        };
+    }
+}

@@ -1,0 +1,100 @@
+using System.Globalization;
+
+namespace Streams.Control.Laws;
+
+/// <summary>Settings of <see cref="QueueModelLaw"/>.</summary>
+public sealed record QueueModelSettings
+{
+    /// <summary>Events in the queue the stage should stay under.</summary>
+    public double QueueTarget { get; init; } = 5000;
+
+    /// <summary>Seconds in which a backlog over half the target should be worked off.</summary>
+    public double DrainSeconds { get; init; } = 300;
+
+    /// <summary>Highest planned utilisation (headroom for bursts the model does not see coming).</summary>
+    public double MaxUtilisation { get; init; } = 0.85;
+
+    /// <summary>Expected seconds from requesting capacity to it being ready (learned from observation when it arrives).</summary>
+    public double BootSeconds { get; init; } = 120;
+
+    /// <summary>A lower demand must hold this long (its highest value in the window is taken) before capacity is released.</summary>
+    public double DownWindowSeconds { get; init; } = 180;
+
+    /// <summary>No release unless the surplus is at least this fraction of the requested servers (and at least one).</summary>
+    public double DownDeadband { get; init; } = 0.1;
+
+    /// <summary>Most servers released per tick, as a fraction of those requested.</summary>
+    public double MaxDownFraction { get; init; } = 0.25;
+
+    /// <summary>Smoothing time constant of the rate estimates, seconds.</summary>
+    public double SmoothingSeconds { get; init; } = 10;
+}
+
+/// <summary>
+/// The default law. It sizes the stage from queueing theory: enough servers that the M/M/c mean queue stays under a
+/// quarter of the target with utilisation at most <see cref="QueueModelSettings.MaxUtilisation"/>, plus the capacity to
+/// work off the backlog the stage will have when pending capacity arrives (measured queue + the deficit accumulating over
+/// the remaining boot time) within <see cref="QueueModelSettings.DrainSeconds"/> (the feedback on the measured queue).
+/// Capacity requested and not yet ready counts as supply, so booting nodes are never requested twice (anti-windup).
+/// Scale-up acts at once; scale-down takes the highest demand of a window, needs a deadband, is rate-limited, and
+/// waits while a backlog remains (hysteresis).
+/// </summary>
+public sealed class QueueModelLaw(ControlBounds bounds, QueueModelSettings? settings = null) : IControlLaw
+{
+    private readonly QueueModelSettings _s = settings ?? new QueueModelSettings();
+    private readonly Queue<(double Time, double Demand)> _window = new();
+    private double _lambda = double.NaN;
+    private double _mu = double.NaN;
+    private double? _demand;
+
+    public string Name => "queue-model";
+
+    /// <summary>Smoothed arrival rate (events/s).</summary>
+    public double Lambda => _lambda;
+
+    /// <summary>Smoothed per-server service rate (events/s).</summary>
+    public double Mu => _mu;
+
+    public ControlDecision Decide(in ControlObservation o)
+    {
+        var alpha = o.Interval / (_s.SmoothingSeconds + o.Interval);
+        _lambda = double.IsNaN(_lambda) ? o.ArrivalRate : _lambda + (alpha * (o.ArrivalRate - _lambda));
+        // A rise in arrivals is taken at once (the queue pays for every second of delay); a fall is smoothed.
+        if (o.ArrivalRate > _lambda) _lambda = o.ArrivalRate;
+        if (!double.IsNaN(o.ServiceRate) && o.ServiceRate > 0) _mu = double.IsNaN(_mu) ? o.ServiceRate : _mu + (alpha * (o.ServiceRate - _mu));
+        var current = o.Requested;
+        if (double.IsNaN(_mu)) return new(bounds.Clamp(current), "no service rate measured yet: hold");
+
+        var model = ErlangC.ServersFor(_lambda, _mu, _s.QueueTarget / 4, _s.MaxUtilisation, bounds.Max);
+        // Capacity beyond what is ready arrives after a boot: the rest of the pending boot, or a whole boot if more must be asked for.
+        var remainingBoot = o.Pending > 0 ? Math.Max(0, _s.BootSeconds - o.PendingAge) : model > o.Ready ? _s.BootSeconds : 0;
+        var deficit = Math.Max(0, _lambda - (o.Ready * _mu)); // events/s the queue grows by until pending capacity is ready
+        var backlog = o.Queue + (deficit * remainingBoot);
+        var excess = Math.Max(0, backlog - (_s.QueueTarget / 2));
+        var drain = (_lambda + (excess / _s.DrainSeconds)) / _mu;
+        var want = bounds.Clamp(Math.Ceiling(Math.Max(model, drain)));
+        var why = string.Create(CultureInfo.InvariantCulture,
+            $"lambda {_lambda:0.#}/s, mu {_mu:0.#}/s, queue {o.Queue:0}, backlog at arrival {backlog:0}: M/M/c needs {model}, drain needs {drain:0.#}");
+
+        _window.Enqueue((o.Time, want));
+        while (_window.Count > 0 && _window.Peek().Time < o.Time - _s.DownWindowSeconds) _window.Dequeue();
+
+        if (want > current)
+        {
+            _demand = want;
+            return new(want, $"{why}; {current} requested: raise to {want}");
+        }
+
+        // Lowering steps down from the previous demand, not from what is requested: capacity comes in whole nodes, so the
+        // requested servers may sit above any demand between two node boundaries.
+        var previous = Math.Min(_demand ?? current, current);
+        var held = _window.Max(w => w.Demand);
+        var surplus = previous - held;
+        if (surplus < Math.Max(1, _s.DownDeadband * previous)) return new(previous, $"{why}; hold {previous}");
+        if (o.Queue > _s.QueueTarget / 2) return new(previous, $"{why}; backlog remains: hold {previous}");
+        var release = Math.Max(1, Math.Floor(_s.MaxDownFraction * previous));
+        var target = bounds.Clamp(Math.Max(held, previous - release));
+        _demand = target;
+        return new(target, $"{why}; highest demand of {_s.DownWindowSeconds:0} s is {held}: lower {previous} -> {target}");
+    }
+}

@@ -1,0 +1,142 @@
+using System.Globalization;
+using Prometheus;
+using Streams.Control.Laws;
+using Streams.Engine.Runtime;
+
+namespace Streams.Control.Live;
+
+/// <summary>
+/// The controller in a running pipeline: every interval it measures each controlled stage from the pipeline's snapshots
+/// (queue length in events, arrival rate, per-worker service rate from busy time, workers, utilisation, allocation),
+/// asks the stage's law for a demand, and resizes the stage's worker pool. Every decision is exported as
+/// <c>streams_controller_*</c> metrics, and every change is logged with what was measured and why.
+/// </summary>
+public sealed class ControllerHost : IDisposable
+{
+    private readonly Pipeline _pipeline;
+    private readonly ControllerSettings _settings;
+    private readonly RunLog _log;
+    private readonly Dictionary<string, StageLoop> _loops = new(StringComparer.Ordinal);
+    private readonly Gauge _demand, _supply, _queue, _lambda, _mu;
+    private readonly Counter _decisions;
+
+    public ControllerHost(Pipeline pipeline, ControllerSettings settings, RunLog log)
+    {
+        _pipeline = pipeline ?? throw new ArgumentNullException(nameof(pipeline));
+        _settings = settings ?? throw new ArgumentNullException(nameof(settings));
+        _log = log;
+        var f = Metrics.WithCustomRegistry(pipeline.Registry);
+        string[] labels = ["pipeline", "stage", "law"];
+        _demand = f.CreateGauge("streams_controller_demand", "Servers (workers) the control law asks for.", labels);
+        _supply = f.CreateGauge("streams_controller_supply", "Workers serving the stage.", labels);
+        _queue = f.CreateGauge("streams_controller_queue_events", "Events waiting in front of the stage, as the controller measured them.", labels);
+        _lambda = f.CreateGauge("streams_controller_arrival_rate", "Arrival rate lambda (events/s) measured over the last interval.", labels);
+        _mu = f.CreateGauge("streams_controller_service_rate", "Per-worker service rate mu (events/s of busy time) over the last interval.", labels);
+        _decisions = f.CreateCounter("streams_controller_decisions_total", "Decisions, by action (up, down, hold).", [.. labels, "action"]);
+        foreach (var name in settings.Stages)
+        {
+            var stage = pipeline.Stage(name);
+            var bounds = new ControlBounds(settings.Min, Math.Max(settings.Min, Math.Min(settings.Max ?? stage.MaxWorkers, stage.MaxWorkers)));
+            _loops[name] = new StageLoop(stage, ControlLaws.Create(settings.Law, bounds, settings.Parameters));
+        }
+
+        pipeline.Sampled += OnSample;
+        _log.Info("controller", string.Create(CultureInfo.InvariantCulture, $"law {settings.Law} every {settings.IntervalSeconds:0.##} s on {string.Join(", ", settings.Stages)}"));
+    }
+
+    /// <summary>Workers each controlled stage has had, lowest and highest, after the first decision.</summary>
+    public IReadOnlyDictionary<string, (int Low, int High)> Range => _loops.ToDictionary(kv => kv.Key, kv => (kv.Value.Low, kv.Value.High));
+
+    /// <summary>Workers each controlled stage was given by the latest decision.</summary>
+    public IReadOnlyDictionary<string, int> Final => _loops.ToDictionary(kv => kv.Key, kv => kv.Value.Last);
+
+    private void OnSample(PipelineSnapshot snap)
+    {
+        foreach (var loop in _loops.Values)
+        {
+            var s = snap.Stages.FirstOrDefault(x => x.Name == loop.Stage.Name);
+            if (s is null) continue;
+            var now = snap.Elapsed.TotalSeconds;
+            if (loop.LastTime is null)
+            {
+                loop.Remember(now, s);
+                continue;
+            }
+
+            var dt = now - loop.LastTime.Value;
+            loop.Busy += s.BusyFraction * s.Workers * Math.Max(0, now - loop.LastSampleTime);
+            loop.LastSampleTime = now;
+            if (dt < _settings.IntervalSeconds) continue;
+            Decide(loop, s, now, dt);
+        }
+    }
+
+    private void Decide(StageLoop loop, StageSnapshot s, double now, double dt)
+    {
+        var batches = loop.Stage.Stats.Batches;
+        var perBatch = batches > 0 ? (double)s.EventsIn / batches : 1;
+        var queue = s.QueueDepth * perBatch;
+        var served = s.EventsIn - loop.LastIn;
+        var arrivals = Math.Max(0, served + (queue - loop.LastQueue));
+        var lambda = arrivals / dt;
+        var mu = loop.Busy > 1e-6 ? served / loop.Busy : double.NaN;
+        var utilisation = Math.Clamp(loop.Busy / Math.Max(1e-9, s.Workers * dt), 0, 1);
+        var allocation = queue > 0 ? 1 : utilisation;
+        var o = new ControlObservation(now, dt, queue, lambda, mu, s.Workers, 0, utilisation, allocation);
+        var d = loop.Law.Decide(o);
+        var target = loop.Stage.SetWorkers(d.Servers);
+        var lbl = new[] { _pipeline.Name, loop.Stage.Name, loop.Law.Name };
+        _demand.WithLabels(lbl).Set(d.Demand);
+        _supply.WithLabels(lbl).Set(target);
+        _queue.WithLabels(lbl).Set(queue);
+        _lambda.WithLabels(lbl).Set(lambda);
+        if (!double.IsNaN(mu)) _mu.WithLabels(lbl).Set(mu);
+        var action = target > s.Workers ? "up" : target < s.Workers ? "down" : "hold";
+        _decisions.WithLabels([.. lbl, action]).Inc();
+        if (action != "hold")
+        {
+            _log.Info("controller", string.Create(CultureInfo.InvariantCulture,
+                $"{loop.Stage.Name}: workers {s.Workers} -> {target} ({loop.Law.Name}: {d.Reason}; utilisation {utilisation:0.00})"));
+        }
+
+        loop.Last = target;
+        loop.Low = Math.Min(loop.Low, target);
+        loop.High = Math.Max(loop.High, target);
+        loop.Remember(now, s, queue);
+    }
+
+    public void Dispose() => _pipeline.Sampled -= OnSample;
+
+    private sealed class StageLoop(IStage stage, IControlLaw law)
+    {
+        public IStage Stage { get; } = stage;
+
+        public IControlLaw Law { get; } = law;
+
+        public double? LastTime { get; private set; }
+
+        public double LastSampleTime { get; set; }
+
+        public long LastIn { get; private set; }
+
+        public double LastQueue { get; private set; }
+
+        /// <summary>Busy worker-seconds since the last decision.</summary>
+        public double Busy { get; set; }
+
+        public int Low { get; set; } = int.MaxValue;
+
+        public int High { get; set; }
+
+        public int Last { get; set; }
+
+        public void Remember(double now, StageSnapshot s, double queue = 0)
+        {
+            LastTime = now;
+            LastSampleTime = now;
+            LastIn = s.EventsIn;
+            LastQueue = queue;
+            Busy = 0;
+        }
+    }
+}

@@ -1,0 +1,65 @@
+using System.Globalization;
+using Streams.Control.Laws;
+using Streams.Engine.Operators;
+using Streams.Engine.Spec;
+
+namespace Streams.Control.Live;
+
+/// <summary>
+/// A pipeline's <c>control:</c> section: <c>law</c> (queue-model by default; <c>off</c> to disable), <c>interval</c>
+/// (seconds between decisions, default 2), <c>stages</c> (default: every processor stage placed locally), <c>min</c> and
+/// <c>max</c> (servers; max defaults to each stage's max-workers), and the law's own parameters.
+/// </summary>
+public sealed record ControllerSettings(string Law, double IntervalSeconds, IReadOnlyList<string> Stages, int Min, int? Max, IReadOnlyDictionary<string, string> Parameters)
+{
+    /// <summary>Reads the section of <paramref name="plan"/>; null when there is none or it says <c>law: off</c>. Throws <see cref="ConfigException"/> with the location of a bad entry.</summary>
+    public static ControllerSettings? From(PipelinePlan plan, string? lawOverride = null)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        var c = plan.Spec.Control;
+        if (c.Count == 0 && lawOverride is null) return null;
+        string? Scalar(string key) => c.TryGetValue(key, out var v) ? v.Scalar ?? throw new ConfigException($"'control.{key}' must be a single value", v.Location) : null;
+        var law = lawOverride ?? Scalar("law") ?? "queue-model";
+        if (law == "off") return null;
+        if (!ControlLaws.Names.Contains(law)) throw new ConfigException($"'control.law' is '{law}'; use one of: {string.Join(", ", ControlLaws.Names)}, off", c.GetValueOrDefault("law")?.Location ?? plan.Spec.ControlLocation);
+        double Number(string key, double fallback, double min)
+        {
+            var s = Scalar(key);
+            if (s is null) return fallback;
+            return double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && d >= min
+                ? d
+                : throw new ConfigException($"'control.{key}' must be a number >= {min}, got '{s}'", c[key].Location);
+        }
+
+        var interval = Number("interval", 2, 0.1);
+        var min = (int)Number("min", 1, 1);
+        int? max = c.ContainsKey("max") ? (int)Number("max", 1, 1) : null;
+        List<string> stages;
+        if (c.TryGetValue("stages", out var sv))
+        {
+            stages = [.. sv.Items ?? (sv.Scalar is { } one ? [one] : [])];
+            foreach (var s in stages)
+            {
+                var node = plan.Nodes.FirstOrDefault(n => n.Name == s);
+                if (node is null || node.Kind != OperatorKind.Processor) throw new ConfigException($"'control.stages' names '{s}', which is not a processor stage of '{plan.Name}'", sv.Location);
+            }
+        }
+        else
+        {
+            stages = [.. plan.Nodes.Where(n => n.Kind == OperatorKind.Processor && n.Spec.Placement == Placement.Local).Select(n => n.Name)];
+        }
+
+        var reserved = new HashSet<string>(["law", "interval", "stages", "min", "max"], StringComparer.Ordinal);
+        var parameters = c.Where(kv => !reserved.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value.Scalar ?? "", StringComparer.Ordinal);
+        try
+        {
+            _ = ControlLaws.Create(law, new ControlBounds(min, Math.Max(min, max ?? min)), parameters);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ConfigException(e.Message, plan.Spec.ControlLocation);
+        }
+
+        return new ControllerSettings(law, interval, stages, min, max, parameters);
+    }
+}

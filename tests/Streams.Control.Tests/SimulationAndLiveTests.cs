@@ -1,0 +1,94 @@
+using Streams.Control.Laws;
+using Streams.Control.Live;
+using Streams.Control.Simulation;
+using Streams.Engine.Builtins;
+using Streams.Engine.Operators;
+using Streams.Engine.Runtime;
+using Streams.Engine.Spec;
+
+namespace Streams.Control.Tests;
+
+public sealed class SimulationAndLiveTests
+{
+    private static PipelinePlan Plan(string yaml)
+    {
+        var loaded = PipelineLoader.Load(yaml, "test.yaml");
+        Assert.True(loaded.Ok, string.Join("\n", loaded.Diagnostics));
+        var planned = PipelinePlanner.Plan(loaded.Spec!, BuiltinOperators.Register(new OperatorCatalog()));
+        Assert.True(planned.Ok, string.Join("\n", planned.Diagnostics));
+        return planned.Plan!;
+    }
+
+    [Fact]
+    public void A_simulation_is_deterministic_and_accounts_for_every_event()
+    {
+        var settings = new SimulationSettings { Seed = 3 };
+        var a = StageSimulation.Run(ControlLaws.Create("queue-model", settings.Bounds), ArrivalTrace.BuiltIn("burst"), settings);
+        var b = StageSimulation.Run(ControlLaws.Create("queue-model", settings.Bounds), ArrivalTrace.BuiltIn("burst"), settings);
+        Assert.Equal(a with { Series = b.Series }, b);
+        Assert.Equal(a.EventsArrived, a.EventsServed + (long)a.FinalQueue);
+        Assert.True(a.NodesRequested > 0);
+    }
+
+    [Fact]
+    public void With_every_node_failing_the_laws_keep_asking_and_local_workers_still_serve()
+    {
+        var settings = new SimulationSettings { FailProbability = 1 };
+        var r = StageSimulation.Run(ControlLaws.Create("queue-model", settings.Bounds), ArrivalTrace.BuiltIn("step"), settings);
+        Assert.Equal(r.NodesRequested, r.NodesFailed + (r.NodesRequested - r.NodesFailed)); // bookkeeping holds
+        Assert.True(r.NodesFailed > 1, "failed nodes were not requested again");
+        Assert.True(r.EventsServed > 0);
+    }
+
+    [Fact]
+    public void A_csv_trace_holds_each_rate_until_the_next_line_and_bad_lines_are_named()
+    {
+        var path = Path.GetTempFileName();
+        File.WriteAllLines(path, ["seconds,rate", "0,100", "60,500", "120,0"]);
+        var t = ArrivalTrace.FromCsv(path);
+        Assert.Equal(120, t.DurationSeconds);
+        Assert.Equal(100, t.Rate(59));
+        Assert.Equal(500, t.Rate(60));
+        File.WriteAllLines(path, ["0,100", "x,2"]);
+        Assert.Contains(":2:", Assert.Throws<FormatException>(() => ArrivalTrace.FromCsv(path)).Message, StringComparison.Ordinal);
+        File.Delete(path);
+    }
+
+    [Fact]
+    public void A_bad_control_section_is_reported_with_its_location()
+    {
+        var plan = Plan("""
+            name: t
+            control: {law: pid}
+            sources: [{name: s, operator: synthetic}]
+            stages: [{name: w, operator: noop, input: s}]
+            sinks: [{name: o, operator: count, input: w}]
+            """);
+        var e = Assert.Throws<ConfigException>(() => ControllerSettings.From(plan));
+        Assert.Contains("pid", e.Message, StringComparison.Ordinal);
+        Assert.Equal(2, e.Location!.Value.Line);
+    }
+
+    [Fact]
+    public async Task A_live_pipeline_gets_workers_raised_on_a_step_up_and_lowered_after_the_step_down()
+    {
+        var plan = Plan("""
+            name: live
+            control: {law: queue-model, interval: 1, queue-target: 2000, down-window: 2, drain-seconds: 5, boot-seconds: 0, smoothing-seconds: 1}
+            sources: [{name: src, operator: synthetic, config: {rate-steps: ['0:200', '3:2400', '9:200'], count: 24000, batch-size: 50}}]
+            stages: [{name: work, operator: cpu-burn, input: src, workers: 1, max-workers: 6, config: {work-us: 600}}]
+            sinks: [{name: out, operator: count, input: work}]
+            """);
+        using var pipeline = Pipeline.Create(plan, new PipelineOptions { SampleInterval = TimeSpan.FromMilliseconds(250), Duration = TimeSpan.FromSeconds(18) });
+        var settings = ControllerSettings.From(plan)!;
+        using var controller = new ControllerHost(pipeline, settings, RunLog.Null);
+        var summary = await pipeline.RunAsync().WaitAsync(TimeSpan.FromSeconds(60));
+
+        var (low, high) = controller.Range["work"];
+        Assert.True(high >= 2, $"never raised (highest {high})");
+        Assert.True(controller.Final["work"] < high, $"never lowered after the step down (stayed at {high})");
+        Assert.True(summary.Events.Balanced);
+        Assert.Equal(0, summary.Events.Failed + summary.Events.Discarded);
+        Assert.True(low >= 1);
+    }
+}
