@@ -10,7 +10,7 @@ public static class ControlLaws
     /// <summary>Parameters each law accepts, with defaults (for messages and --help).</summary>
     public static IReadOnlyDictionary<string, string[]> Parameters { get; } = new Dictionary<string, string[]>
     {
-        ["queue-model"] = ["queue-target", "drain-seconds", "max-utilisation", "boot-seconds", "down-window", "down-deadband", "max-down-fraction", "smoothing-seconds"],
+        ["queue-model"] = ["queue-target", "drain-seconds", "max-utilisation", "boot-seconds", "down-window", "down-deadband", "max-down-fraction", "smoothing-seconds", "failure-hedge"],
         ["linear"] = ["low-utilisation", "high-allocation", "rate"],
         ["relative-supply"] = ["low-utilisation", "high-allocation"],
         ["hpa"] = ["target-utilisation", "tolerance", "down-window"],
@@ -38,13 +38,14 @@ public static class ControlLaws
             "queue-model" => new QueueModelLaw(bounds, new QueueModelSettings
             {
                 QueueTarget = D("queue-target", 5000),
-                DrainSeconds = Math.Max(1, D("drain-seconds", 300)),
+                DrainSeconds = Math.Max(1, D("drain-seconds", 30)),
                 MaxUtilisation = Math.Clamp(D("max-utilisation", 0.85), 0.05, 1),
                 BootSeconds = D("boot-seconds", 120),
                 DownWindowSeconds = D("down-window", 180),
                 DownDeadband = D("down-deadband", 0.1),
                 MaxDownFraction = Math.Clamp(D("max-down-fraction", 0.25), 0.01, 1),
                 SmoothingSeconds = D("smoothing-seconds", 10),
+                FailureHedge = Math.Min(0.9, D("failure-hedge", 0.1)),
             }),
             "linear" => new LinearLaw(bounds, D("low-utilisation", 0.5), D("high-allocation", 0.5), D("rate", 1)),
             "relative-supply" => new RelativeSupplyLaw(bounds, D("low-utilisation", 0.5), D("high-allocation", 0.5)),

@@ -8,8 +8,8 @@ public sealed record QueueModelSettings
     /// <summary>Events in the queue the stage should stay under.</summary>
     public double QueueTarget { get; init; } = 5000;
 
-    /// <summary>Seconds in which a backlog over half the target should be worked off.</summary>
-    public double DrainSeconds { get; init; } = 300;
+    /// <summary>Seconds in which a backlog over half the target should be worked off (short: capacity comes in minutes, so ask for enough at once).</summary>
+    public double DrainSeconds { get; init; } = 30;
 
     /// <summary>Highest planned utilisation (headroom for bursts the model does not see coming).</summary>
     public double MaxUtilisation { get; init; } = 0.85;
@@ -25,6 +25,12 @@ public sealed record QueueModelSettings
 
     /// <summary>Most servers released per tick, as a fraction of those requested.</summary>
     public double MaxDownFraction { get; init; } = 0.25;
+
+    /// <summary>
+    /// Expected fraction of requested capacity that never arrives (nodes that fail to start): capacity still to come is
+    /// requested with this margin, so one failed node does not cost a second boot delay.
+    /// </summary>
+    public double FailureHedge { get; init; } = 0.1;
 
     /// <summary>Smoothing time constant of the rate estimates, seconds.</summary>
     public double SmoothingSeconds { get; init; } = 10;
@@ -72,7 +78,9 @@ public sealed class QueueModelLaw(ControlBounds bounds, QueueModelSettings? sett
         var backlog = o.Queue + (deficit * remainingBoot);
         var excess = Math.Max(0, backlog - (_s.QueueTarget / 2));
         var drain = (_lambda + (excess / _s.DrainSeconds)) / _mu;
-        var want = bounds.Clamp(Math.Ceiling(Math.Max(model, drain)));
+        var need = Math.Max(model, drain);
+        if (need > o.Ready) need = o.Ready + ((need - o.Ready) / (1 - Math.Clamp(_s.FailureHedge, 0, 0.9)));
+        var want = bounds.Clamp(Math.Ceiling(need));
         var why = string.Create(CultureInfo.InvariantCulture,
             $"lambda {_lambda:0.#}/s, mu {_mu:0.#}/s, queue {o.Queue:0}, backlog at arrival {backlog:0}: M/M/c needs {model}, drain needs {drain:0.#}");
 

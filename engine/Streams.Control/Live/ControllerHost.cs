@@ -52,6 +52,7 @@ public sealed class ControllerHost : IDisposable
 
     private void OnSample(PipelineSnapshot snap)
     {
+        if (_pipeline.StopReason is not null) return; // draining: the pools wind down on their own
         foreach (var loop in _loops.Values)
         {
             var s = snap.Stages.FirstOrDefault(x => x.Name == loop.Stage.Name);

@@ -103,7 +103,7 @@ public static class StageSimulation
                     t + 1, dt, queue, tickArrivals / dt, tickBusy > 0 ? tickServed / tickBusy : double.NaN, ready, provider.RequestedCores - provider.ReadyCores,
                     tickCapacity > 0 ? tickBusy / tickCapacity : 0, tickCapacity > 0 ? tickWithWork / tickCapacity : 0, provider.OldestPendingAge(t));
                 var d = law.Decide(o);
-                if (Environment.GetEnvironmentVariable("SIMDEBUG") == law.Name && t % 300 < 5) Console.WriteLine($"t={t} ready={ready} req={o.Requested} q={queue:0} U={o.Utilisation:0.00} A={o.Allocation:0.00} -> {d.Demand:0.#} {d.Reason}");
+
                 var (w, nodes) = CapacitySplit.Split(d.Servers, s.LocalWorkers, s.CoresPerNode);
                 nodes = Math.Min(nodes, s.MaxNodes);
                 var target = w + (nodes * s.CoresPerNode);
