@@ -35,6 +35,8 @@ public static class Program
         };
 
         // Ctrl+C and SIGTERM are handled by `run` itself (graceful drain), not by System.CommandLine's 2 s timeout.
-        return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }).ConfigureAwait(false);
+        var code = await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }).ConfigureAwait(false);
+        Transports.ZeroMq.Framing.ZmqSend.Shutdown(TimeSpan.FromSeconds(15)); // deliver what ZeroMQ sockets still hold
+        return code;
     }
 }

@@ -70,7 +70,7 @@ public sealed class LawTests
     [Fact]
     public void Queue_model_requests_once_for_the_backlog_and_not_again_while_it_boots()
     {
-        var law = new QueueModelLaw(Wide, new QueueModelSettings { QueueTarget = 5000, DrainSeconds = 300, BootSeconds = 120 });
+        var law = new QueueModelLaw(Wide, new QueueModelSettings { QueueTarget = 5000, DrainSeconds = 300, BootSeconds = 120, FailureHedge = 0 });
         law.Decide(Obs(t: 0, dt: 5, lambda: 400, ready: 8, u: 0.5, a: 0.5));
         var first = law.Decide(Obs(t: 5, dt: 5, lambda: 4000, ready: 8, u: 1, a: 1)).Servers;
         // M/M/c for 4000/s at 100/s per server is 48+; the backlog when capacity arrives is 3200/s x 120 s.
@@ -81,6 +81,14 @@ public sealed class LawTests
             var d = law.Decide(Obs(t: 5 + age, dt: 5, q: queue, lambda: 4000, ready: 8, pending: first - 8, u: 1, a: 1, age: age));
             Assert.InRange(d.Servers, first - 1, first + 1); // the queue grows as predicted: no new request
         }
+    }
+
+    [Fact]
+    public void Queue_model_asks_for_capacity_to_come_with_a_margin_for_nodes_that_fail()
+    {
+        var law = new QueueModelLaw(Wide, new QueueModelSettings { QueueTarget = 5000, DrainSeconds = 300, BootSeconds = 0, FailureHedge = 0.2, SmoothingSeconds = 0 });
+        // 4000/s at 100/s per server at <= 85%: 48 servers; 8 ready, so 40 must come: 40 / (1 - 0.2) = 50 -> 58.
+        Assert.Equal(58, law.Decide(Obs(t: 5, dt: 5, lambda: 4000, ready: 8, u: 1, a: 1)).Servers);
     }
 
     [Fact]

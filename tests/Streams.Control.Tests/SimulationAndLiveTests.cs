@@ -75,11 +75,11 @@ public sealed class SimulationAndLiveTests
         var plan = Plan("""
             name: live
             control: {law: queue-model, interval: 1, queue-target: 2000, down-window: 2, drain-seconds: 5, boot-seconds: 0, smoothing-seconds: 1}
-            sources: [{name: src, operator: synthetic, config: {rate-steps: ['0:200', '3:2400', '9:200'], count: 24000, batch-size: 50}}]
-            stages: [{name: work, operator: cpu-burn, input: src, workers: 1, max-workers: 6, config: {work-us: 600}}]
+            sources: [{name: src, operator: synthetic, config: {rate-steps: ['0:200', '3:2400', '8:100'], batch-size: 50}}]
+            stages: [{name: work, operator: cpu-burn, input: src, workers: 1, max-workers: 6, config: {work-us: 500}}]
             sinks: [{name: out, operator: count, input: work}]
             """);
-        using var pipeline = Pipeline.Create(plan, new PipelineOptions { SampleInterval = TimeSpan.FromMilliseconds(250), Duration = TimeSpan.FromSeconds(18) });
+        using var pipeline = Pipeline.Create(plan, new PipelineOptions { SampleInterval = TimeSpan.FromMilliseconds(250), Duration = TimeSpan.FromSeconds(24) });
         var settings = ControllerSettings.From(plan)!;
         using var controller = new ControllerHost(pipeline, settings, RunLog.Null);
         var summary = await pipeline.RunAsync().WaitAsync(TimeSpan.FromSeconds(60));

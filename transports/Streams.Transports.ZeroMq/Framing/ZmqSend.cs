@@ -18,6 +18,17 @@ public static class ZmqSend
     }
 
     /// <summary>
+    /// At process exit: lets NetMQ deliver what sockets still queue (each within its linger, for example a zmq-push
+    /// sink whose peer connected late), waiting at most <paramref name="max"/>. Without it the process can end before
+    /// NetMQ's I/O thread has written them. Does nothing if no ZeroMQ socket was made.
+    /// </summary>
+    public static void Shutdown(TimeSpan max)
+    {
+        if (Volatile.Read(ref _pooled) == 0) return;
+        Task.Run(() => NetMQConfig.Cleanup(block: true)).Wait(max);
+    }
+
+    /// <summary>
     /// Sends the three frames of a batch, copying the payload into a pooled NetMQ message (measured faster in NetMQ
     /// 4.0 than handing it the encoder's buffer).
     /// </summary>
