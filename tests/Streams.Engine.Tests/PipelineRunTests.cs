@@ -215,6 +215,7 @@ public class PipelineRunTests
             "{name: work, operator: probe, input: gen, workers: 1, max-workers: 6}"), TestPipelines.Catalog(probe.Descriptor)));
         var run = p.RunAsync();
         var work = p.Stage("work");
+        await WaitUntil(() => Volatile.Read(ref probe.Peak) >= 1); // a loaded machine may take a while to start
         await Task.Delay(200);
         Assert.Equal(1, Volatile.Read(ref probe.Peak));
 
@@ -226,8 +227,17 @@ public class PipelineRunTests
         Assert.Equal(1, work.SetWorkers(0));   // clamped to 1
         await WaitUntil(() => work.Workers == 1);
         probe.ResetPeak();
+        await WaitUntil(() => Volatile.Read(ref probe.Peak) >= 1);
         await Task.Delay(200);
         Assert.Equal(1, Volatile.Read(ref probe.Peak));
+
+        // Down and straight back up, while the dismissed workers may still be finishing their batch: the pool must
+        // really reach the new size, not count the departing workers toward it.
+        Assert.Equal(5, work.SetWorkers(5));
+        Assert.Equal(1, work.SetWorkers(1));
+        Assert.Equal(5, work.SetWorkers(5));
+        probe.ResetPeak();
+        await WaitUntil(() => Volatile.Read(ref probe.Peak) == 5);
 
         p.StopIntake("done");
         var s = await run.WaitAsync(TimeSpan.FromSeconds(30));

@@ -45,7 +45,8 @@ public sealed class RelativeSupplyLaw(ControlBounds bounds, double lowUtilisatio
 
     public ControlDecision Decide(in ControlObservation o)
     {
-        if (o.Utilisation < lowUtilisation) return new(bounds.Clamp(lowScale * o.Ready), $"utilisation {o.Utilisation:0.00} < {lowUtilisation:0.00}: {lowScale} x supply");
+        // Whole servers: 0.9 x a small supply rounds back up to the supply, so a scale-down removes at least one.
+        if (o.Utilisation < lowUtilisation) return new(bounds.Clamp(Math.Min(o.Ready - 1, Math.Floor(lowScale * o.Ready))), $"utilisation {o.Utilisation:0.00} < {lowUtilisation:0.00}: {lowScale} x supply");
         if (o.Allocation > highAllocation) return new(bounds.Clamp(highScale * o.Ready), $"allocation {o.Allocation:0.00} > {highAllocation:0.00}: {highScale} x supply");
         return new(bounds.Clamp(o.Ready), "within band: supply");
     }

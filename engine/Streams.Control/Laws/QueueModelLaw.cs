@@ -14,7 +14,7 @@ public sealed record QueueModelSettings
     /// <summary>Highest planned utilisation (headroom for bursts the model does not see coming).</summary>
     public double MaxUtilisation { get; init; } = 0.85;
 
-    /// <summary>Expected seconds from requesting capacity to it being ready (learned from observation when it arrives).</summary>
+    /// <summary>Expected seconds from requesting capacity to it being ready (nodes: minutes; threads in this process: 0).</summary>
     public double BootSeconds { get; init; } = 120;
 
     /// <summary>A lower demand must hold this long (its highest value in the window is taken) before capacity is released.</summary>

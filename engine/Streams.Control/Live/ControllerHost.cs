@@ -60,7 +60,8 @@ public sealed class ControllerHost : IDisposable
             var now = snap.Elapsed.TotalSeconds;
             if (loop.LastTime is null)
             {
-                loop.Remember(now, s);
+                var batches = loop.Stage.Stats.Batches;
+                loop.Remember(now, s, s.QueueDepth * (batches > 0 ? (double)s.EventsIn / batches : 1));
                 continue;
             }
 

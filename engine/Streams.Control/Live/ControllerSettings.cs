@@ -51,6 +51,12 @@ public sealed record ControllerSettings(string Law, double IntervalSeconds, IRea
 
         var reserved = new HashSet<string>(["law", "interval", "stages", "min", "max"], StringComparer.Ordinal);
         var parameters = c.Where(kv => !reserved.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value.Scalar ?? "", StringComparer.Ordinal);
+        // Worker threads in this process start at once: no boot delay to plan for unless the file says otherwise.
+        if (law == "queue-model")
+        {
+            parameters.TryAdd("boot-seconds", "0");
+            parameters.TryAdd("failure-hedge", "0");
+        }
         try
         {
             _ = ControlLaws.Create(law, new ControlBounds(min, Math.Max(min, max ?? min)), parameters);

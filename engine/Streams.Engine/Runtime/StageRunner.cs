@@ -79,7 +79,8 @@ internal sealed class StageRunner : IStage
         {
             if (_closing) return _target;
             _target = Math.Clamp(workers, 1, MaxWorkers);
-            while (_workers.Count < _target)
+            // Workers told to stop may still be finishing a batch: only those not stopping count toward the target.
+            while (_workers.Count(x => !x.Stop.IsCancellationRequested) < _target)
             {
                 var w = new Worker(_nextWorkerId++);
                 _workers.Add(w);

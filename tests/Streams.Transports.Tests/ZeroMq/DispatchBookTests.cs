@@ -110,6 +110,22 @@ public sealed class DispatchBookTests
     }
 
     [Fact]
+    public void An_answer_from_a_worker_the_batch_was_not_sent_to_is_not_taken()
+    {
+        var book = new DispatchBook();
+        var a = book.Join("a", "a", 0);
+        a.Credit = 1;
+        book.Join("intruder", "intruder", 0);
+        book.Submit(Item(1));
+        Assert.Same(a, Assert.Single(book.Assign()).Worker);
+        Assert.Null(book.Complete("intruder", 1, 10)); // forged, or stale from before a restart
+        Assert.Null(book.Complete("stranger", 99, 10)); // never sent anywhere
+        Assert.Equal(2, book.Rejected);
+        Assert.Equal(0, book.DuplicateBatches);
+        Assert.NotNull(book.Complete("a", 1, 10)); // the real answer still counts
+    }
+
+    [Fact]
     public void Abandoning_returns_every_unanswered_batch()
     {
         var book = new DispatchBook();

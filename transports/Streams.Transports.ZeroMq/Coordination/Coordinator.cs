@@ -33,7 +33,7 @@ public sealed class Coordinator : IRemoteStages, IDisposable
     private readonly HashSet<string> _allowed;
     private Thread? _thread;
     private double _idleSince = -1;
-    private long _nextBatchId;
+    private long _nextBatchId = Random.Shared.NextInt64(1L << 40) << 16; // ids differ between coordinator runs
     private long _rejected;
     private int _workersAlive;
 
@@ -185,9 +185,10 @@ public sealed class Coordinator : IRemoteStages, IDisposable
             {
                 Handle(msg);
             }
-            catch (Exception e) when (e is FormatException or FrameException or System.Text.Json.JsonException or OverflowException)
+            catch (Exception e)
             {
-                _log.Warn("coordinator", $"malformed message from a worker dropped: {e.Message}");
+                // Whatever a peer sends, the socket thread must survive it.
+                _log.Warn("coordinator", $"malformed message from a worker dropped: {e.GetType().Name}: {e.Message}");
                 _metrics.Malformed.Inc();
             }
 
@@ -198,6 +199,11 @@ public sealed class Coordinator : IRemoteStages, IDisposable
     private void Handle(NetMQMessage msg)
     {
         if (msg.FrameCount < 2) throw new FormatException($"message of {msg.FrameCount} frames");
+        static void Need(NetMQMessage m, int frames, string what)
+        {
+            if (m.FrameCount < frames) throw new FormatException($"{what} of {m.FrameCount - 1} frames");
+        }
+
         var key = Convert.ToHexString(msg[0].Buffer);
         var command = msg[1].ConvertToString();
         var worker = _book.Find(key);
@@ -205,6 +211,8 @@ public sealed class Coordinator : IRemoteStages, IDisposable
         switch (command)
         {
             case Protocol.Hello:
+                Need(msg, 3, "HELLO");
+                if (worker is not null) return; // welcomed already (a repeated HELLO while the WELCOME travelled)
                 OnHello(key, msg);
                 return;
             case Protocol.Result:
@@ -222,6 +230,7 @@ public sealed class Coordinator : IRemoteStages, IDisposable
         switch (command)
         {
             case Protocol.Credit:
+                Need(msg, 3, "CREDIT");
                 worker.Credit += (int)Math.Min(Protocol.ReadU32(msg[2].Buffer), 4096);
                 Pump();
                 break;
@@ -246,6 +255,7 @@ public sealed class Coordinator : IRemoteStages, IDisposable
     private void OnHello(string key, NetMQMessage msg)
     {
         var hello = Protocol.FromJson<WorkerHello>(msg[2].Buffer);
+        if (string.IsNullOrWhiteSpace(hello.Name)) hello = hello with { Name = $"worker-{key[..Math.Min(6, key.Length)].ToLowerInvariant()}" };
         if (hello.Protocol != Protocol.Version)
         {
             Reject(key, hello.Name, $"protocol '{hello.Protocol}' not spoken here (coordinator speaks '{Protocol.Version}')");
@@ -288,6 +298,7 @@ public sealed class Coordinator : IRemoteStages, IDisposable
     {
         if (msg.FrameCount != 7) throw new FormatException($"RESULT of {msg.FrameCount} frames; 7 expected");
         var header = BatchFrames.ReadHeader(msg[2].Buffer);
+        var (duplicatesBefore, duplicateEventsBefore) = (_book.DuplicateBatches, _book.DuplicateEvents);
         var item = _book.Complete(key, header.BatchId, header.Count);
         if (item is not null)
         {
@@ -295,10 +306,15 @@ public sealed class Coordinator : IRemoteStages, IDisposable
             for (var i = 0; i < 5; i++) frames[i] = msg[i + 2].Buffer;
             item.Completion.TrySetResult(new WorkReply(frames, worker?.Name ?? key));
         }
+        else if (_book.DuplicateBatches > duplicatesBefore)
+        {
+            _metrics.Duplicates.Inc(_book.DuplicateEvents - duplicateEventsBefore);
+            _log.Info("coordinator", $"batch {header.BatchId} answered again by {worker?.Name ?? "a departed worker"}: duplicate of {_book.DuplicateEvents - duplicateEventsBefore} event(s) suppressed");
+        }
         else
         {
-            _metrics.Duplicates.Inc(header.Count);
-            _log.Info("coordinator", $"batch {header.BatchId} answered again by {worker?.Name ?? "a departed worker"}: duplicate of {header.Count} event(s) suppressed");
+            _metrics.Malformed.Inc();
+            _log.Warn("coordinator", $"answer for batch {header.BatchId} from {worker?.Name ?? "an unknown peer"} not taken: that batch was not sent there");
         }
 
         if (worker is not null)

@@ -14,6 +14,9 @@ internal sealed class WorkItem(ulong batchId, string stage, int events, byte[][]
 
     public int PayloadLength { get; init; }
 
+    /// <summary>Workers (socket identities) it was sent to: only their answers are taken.</summary>
+    public HashSet<string> SentTo { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Times it was sent again after its worker died.</summary>
     public int Resends { get; set; }
 
@@ -124,6 +127,7 @@ internal sealed class DispatchBook
             var item = _pending.First!.Value;
             _pending.RemoveFirst();
             best.InFlight[item.BatchId] = item;
+            item.SentTo.Add(best.Key);
             best.BatchesSent++;
             sends.Add((best, item));
         }
@@ -143,16 +147,47 @@ internal sealed class DispatchBook
             w.EventsDone += held.Events;
         }
 
-        if (_open.Remove(batchId, out var item))
+        if (_open.TryGetValue(batchId, out var item))
         {
+            if (!item.SentTo.Contains(workerKey))
+            {
+                // Not sent there (a forged or stale answer, say from before a coordinator restart): not taken.
+                Rejected++;
+                return null;
+            }
+
             // Answered: if it had been queued again (its first worker was declared dead), it need not go out.
+            _open.Remove(batchId);
             _pending.Remove(item);
+            Remember(batchId, item.Events);
             return item;
         }
 
-        DuplicateBatches++;
-        DuplicateEvents += eventsInReply;
+        if (_answered.TryGetValue(batchId, out var events))
+        {
+            DuplicateBatches++;
+            DuplicateEvents += events;
+        }
+        else
+        {
+            Rejected++;
+        }
+
         return null;
+    }
+
+    private readonly Dictionary<ulong, int> _answered = [];
+    private readonly Queue<ulong> _answeredOrder = new();
+
+    /// <summary>Answers not taken because the batch was not sent to that worker or is unknown.</summary>
+    public long Rejected { get; private set; }
+
+    /// <summary>Keeps the last 65,536 answered batches (with their input events) to tell duplicates from strays.</summary>
+    private void Remember(ulong batchId, int events)
+    {
+        _answered[batchId] = events;
+        _answeredOrder.Enqueue(batchId);
+        if (_answeredOrder.Count > 65536) _answered.Remove(_answeredOrder.Dequeue());
     }
 
     /// <summary>Declares dead every worker silent for longer than <paramref name="deadAfter"/> seconds.</summary>

@@ -25,27 +25,38 @@ public sealed class ZmqPushSink : ISink
     };
 
     private PushSocket? _socket;
+    private ZmqEndpoint _endpoint;
+    private int _hwm;
+    private TimeSpan _linger;
     private ulong _nextId;
 
     public void Configure(OperatorConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
-        var endpoint = ZmqEndpoint.From(config, Descriptor.Name);
+        // The socket is made on the first batch: planning configures a throwaway instance, which must not bind the port.
+        _endpoint = ZmqEndpoint.From(config, Descriptor.Name);
+        _hwm = config.GetInt("hwm");
+        _linger = TimeSpan.FromSeconds(config.GetDouble("linger-seconds"));
+    }
+
+    private PushSocket Socket()
+    {
+        if (_socket is not null) return _socket;
         ZmqSend.UsePooledBuffers();
         var socket = new PushSocket();
-        socket.Options.SendHighWatermark = config.GetInt("hwm");
-        socket.Options.Linger = TimeSpan.FromSeconds(config.GetDouble("linger-seconds"));
+        socket.Options.SendHighWatermark = _hwm;
+        socket.Options.Linger = _linger;
         try
         {
-            endpoint.Attach(socket);
+            _endpoint.Attach(socket);
         }
         catch (Exception e) when (e is NetMQException or ArgumentException)
         {
             socket.Dispose();
-            throw new ConfigException($"zmq-push: cannot {(endpoint.Bind ? "bind" : "connect")} {endpoint.Address}: {e.Message}");
+            throw new InvalidOperationException($"zmq-push: cannot {(_endpoint.Bind ? "bind" : "connect")} {_endpoint.Address}: {e.Message}", e);
         }
 
-        _socket = socket;
+        return _socket = socket;
     }
 
     public void Reset()
@@ -56,7 +67,7 @@ public sealed class ZmqPushSink : ISink
     {
         ArgumentNullException.ThrowIfNull(batch);
         var e = BatchFrames.Encode(batch, ++_nextId);
-        ZmqSend.SendBatch(_socket!, e);
+        ZmqSend.SendBatch(Socket(), e);
         e.Release();
     }
 

@@ -20,8 +20,10 @@ public static partial class CurveKeys
         var pub = Path.Combine(directory, name + ".key");
         var sec = Path.Combine(directory, name + ".key_secret");
         File.WriteAllText(pub, Format(cert.PublicKeyZ85, null));
-        File.WriteAllText(sec, Format(cert.PublicKeyZ85, cert.SecretKeyZ85));
-        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(sec, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        File.Delete(sec); // created afresh, private from the first byte
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        using (var w = new StreamWriter(sec, System.Text.Encoding.ASCII, options)) w.Write(Format(cert.PublicKeyZ85, cert.SecretKeyZ85));
         return (pub, sec);
     }
 

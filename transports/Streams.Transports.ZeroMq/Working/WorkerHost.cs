@@ -77,6 +77,7 @@ public sealed class WorkerHost : IDisposable
     private bool _leaving;
     private bool _leaveSent;
     private bool _drained;
+    private bool _closed;
 
     public WorkerHost(WorkerOptions options, OperatorCatalog catalog, RunLog log)
     {
@@ -107,6 +108,7 @@ public sealed class WorkerHost : IDisposable
         var thread = new Thread(() => _poller.Run()) { IsBackground = true, Name = "streams-worker" };
         thread.Start();
         var code = await _exit.Task.ConfigureAwait(false);
+        Volatile.Write(ref _closed, true);
         _poller.Stop();
         thread.Join(TimeSpan.FromSeconds(5));
         foreach (var s in _stages.Values) s.Stop();
@@ -161,9 +163,10 @@ public sealed class WorkerHost : IDisposable
             {
                 Handle(msg);
             }
-            catch (Exception e) when (e is FormatException or FrameException or System.Text.Json.JsonException)
+            catch (Exception e)
             {
-                _log.Warn("worker", $"malformed message from the coordinator dropped: {e.Message}");
+                // Whatever arrives, the socket thread must survive it.
+                _log.Warn("worker", $"malformed message from the coordinator dropped: {e.GetType().Name}: {e.Message}");
             }
 
             msg = new NetMQMessage();
@@ -176,7 +179,7 @@ public sealed class WorkerHost : IDisposable
         switch (command)
         {
             case Protocol.Welcome:
-                OnWelcome(Protocol.FromJson<Welcome>(msg[1].Buffer));
+                if (_welcome is null) OnWelcome(Protocol.FromJson<Welcome>(msg[1].Buffer)); // a second one would grant credit twice
                 break;
             case Protocol.Work:
                 OnWork(msg);
@@ -225,7 +228,7 @@ public sealed class WorkerHost : IDisposable
                 {
                     runners = StartStage(def);
                 }
-                catch (Exception e) when (e is ConfigException or ArgumentException or InvalidOperationException)
+                catch (Exception e)
                 {
                     _log.Error("worker", $"cannot run stage '{def.Stage}': {e.Message}");
                     _socket!.SendFrame(Protocol.Bye);
@@ -259,11 +262,11 @@ public sealed class WorkerHost : IDisposable
     {
         if (msg.FrameCount != 5) throw new FormatException($"WORK of {msg.FrameCount} frames; 5 expected");
         var stage = msg[1].ConvertToString(Encoding.UTF8);
+        var header = BatchFrames.ReadHeader(msg[2].Buffer); // a batch that cannot be named is dropped (and resent elsewhere)
         _held++;
         if (!_stages.TryGetValue(stage, out var runners))
         {
             // Not ours (the pipeline changed under us): answer with every event failed, so nothing is lost.
-            var header = BatchFrames.ReadHeader(msg[2].Buffer);
             Finish(StageRunners.FailedResult(header, $"stage '{stage}' is not running on this worker"));
             return;
         }
@@ -272,13 +275,26 @@ public sealed class WorkerHost : IDisposable
     }
 
     /// <summary>Called from processing threads with a finished RESULT message.</summary>
-    private void Finish(NetMQMessage? result) => _actions.Enqueue(() =>
+    private void Finish(NetMQMessage? result)
+    {
+        if (Volatile.Read(ref _closed)) return; // the worker is exiting: the coordinator resends what it does not get
+        try
+        {
+            _actions.Enqueue(() => Send(result));
+        }
+        catch (ObjectDisposedException)
+        {
+            // closed between the check and the enqueue
+        }
+    }
+
+    private void Send(NetMQMessage? result)
     {
         if (result is not null) _socket?.SendMultipartMessage(result);
         _held--;
         Interlocked.Increment(ref _done);
         if (_drained && _held == 0) Depart();
-    });
+    }
 
     private void BeginLeaving(string why)
     {
@@ -385,7 +401,11 @@ public sealed class WorkerHost : IDisposable
             return n;
         }
 
-        public void Stop() => _queue.CompleteAdding();
+        public void Stop()
+        {
+            DropQueued();
+            _queue.CompleteAdding();
+        }
 
         private void Loop(OperatorHost host)
         {
@@ -436,6 +456,11 @@ public sealed class WorkerHost : IDisposable
             catch (FrameException e)
             {
                 return FailedResult(header, $"malformed batch: {e.Message}");
+            }
+            catch (Exception e)
+            {
+                // The host already turned operator exceptions into failed events; this is anything around it.
+                return FailedResult(header, $"worker error: {e.GetType().Name}: {e.Message}");
             }
         }
 
