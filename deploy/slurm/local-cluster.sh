@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# A real one-node SLURM cluster on this machine, for tests and demos of SLURM pilot jobs:
+#   bash deploy/slurm/local-cluster.sh start|stop|status|env
+# start installs slurm-wlm and munge when missing (Debian; needs root), starts munged, writes a private slurm.conf
+# under $STREAMS_SLURM_DIR (default /tmp/streams-slurm) and starts slurmctld and slurmd. Use the cluster with
+#   eval "$(bash deploy/slurm/local-cluster.sh env)"; sbatch ...; squeue; scancel ...
+# Idempotent: start on a running cluster only checks it.
+set -euo pipefail
+dir=${STREAMS_SLURM_DIR:-/tmp/streams-slurm}
+conf="$dir/slurm.conf"
+host=$(hostname -s)
+
+need_root() { [ "$(id -u)" -eq 0 ] || { echo "error: $1 needs root" >&2; exit 1; }; }
+
+install() {
+  command -v slurmctld >/dev/null 2>&1 && command -v munged >/dev/null 2>&1 && return
+  need_root "installing slurm-wlm and munge"
+  echo "installing slurm-wlm and munge (Debian packages)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends slurm-wlm munge >/dev/null
+}
+
+start_munge() {
+  if munge -n 2>/dev/null | unmunge >/dev/null 2>&1; then return; fi
+  need_root "starting munged"
+  [ -f /etc/munge/munge.key ] || { dd if=/dev/urandom of=/etc/munge/munge.key bs=1024 count=1 status=none; chown munge:munge /etc/munge/munge.key; chmod 400 /etc/munge/munge.key; }
+  mkdir -p /run/munge /var/log/munge /var/lib/munge
+  chown munge:munge /run/munge /var/log/munge /var/lib/munge
+  su -s /bin/sh munge -c /usr/sbin/munged
+  for _ in $(seq 1 50); do munge -n 2>/dev/null | unmunge >/dev/null 2>&1 && return; sleep 0.1; done
+  echo "error: munged did not start" >&2; exit 1
+}
+
+write_conf() {
+  mkdir -p "$dir/state" "$dir/spool" "$dir/log"
+  local mem
+  mem=$(awk '/MemTotal/ {printf "%d", $2 / 1024 * 0.9}' /proc/meminfo)
+  cat > "$conf" <<CONF
+ClusterName=streams
+SlurmctldHost=$host
+SlurmUser=root
+AuthType=auth/munge
+StateSaveLocation=$dir/state
+SlurmdSpoolDir=$dir/spool
+SlurmctldPidFile=$dir/slurmctld.pid
+SlurmdPidFile=$dir/slurmd.pid
+SlurmctldLogFile=$dir/log/slurmctld.log
+SlurmdLogFile=$dir/log/slurmd.log
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+JobAcctGatherType=jobacct_gather/none
+SelectType=select/cons_tres
+SelectTypeParameters=CR_Core
+ReturnToService=2
+SchedulerType=sched/backfill
+MinJobAge=300
+NodeName=$host CPUs=$(nproc) RealMemory=$mem State=UNKNOWN
+PartitionName=debug Nodes=$host Default=YES MaxTime=INFINITE State=UP
+CONF
+}
+
+running() { [ -f "$dir/$1.pid" ] && kill -0 "$(cat "$dir/$1.pid")" 2>/dev/null; }
+
+case "${1:-status}" in
+  start)
+    install
+    start_munge
+    if running slurmctld && running slurmd; then echo "SLURM already running (SLURM_CONF=$conf)"; exit 0; fi
+    need_root "starting slurmctld and slurmd"
+    write_conf
+    export SLURM_CONF=$conf
+    running slurmctld || slurmctld -c
+    running slurmd || slurmd -c
+    for _ in $(seq 1 100); do
+      if sinfo -h -o '%T' 2>/dev/null | grep -Eq '^(idle|mixed|allocated)'; then
+        echo "SLURM running: node $host, partition debug, $(nproc) CPUs (SLURM_CONF=$conf)"
+        exit 0
+      fi
+      sleep 0.2
+    done
+    echo "error: the node did not become idle; see $dir/log" >&2
+    sinfo >&2 || true
+    exit 1
+    ;;
+  stop)
+    for d in slurmd slurmctld; do
+      if running "$d"; then kill "$(cat "$dir/$d.pid")"; fi
+    done
+    for _ in $(seq 1 50); do running slurmd || running slurmctld || break; sleep 0.1; done
+    echo "SLURM stopped"
+    ;;
+  status)
+    if running slurmctld && running slurmd; then
+      SLURM_CONF=$conf sinfo
+      SLURM_CONF=$conf squeue
+    else
+      echo "SLURM not running (start it with: bash $0 start)"; exit 3
+    fi
+    ;;
+  env)
+    echo "export SLURM_CONF=$conf"
+    ;;
+  *)
+    echo "usage: $0 start|stop|status|env" >&2; exit 2
+    ;;
+esac
