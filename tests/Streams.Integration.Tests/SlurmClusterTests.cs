@@ -1,4 +1,7 @@
 using System.Diagnostics;
+using System.Text.Json;
+using Streams.Control.Nodes;
+using Streams.Jrm;
 
 namespace Streams.Integration.Tests;
 
@@ -52,5 +55,51 @@ public sealed class SlurmClusterTests(TempDir dir) : IClassFixture<TempDir>
         Assert.Contains($"job {id} on", text, StringComparison.Ordinal);
         Assert.Matches(@"\d+\.\d+\.\d+", text);
         Assert.Equal(0, Run("bash", Script, "status").Code);
+    }
+
+    [Fact]
+    public async Task A_slurm_pilot_joins_the_coordinator_takes_work_and_leaves_when_released_with_drain()
+    {
+        Assert.True(Run("bash", Script, "start").Code == 0, "local SLURM did not start");
+        var port = Ports.Free();
+        var yaml = dir.Write("slurm-pilot.yaml", """
+            name: slurm-pilot
+            sources: [{name: src, operator: synthetic, config: {rate: 2000, batch-size: 50}}]
+            stages: [{name: work, operator: cpu-burn, input: src, placement: workers, config: {work-us: 100}}]
+            sinks: [{name: out, operator: count, input: work}]
+            """);
+        var summary = dir.File("slurm-pilot.json");
+        using var coordinator = StreamsProcess.Start("run", yaml, "--listen", $"tcp://127.0.0.1:{port}", "--metrics-listen", "off",
+            "--progress", "log", "--progress-interval", "1", "--summary-json", summary, "--duration", "120", "--worker-wait", "5");
+        await coordinator.WaitForOutputAsync("listening for workers", 30);
+
+        var provider = new SlurmProvider(
+            new SlurmOptions
+            {
+                Join = $"tcp://127.0.0.1:{port}",
+                StreamsCommand = $"dotnet {Path.Combine(AppContext.BaseDirectory, "streams.dll")}",
+                StateDirectory = dir.File("slurm-state"),
+                Walltime = "00:10:00",
+                DrainBeforeEndSeconds = 60,
+            },
+            new ProcessRunner(environment: new Dictionary<string, string> { ["SLURM_CONF"] = "/tmp/streams-slurm/slurm.conf" }));
+        var job = provider.Request();
+        await coordinator.WaitForOutputAsync($"worker slurm-{job} joined", 90);
+        Assert.Equal(NodeState.Ready, provider.List().Single(n => n.Id == job).State);
+        await Task.Delay(2000); // it takes work
+
+        provider.Release(job, drain: true);
+        await coordinator.WaitForOutputAsync($"worker slurm-{job} left", 60);
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (provider.List().Any(n => n.Id == job && n.State is NodeState.Ready or NodeState.Booting) && DateTime.UtcNow < deadline) await Task.Delay(500);
+        Assert.DoesNotContain(provider.List(), n => n.Id == job && n.State is NodeState.Ready or NodeState.Booting);
+
+        // With no worker left, what still waits is failed after --worker-wait (counted, not lost) and the books balance.
+        coordinator.Signal("TERM");
+        Assert.True(await coordinator.WaitAsync(60) == 0, coordinator.Stderr);
+        var workers = JsonDocument.Parse(await File.ReadAllTextAsync(summary)).RootElement.GetProperty("workers");
+        Assert.Equal(1, workers.GetProperty("left").GetInt64());
+        Assert.Equal(0, workers.GetProperty("died").GetInt64());
+        Assert.True(workers.GetProperty("workers")[0].GetProperty("batchesAcked").GetInt64() > 0, coordinator.Stderr);
     }
 }

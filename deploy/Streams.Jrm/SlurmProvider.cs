@@ -1,0 +1,162 @@
+using System.Globalization;
+using System.Text.Json;
+using Streams.Control.Nodes;
+
+namespace Streams.Jrm;
+
+/// <summary>Where and how SLURM pilot jobs run.</summary>
+public sealed record SlurmOptions
+{
+    /// <summary>The coordinator the pilot's worker joins (<c>tcp://HOST:PORT</c>).</summary>
+    public required string Join { get; init; }
+
+    /// <summary>The command that starts Streams on the node (e.g. <c>streams</c>, <c>dotnet /opt/streams/streams.dll</c>, or a container run line).</summary>
+    public required string StreamsCommand { get; init; }
+
+    /// <summary>Folder for pilot scripts, their output and the provider's state file.</summary>
+    public required string StateDirectory { get; init; }
+
+    public string? Partition { get; init; }
+
+    public string? Account { get; init; }
+
+    public string? Qos { get; init; }
+
+    public string? Constraint { get; init; }
+
+    /// <summary>Walltime of a pilot (sbatch -t), e.g. 00:30:00.</summary>
+    public string Walltime { get; init; } = "00:30:00";
+
+    /// <summary>Cores per pilot (sbatch -n); also the worker's threads.</summary>
+    public int Cores { get; init; } = 1;
+
+    /// <summary>Seconds before the walltime at which the worker is told to drain (SIGTERM from SLURM's --signal).</summary>
+    public int DrainBeforeEndSeconds { get; init; } = 120;
+}
+
+/// <summary>
+/// Nodes as SLURM pilot jobs (the JIRIAF path): each request is an <c>sbatch</c> of a pilot script that runs
+/// <c>streams worker --join</c> (exec'd, so the job's signals reach the worker); all jobs are tracked with one batched
+/// <c>squeue</c>; release with drain sends SIGTERM to the pilot (the worker finishes its batches and leaves), without
+/// drain <c>scancel</c>s. SLURM sends SIGTERM <see cref="SlurmOptions.DrainBeforeEndSeconds"/> before the walltime, so
+/// a pilot drains on its own before it is killed. Job ids are kept in a state file, so a restarted coordinator finds
+/// its jobs again. State map: PENDING/CONFIGURING/REQUEUE* booting; RUNNING/COMPLETING ready; COMPLETED, CANCELLED,
+/// TIMEOUT, PREEMPTED or gone from squeue: gone; anything else failed.
+/// </summary>
+public sealed class SlurmProvider : INodeProvider
+{
+    private readonly SlurmOptions _o;
+    private readonly ICommandRunner _run;
+    private readonly string _stateFile;
+    private readonly Dictionary<string, double> _jobs = new(StringComparer.Ordinal); // job id -> requested at (unix s)
+    private readonly Lock _gate = new();
+
+    public SlurmProvider(SlurmOptions options, ICommandRunner? runner = null)
+    {
+        _o = options ?? throw new ArgumentNullException(nameof(options));
+        _run = runner ?? new ProcessRunner();
+        Directory.CreateDirectory(_o.StateDirectory);
+        _stateFile = Path.Combine(_o.StateDirectory, "slurm-jobs.json");
+        if (File.Exists(_stateFile))
+        {
+            foreach (var (id, at) in JsonSerializer.Deserialize<Dictionary<string, double>>(File.ReadAllText(_stateFile)) ?? []) _jobs[id] = at;
+        }
+    }
+
+    public string Name => "slurm";
+
+    public int CoresPerNode => _o.Cores;
+
+    /// <summary>Job ids this provider is tracking (from this run and any earlier one that used the same state folder).</summary>
+    public IReadOnlyCollection<string> Jobs
+    {
+        get
+        {
+            lock (_gate) return [.. _jobs.Keys];
+        }
+    }
+
+    /// <summary>The pilot script (also written to the state folder for each job).</summary>
+    public string PilotScript() => $"""
+        #!/bin/bash
+        # Streams pilot job: one worker that joins the coordinator and runs the stages it is given.
+        # SLURM signals TERM {_o.DrainBeforeEndSeconds} s before the walltime; the worker then drains and leaves.
+        echo "streams pilot $SLURM_JOB_ID on $(hostname), joining {_o.Join}"
+        exec {_o.StreamsCommand} worker --join {_o.Join} --name "slurm-$SLURM_JOB_ID" --threads {_o.Cores}
+        """.Replace("\r\n", "\n", StringComparison.Ordinal) + "\n";
+
+    public string Request()
+    {
+        var script = Path.Combine(_o.StateDirectory, "pilot.sh");
+        File.WriteAllText(script, PilotScript());
+        List<string> args = ["--parsable", "-J", "streams-worker", "-N", "1", "-n", _o.Cores.ToString(CultureInfo.InvariantCulture), "-t", _o.Walltime,
+            $"--signal=B:TERM@{_o.DrainBeforeEndSeconds}", "-o", Path.Combine(_o.StateDirectory, "pilot-%j.out")];
+        if (_o.Partition is { } p) args.AddRange(["-p", p]);
+        if (_o.Account is { } a) args.AddRange(["-A", a]);
+        if (_o.Qos is { } q) args.AddRange(["-q", q]);
+        if (_o.Constraint is { } c) args.AddRange(["-C", c]);
+        args.Add(script);
+        var (code, stdout, stderr) = _run.Run("sbatch", args);
+        var id = stdout.Trim().Split(';')[0];
+        if (code != 0 || id.Length == 0 || !id.All(char.IsDigit)) throw new InvalidOperationException($"sbatch failed ({code}): {stderr.Trim()} {stdout.Trim()}");
+        lock (_gate)
+        {
+            _jobs[id] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
+            Save();
+        }
+
+        return id;
+    }
+
+    public void Release(string id, bool drain)
+    {
+        // With drain, TERM goes to the batch shell, which is the worker (exec): it finishes its batches and leaves.
+        var (code, _, stderr) = _run.Run("scancel", drain ? ["--signal=TERM", "--batch", id] : [id]);
+        if (code != 0) throw new InvalidOperationException($"scancel {id} failed ({code}): {stderr.Trim()}");
+    }
+
+    public IReadOnlyList<NodeInfo> List()
+    {
+        Dictionary<string, double> jobs;
+        lock (_gate) jobs = new(_jobs);
+        if (jobs.Count == 0) return [];
+        var (code, stdout, stderr) = _run.Run("squeue", ["-h", "-t", "all", "-o", "%A|%N|%T", $"--job={string.Join(',', jobs.Keys)}"]);
+        // squeue exits non-zero when every listed job has left its memory: they are all gone then.
+        var states = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (code == 0)
+        {
+            foreach (var line in stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                var f = line.Split('|');
+                if (f.Length >= 3) states[f[0]] = f[2];
+            }
+        }
+        else if (!stderr.Contains("Invalid job id", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidOperationException($"squeue failed ({code}): {stderr.Trim()}");
+        }
+
+        var list = jobs.Select(j => new NodeInfo(j.Key, Map(states.GetValueOrDefault(j.Key)), _o.Cores, j.Value)).ToList();
+        lock (_gate)
+        {
+            // Forget jobs that are over, so the state file holds only live ones.
+            foreach (var n in list.Where(n => n.State is NodeState.Gone or NodeState.Failed)) _jobs.Remove(n.Id);
+            Save();
+        }
+
+        return list;
+    }
+
+    /// <summary>SLURM job state to node state; null (missing from squeue) means the job is over.</summary>
+    public static NodeState Map(string? slurmState) => slurmState switch
+    {
+        null or "" => NodeState.Gone,
+        "PENDING" or "CONFIGURING" => NodeState.Booting,
+        _ when slurmState.StartsWith("REQUEUE", StringComparison.Ordinal) => NodeState.Booting,
+        "RUNNING" or "COMPLETING" => NodeState.Ready,
+        "COMPLETED" or "CANCELLED" or "TIMEOUT" or "PREEMPTED" => NodeState.Gone,
+        _ => NodeState.Failed,
+    };
+
+    private void Save() => File.WriteAllText(_stateFile, JsonSerializer.Serialize(_jobs));
+}

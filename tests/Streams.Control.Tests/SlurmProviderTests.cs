@@ -1,0 +1,92 @@
+using Streams.Control.Nodes;
+using Streams.Jrm;
+
+namespace Streams.Control.Tests;
+
+/// <summary>The SLURM provider against recorded command outputs (a real SLURM runs it in the integration tests).</summary>
+public sealed class SlurmProviderTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("streams-slurm-").FullName;
+
+    private sealed class Recorded : ICommandRunner
+    {
+        public List<(string Command, IReadOnlyList<string> Args)> Calls { get; } = [];
+
+        public Dictionary<string, (int, string, string)> Replies { get; } = [];
+
+        public (int Code, string Stdout, string Stderr) Run(string command, IReadOnlyList<string> args)
+        {
+            Calls.Add((command, args));
+            return Replies.TryGetValue(command, out var r) ? r : (0, "", "");
+        }
+    }
+
+    private SlurmOptions Options => new()
+    {
+        Join = "tcp://10.0.0.1:5555", StreamsCommand = "shifter --image=streams:1 -- streams", StateDirectory = _dir,
+        Partition = "regular", Account = "m1234", Qos = "regular", Constraint = "cpu", Walltime = "00:30:00", Cores = 64,
+    };
+
+    [Fact]
+    public void A_request_submits_a_pilot_with_the_site_settings_and_remembers_the_job()
+    {
+        var run = new Recorded { Replies = { ["sbatch"] = (0, "4242;perlmutter\n", "") } };
+        var p = new SlurmProvider(Options, run);
+        Assert.Equal("4242", p.Request());
+        var (cmd, args) = Assert.Single(run.Calls);
+        Assert.Equal("sbatch", cmd);
+        string[] expected = ["--parsable", "-N", "1", "-n", "64", "-t", "00:30:00", "--signal=B:TERM@120", "-p", "regular", "-A", "m1234", "-q", "regular", "-C", "cpu"];
+        foreach (var e in expected) Assert.Contains(e, args);
+        var script = File.ReadAllText(args[^1]);
+        Assert.Contains("exec shifter --image=streams:1 -- streams worker --join tcp://10.0.0.1:5555 --name \"slurm-$SLURM_JOB_ID\" --threads 64", script, StringComparison.Ordinal);
+
+        var again = new SlurmProvider(Options, run); // a restarted coordinator finds its jobs
+        Assert.Equal(["4242"], again.Jobs);
+    }
+
+    [Fact]
+    public void A_failed_submission_says_why()
+    {
+        var run = new Recorded { Replies = { ["sbatch"] = (1, "", "sbatch: error: invalid partition specified: regular") } };
+        var e = Assert.Throws<InvalidOperationException>(() => new SlurmProvider(Options, run).Request());
+        Assert.Contains("invalid partition", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void One_squeue_lists_every_job_and_maps_slurm_states()
+    {
+        var run = new Recorded();
+        var p = new SlurmProvider(Options, run);
+        foreach (var id in new[] { "1", "2", "3", "4", "5" })
+        {
+            run.Replies["sbatch"] = (0, id + "\n", "");
+            p.Request();
+        }
+
+        run.Replies["squeue"] = (0, "1|nid001|RUNNING\n2||PENDING\n3||REQUEUE_HOLD\n4|nid002|TIMEOUT\n", "");
+        var nodes = p.List().ToDictionary(n => n.Id, n => n.State);
+        Assert.Single(run.Calls, c => c.Command == "squeue");
+        Assert.Contains("--job=1,2,3,4,5", run.Calls.Single(c => c.Command == "squeue").Args);
+        Assert.Equal(NodeState.Ready, nodes["1"]);
+        Assert.Equal(NodeState.Booting, nodes["2"]);
+        Assert.Equal(NodeState.Booting, nodes["3"]);
+        Assert.Equal(NodeState.Gone, nodes["4"]);  // TIMEOUT is an end, not an error
+        Assert.Equal(NodeState.Gone, nodes["5"]);  // gone from squeue: completed
+        Assert.Equal(["1", "2", "3"], p.Jobs.Order()); // finished jobs are forgotten
+        Assert.Equal(NodeState.Failed, SlurmProvider.Map("NODE_FAIL"));
+        Assert.Equal(NodeState.Ready, SlurmProvider.Map("COMPLETING"));
+    }
+
+    [Fact]
+    public void Release_with_drain_signals_the_worker_and_without_cancels()
+    {
+        var run = new Recorded();
+        var p = new SlurmProvider(Options, run);
+        p.Release("7", drain: true);
+        p.Release("8", drain: false);
+        Assert.Equal(["--signal=TERM", "--batch", "7"], run.Calls[0].Args);
+        Assert.Equal(["8"], run.Calls[1].Args);
+    }
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+}
