@@ -102,4 +102,30 @@ public sealed class SlurmClusterTests(TempDir dir) : IClassFixture<TempDir>
         Assert.Equal(0, workers.GetProperty("died").GetInt64());
         Assert.True(workers.GetProperty("workers")[0].GetProperty("batchesAcked").GetInt64() > 0, coordinator.Stderr);
     }
+
+    [Theory]
+    [InlineData("elastic-local.yaml")]
+    [InlineData("elastic-slurm.yaml")]
+    public async Task The_controller_asks_for_nodes_when_the_rate_rises_and_releases_them_when_it_falls(string pipeline)
+    {
+        if (pipeline.Contains("slurm", StringComparison.Ordinal)) Assert.True(Run("bash", Script, "start").Code == 0, "local SLURM did not start");
+        var summary = dir.File(pipeline + ".json");
+        using var coordinator = StreamsProcess.StartWith(dir.Path, new Dictionary<string, string> { ["SLURM_CONF"] = "/tmp/streams-slurm/slurm.conf" },
+            "run", Path.Combine(StreamsProcess.RepoRoot, "deploy", "pipelines", pipeline), "--listen", $"tcp://127.0.0.1:{Ports.Free()}",
+            "--duration", "40", "--metrics-listen", "off", "--progress", "log", "--summary-json", summary);
+        Assert.True(await coordinator.WaitAsync(120) == 0, coordinator.Stderr);
+
+        var root = JsonDocument.Parse(await File.ReadAllTextAsync(summary)).RootElement;
+        var events = root.GetProperty("events");
+        Assert.True(events.GetProperty("received").GetInt64() > 10_000, coordinator.Stderr);
+        Assert.Equal(events.GetProperty("received").GetInt64(), events.GetProperty("processed").GetInt64()); // zero lost
+        var nodes = root.GetProperty("nodes");
+        Assert.True(nodes.GetProperty("requested").GetInt32() >= 1, coordinator.Stderr);
+        Assert.True(nodes.GetProperty("joined").GetInt32() >= 1, coordinator.Stderr);
+        Assert.True(nodes.GetProperty("released").GetInt32() >= 1, "no node released after the rate fell:\n" + coordinator.Stderr);
+        Assert.Equal(0, nodes.GetProperty("failed").GetInt32());
+        var workers = root.GetProperty("workers");
+        Assert.True(workers.GetProperty("left").GetInt64() >= 1, coordinator.Stderr); // drained, not killed
+        Assert.Equal(0, workers.GetProperty("died").GetInt64());
+    }
 }

@@ -46,7 +46,9 @@ internal sealed class StreamsProcess : IDisposable
 
     public static StreamsProcess Start(params string[] args) => StartIn(Path.GetTempPath(), args);
 
-    public static StreamsProcess StartIn(string workingDirectory, params string[] args)
+    public static StreamsProcess StartIn(string workingDirectory, params string[] args) => StartWith(workingDirectory, null, args);
+
+    public static StreamsProcess StartWith(string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet")
         {
@@ -55,6 +57,7 @@ internal sealed class StreamsProcess : IDisposable
             UseShellExecute = false,
             WorkingDirectory = workingDirectory,
         };
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>()) psi.Environment[k] = v;
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "streams.dll"));
         foreach (var a in args) psi.ArgumentList.Add(a);
         var p = new Process { StartInfo = psi };

@@ -127,7 +127,15 @@ internal static class RunCommand
             Duration = req.Duration is { } d ? TimeSpan.FromSeconds(d) : null,
             RemoteStages = coordinator,
         });
-        using var controller = control is null ? null : new Control.Live.ControllerHost(pipeline, control, log);
+        if (control?.Nodes is not null && coordinator is null)
+        {
+            stderr.WriteLine("error: control.node-provider is set but no stage has 'placement: workers' (nodes serve stages on workers)");
+            return InvalidPipelineExit;
+        }
+
+        var nodes = control?.Nodes is { } ns && coordinator is not null ? NodeProviders.Create(ns, coordinator.Endpoint, Path.GetFullPath(Path.Combine("out", "nodes"))) : null;
+        using var nodesLifetime = nodes as IDisposable;
+        using var controller = control is null ? null : new Control.Live.ControllerHost(pipeline, control, log, coordinator, nodes);
         using var endpoint = MetricsEndpoint.Start(req.MetricsListen ?? plan.Spec.MetricsListen ?? MetricsEndpoint.Default, pipeline.Registry, log);
         using var signals = new ShutdownSignals(pipeline.StopIntake, m => log.Warn("", m));
 

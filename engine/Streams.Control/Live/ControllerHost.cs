@@ -1,6 +1,8 @@
 using System.Globalization;
 using Prometheus;
 using Streams.Control.Laws;
+using Streams.Control.Nodes;
+using Streams.Engine.Spec;
 using Streams.Engine.Runtime;
 
 namespace Streams.Control.Live;
@@ -20,8 +22,21 @@ public sealed class ControllerHost : IDisposable
     private readonly Gauge _demand, _supply, _queue, _lambda, _mu;
     private readonly Counter _decisions;
 
-    public ControllerHost(Pipeline pipeline, ControllerSettings settings, RunLog log)
+    private readonly IRemoteStages? _remote;
+    private readonly INodeProvider? _nodes;
+    private readonly HashSet<string> _seenReady = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _seenFailed = new(StringComparer.Ordinal);
+    private int _requested, _released;
+
+    /// <summary>
+    /// Controls the stages of <paramref name="settings"/>. Stages placed on workers are sized in nodes from
+    /// <paramref name="nodes"/> (worker processes that join through <paramref name="remote"/>, the coordinator); the
+    /// summary then gets a <c>"nodes"</c> section.
+    /// </summary>
+    public ControllerHost(Pipeline pipeline, ControllerSettings settings, RunLog log, IRemoteStages? remote = null, INodeProvider? nodes = null)
     {
+        _remote = remote;
+        _nodes = nodes;
         _pipeline = pipeline ?? throw new ArgumentNullException(nameof(pipeline));
         _settings = settings ?? throw new ArgumentNullException(nameof(settings));
         _log = log;
@@ -36,8 +51,27 @@ public sealed class ControllerHost : IDisposable
         foreach (var name in settings.Stages)
         {
             var stage = pipeline.Stage(name);
+            var onWorkers = pipeline.Plan.Nodes.First(n => n.Name == name).Spec.Placement == Placement.Workers;
+            if (onWorkers)
+            {
+                if (nodes is null || remote is null || settings.Nodes is not { } ns)
+                {
+                    _log.Warn("controller", $"{name} runs on workers and no node provider is set (control.node-provider): not controlled");
+                    continue;
+                }
+
+                var remoteBounds = new ControlBounds(ns.MinNodes * ns.Cores, ns.MaxNodes * ns.Cores);
+                _loops[name] = new StageLoop(stage, ControlLaws.Create(settings.Law, remoteBounds, settings.Parameters)) { Remote = true, Mu = ns.ServiceRate };
+                continue;
+            }
+
             var bounds = new ControlBounds(settings.Min, Math.Max(settings.Min, Math.Min(settings.Max ?? stage.MaxWorkers, stage.MaxWorkers)));
             _loops[name] = new StageLoop(stage, ControlLaws.Create(settings.Law, bounds, settings.Parameters));
+        }
+
+        if (nodes is not null && _loops.Values.Any(l => l.Remote))
+        {
+            pipeline.AddSummarySection("nodes", () => new NodesSummary(nodes.Name, _requested, _seenReady.Count, _released, _seenFailed.Count));
         }
 
         pipeline.Sampled += OnSample;
@@ -75,6 +109,12 @@ public sealed class ControllerHost : IDisposable
 
     private void Decide(StageLoop loop, StageSnapshot s, double now, double dt)
     {
+        if (loop.Remote)
+        {
+            DecideNodes(loop, s, now, dt);
+            return;
+        }
+
         var batches = loop.Stage.Stats.Batches;
         var perBatch = batches > 0 ? (double)s.EventsIn / batches : 1;
         var queue = s.QueueDepth * perBatch;
@@ -107,10 +147,78 @@ public sealed class ControllerHost : IDisposable
         loop.Remember(now, s, queue);
     }
 
+    /// <summary>A stage on workers: measure it through the coordinator, size it in whole nodes.</summary>
+    private void DecideNodes(StageLoop loop, StageSnapshot s, double now, double dt)
+    {
+        var settings = _settings.Nodes!;
+        var state = _remote!.StateOf(loop.Stage.Name);
+        var pool = _nodes!.List();
+        foreach (var n in pool)
+        {
+            if (n.State == NodeState.Ready) _seenReady.Add(n.Id);
+            if (n.State == NodeState.Failed && _seenFailed.Add(n.Id)) _log.Warn("controller", $"{loop.Stage.Name}: node {n.Id} failed");
+        }
+
+        var batches = loop.Stage.Stats.Batches;
+        var perBatch = batches > 0 ? (double)s.EventsIn / batches : 50;
+        var queue = (s.QueueDepth + state.WaitingBatches) * perBatch;
+        var served = s.EventsOut - loop.LastOut;
+        var arrivals = Math.Max(0, (s.EventsIn - loop.LastIn) + (queue - loop.LastQueue));
+        var ready = state.Threads;
+        // Saturated (work waits), the rate per thread is what they did; otherwise keep the last estimate (or the prior).
+        if (ready > 0 && queue > perBatch && served > 0) loop.Mu = served / (ready * dt);
+        var utilisation = ready > 0 ? Math.Clamp(served / (ready * loop.Mu * dt), 0, 1) : 0;
+        var booting = pool.Count(n => n.State == NodeState.Booting) * settings.Cores;
+        var oldest = pool.Where(n => n.State == NodeState.Booting).Select(n => (DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0) - n.RequestedAt).DefaultIfEmpty(0).Max();
+        var o = new ControlObservation(now, dt, queue, arrivals / dt, loop.Mu, ready, booting, utilisation, queue > 0 ? 1 : utilisation, oldest);
+        var d = loop.Law.Decide(o);
+        var wanted = Math.Clamp((int)Math.Ceiling((d.Demand - 1e-9) / settings.Cores), settings.MinNodes, settings.MaxNodes);
+        var (request, release) = CapacitySplit.Plan(wanted, pool);
+        var lbl = new[] { _pipeline.Name, loop.Stage.Name, loop.Law.Name };
+        _demand.WithLabels(lbl).Set(d.Demand);
+        _supply.WithLabels(lbl).Set(ready);
+        _queue.WithLabels(lbl).Set(queue);
+        _lambda.WithLabels(lbl).Set(arrivals / dt);
+        _mu.WithLabels(lbl).Set(loop.Mu);
+        var action = request > 0 ? "up" : release.Count > 0 ? "down" : "hold";
+        _decisions.WithLabels([.. lbl, action]).Inc();
+        try
+        {
+            for (var i = 0; i < request; i++)
+            {
+                var id = _nodes.Request();
+                _requested++;
+                _log.Info("controller", $"{loop.Stage.Name}: requested node {id} from {_nodes.Name} ({loop.Law.Name}: {d.Reason})");
+            }
+
+            foreach (var id in release)
+            {
+                _nodes.Release(id, drain: true);
+                _released++;
+                _log.Info("controller", $"{loop.Stage.Name}: releasing node {id} with drain ({loop.Law.Name}: {d.Reason})");
+            }
+        }
+        catch (InvalidOperationException e)
+        {
+            _log.Error("controller", $"{loop.Stage.Name}: node provider {_nodes.Name}: {e.Message}");
+        }
+
+        loop.LastOut = s.EventsOut;
+        loop.Remember(now, s, queue);
+    }
+
     public void Dispose() => _pipeline.Sampled -= OnSample;
 
     private sealed class StageLoop(IStage stage, IControlLaw law)
     {
+        /// <summary>Placed on workers: sized in nodes.</summary>
+        public bool Remote { get; init; }
+
+        /// <summary>Events/s per worker thread (remote stages): the prior, then the last saturated measurement.</summary>
+        public double Mu { get; set; }
+
+        public long LastOut { get; set; }
+
         public IStage Stage { get; } = stage;
 
         public IControlLaw Law { get; } = law;
@@ -142,3 +250,6 @@ public sealed class ControllerHost : IDisposable
         }
     }
 }
+
+/// <summary>The summary's <c>"nodes"</c> section.</summary>
+public sealed record NodesSummary(string Provider, int Requested, int Joined, int Released, int Failed);

@@ -12,6 +12,14 @@ namespace Streams.Control.Live;
 /// </summary>
 public sealed record ControllerSettings(string Law, double IntervalSeconds, IReadOnlyList<string> Stages, int Min, int? Max, IReadOnlyDictionary<string, string> Parameters)
 {
+    /// <summary>
+    /// Nodes for stages placed on workers: <c>node-provider</c> (local or slurm), <c>node-cores</c> (threads per node),
+    /// <c>min-nodes</c>, <c>max-nodes</c>, <c>service-rate</c> (events/s one thread does: the prior before any is
+    /// measured), and for SLURM <c>slurm-partition</c>, <c>slurm-account</c>, <c>slurm-qos</c>, <c>slurm-constraint</c>,
+    /// <c>slurm-walltime</c>. Null when the section names no provider.
+    /// </summary>
+    public NodeSettings? Nodes { get; init; }
+
     /// <summary>Reads the section of <paramref name="plan"/>; null when there is none or it says <c>law: off</c>. Throws <see cref="ConfigException"/> with the location of a bad entry.</summary>
     public static ControllerSettings? From(PipelinePlan plan, string? lawOverride = null)
     {
@@ -49,7 +57,18 @@ public sealed record ControllerSettings(string Law, double IntervalSeconds, IRea
             stages = [.. plan.Nodes.Where(n => n.Kind == OperatorKind.Processor && n.Spec.Placement == Placement.Local).Select(n => n.Name)];
         }
 
-        var reserved = new HashSet<string>(["law", "interval", "stages", "min", "max"], StringComparer.Ordinal);
+        NodeSettings? nodes = null;
+        if (Scalar("node-provider") is { } provider)
+        {
+            if (provider is not ("local" or "slurm")) throw new ConfigException($"'control.node-provider' is '{provider}'; use local or slurm", c["node-provider"].Location);
+            if (!c.ContainsKey("service-rate")) throw new ConfigException("'control.service-rate' (events/s one worker thread does) is needed with a node provider: it sizes the first request before anything is measured", c["node-provider"].Location);
+            nodes = new NodeSettings(provider, (int)Number("node-cores", 1, 1), (int)Number("min-nodes", 0, 0), (int)Number("max-nodes", 4, 1), Number("service-rate", 1, 1e-9),
+                Scalar("slurm-partition"), Scalar("slurm-account"), Scalar("slurm-qos"), Scalar("slurm-constraint"), Scalar("slurm-walltime") ?? "00:30:00");
+            if (!c.ContainsKey("stages")) stages.AddRange(plan.Nodes.Where(n => n.Kind == OperatorKind.Processor && n.Spec.Placement == Placement.Workers).Select(n => n.Name));
+        }
+
+        var reserved = new HashSet<string>(["law", "interval", "stages", "min", "max", "node-provider", "node-cores", "min-nodes", "max-nodes", "service-rate",
+            "slurm-partition", "slurm-account", "slurm-qos", "slurm-constraint", "slurm-walltime"], StringComparer.Ordinal);
         var parameters = c.Where(kv => !reserved.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value.Scalar ?? "", StringComparer.Ordinal);
         // Worker threads in this process start at once: no boot delay to plan for unless the file says otherwise.
         if (law == "queue-model")
@@ -66,6 +85,10 @@ public sealed record ControllerSettings(string Law, double IntervalSeconds, IRea
             throw new ConfigException(e.Message, plan.Spec.ControlLocation);
         }
 
-        return new ControllerSettings(law, interval, stages, min, max, parameters);
+        return new ControllerSettings(law, interval, stages, min, max, parameters) { Nodes = nodes };
     }
 }
+
+/// <summary>The <c>node-*</c> and <c>slurm-*</c> keys of a <c>control:</c> section.</summary>
+public sealed record NodeSettings(string Provider, int Cores, int MinNodes, int MaxNodes, double ServiceRate,
+    string? Partition, string? Account, string? Qos, string? Constraint, string Walltime);

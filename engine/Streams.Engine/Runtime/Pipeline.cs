@@ -39,7 +39,16 @@ public interface IRemoteStages
 
     /// <summary>How many batches of one remote stage may be in flight at once.</summary>
     int Slots { get; }
+
+    /// <summary>What serves a remote stage now: worker threads, worker processes, batches waiting for a worker.</summary>
+    RemoteStageState StateOf(string stage);
 }
+
+/// <summary>A remote stage as the controller sees it.</summary>
+/// <param name="Threads">Worker threads running the stage across the joined worker processes.</param>
+/// <param name="Workers">Worker processes joined.</param>
+/// <param name="WaitingBatches">Batches handed over and waiting for a worker with credit.</param>
+public readonly record struct RemoteStageState(int Threads, int Workers, int WaitingBatches);
 
 /// <summary>
 /// A running pipeline built from a <see cref="PipelinePlan"/>: sources, stages with bounded queues and worker pools,
@@ -112,6 +121,9 @@ public sealed class Pipeline : IDisposable
         ArgumentNullException.ThrowIfNull(plan);
         return new Pipeline(plan, options ?? new PipelineOptions());
     }
+
+    /// <summary>Adds a top-level section to the run summary (a controller's node counts, say); the first for a key wins.</summary>
+    public void AddSummarySection(string key, Func<object> produce) => _run.SummarySections.TryAdd(key, produce);
 
     /// <summary>Finds a stage by name.</summary>
     public IStage Stage(string name) => Stages.FirstOrDefault(s => s.Name == name) ?? throw new KeyNotFoundException($"no stage '{name}'");

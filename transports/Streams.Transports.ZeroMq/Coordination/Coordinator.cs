@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using NetMQ;
 using NetMQ.Sockets;
 using Prometheus;
@@ -232,6 +233,7 @@ public sealed class Coordinator : IRemoteStages, IDisposable
             case Protocol.Credit:
                 Need(msg, 3, "CREDIT");
                 worker.Credit += (int)Math.Min(Protocol.ReadU32(msg[2].Buffer), 4096);
+                if (msg.FrameCount > 3) worker.Threads = (int)Math.Min(Protocol.ReadU32(msg[3].Buffer), 4096);
                 Pump();
                 break;
             case Protocol.Heartbeat:
@@ -386,9 +388,14 @@ public sealed class Coordinator : IRemoteStages, IDisposable
     private void Report(WorkerEntry w, string state) =>
         _seen[w.Key] = new WorkerReport(w.Name, state, w.BatchesSent, w.BatchesAcked, w.EventsDone, w.HeartbeatsMissed, Math.Round(Now - w.JoinedAt, 1));
 
+    public RemoteStageState StateOf(string stage) => Volatile.Read(ref _state).Value;
+
+    private StrongBox<RemoteStageState> _state = new(default);
+
     private void Publish()
     {
         Volatile.Write(ref _workersAlive, _book.Workers.Count);
+        Volatile.Write(ref _state, new StrongBox<RemoteStageState>(new RemoteStageState(_book.Workers.Where(w => !w.Leaving).Sum(w => w.Threads), _book.Workers.Count, _book.Pending)));
         _metrics.Alive.Set(_book.Workers.Count);
         _metrics.Waiting.Set(_book.Pending);
         foreach (var w in _book.Workers) _metrics.InFlight(w.Name).Set(w.InFlight.Count);

@@ -35,6 +35,9 @@ internal sealed class WorkerEntry(string key, string name, double now)
 
     public int Credit { get; set; }
 
+    /// <summary>Threads the worker runs for the stages (from its CREDIT message).</summary>
+    public int Threads { get; set; }
+
     public Dictionary<ulong, WorkItem> InFlight { get; } = [];
 
     public double LastSeen { get; set; } = now;

@@ -18,7 +18,7 @@ public static class Protocol
     /// <summary>HELLO [json WorkerHello] [join proof, or empty]: asks to join.</summary>
     public const string Hello = "HELLO";
 
-    /// <summary>CREDIT [u32 n]: the worker can take n more batches.</summary>
+    /// <summary>CREDIT [u32 n] [u32 threads]: the worker can take n more batches; it runs that many threads.</summary>
     public const string Credit = "CREDIT";
 
     /// <summary>RESULT [header] [meta] [payload] [kept: u32 input index per output event] [failures json]: one batch done; returns one credit.</summary>

@@ -244,7 +244,7 @@ public sealed class WorkerHost : IDisposable
 
         _welcome = welcome;
         _log.Info("worker", $"joined pipeline '{welcome.Pipeline}' at {_options.Join} as {welcome.WorkerId}: {string.Join(", ", welcome.Stages.Select(s => $"{s.Stage} ({s.Operator}) x{_stages[s.Stage].Threads}"))}");
-        _socket!.SendMoreFrame(Protocol.Credit).SendFrame(Protocol.U32((uint)(threads * _options.CreditPerThread)));
+        _socket!.SendMoreFrame(Protocol.Credit).SendMoreFrame(Protocol.U32((uint)(threads * _options.CreditPerThread))).SendFrame(Protocol.U32((uint)threads));
         if (_leaving) BeginLeaving("asked to leave");
     }
 
