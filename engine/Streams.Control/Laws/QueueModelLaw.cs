@@ -71,6 +71,8 @@ public sealed class QueueModelLaw(ControlBounds bounds, QueueModelSettings? sett
         var current = o.Requested;
         if (double.IsNaN(_mu)) return new(bounds.Clamp(current), "no service rate measured yet: hold");
 
+        // A smoothed rate decays towards zero but never reaches it: under 1% of one server, with nothing waiting, is idle.
+        if (_lambda < 0.01 * _mu && o.Queue <= 0) _lambda = 0;
         var model = ErlangC.ServersFor(_lambda, _mu, _s.QueueTarget / 4, _s.MaxUtilisation, bounds.Max);
         // Capacity beyond what is ready arrives after a boot: the rest of the pending boot, or a whole boot if more must be asked for.
         var remainingBoot = o.Pending > 0 ? Math.Max(0, _s.BootSeconds - o.PendingAge) : model > o.Ready ? _s.BootSeconds : 0;

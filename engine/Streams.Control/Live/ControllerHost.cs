@@ -27,6 +27,7 @@ public sealed class ControllerHost : IDisposable
     private readonly HashSet<string> _seenReady = new(StringComparer.Ordinal);
     private readonly HashSet<string> _seenFailed = new(StringComparer.Ordinal);
     private int _requested, _released;
+    private double _lastProviderError = -1;
 
     /// <summary>
     /// Controls the stages of <paramref name="settings"/>. Stages placed on workers are sized in nodes from
@@ -152,7 +153,24 @@ public sealed class ControllerHost : IDisposable
     {
         var settings = _settings.Nodes!;
         var state = _remote!.StateOf(loop.Stage.Name);
-        var pool = _nodes!.List();
+        IReadOnlyList<NodeInfo> pool;
+        try
+        {
+            pool = _nodes!.List();
+        }
+        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or IOException)
+        {
+            // The provider cannot be asked (squeue down, SLURM_CONF unset): hold, and say so now and then, not every tick.
+            if (now - _lastProviderError >= 30 || _lastProviderError < 0)
+            {
+                _lastProviderError = now;
+                _log.Error("controller", $"{loop.Stage.Name}: node provider {_nodes!.Name} cannot list its nodes, holding: {e.Message.Split('\n')[0]}");
+            }
+
+            loop.Remember(now, s, loop.LastQueue);
+            return;
+        }
+
         foreach (var n in pool)
         {
             if (n.State == NodeState.Ready) _seenReady.Add(n.Id);
@@ -198,9 +216,13 @@ public sealed class ControllerHost : IDisposable
                 _log.Info("controller", $"{loop.Stage.Name}: releasing node {id} with drain ({loop.Law.Name}: {d.Reason})");
             }
         }
-        catch (InvalidOperationException e)
+        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or IOException)
         {
-            _log.Error("controller", $"{loop.Stage.Name}: node provider {_nodes.Name}: {e.Message}");
+            if (now - _lastProviderError >= 30 || _lastProviderError < 0)
+            {
+                _lastProviderError = now;
+                _log.Error("controller", $"{loop.Stage.Name}: node provider {_nodes.Name}: {e.Message.Split('\n')[0]} (retrying every tick; logged every 30 s)");
+            }
         }
 
         loop.LastOut = s.EventsOut;
