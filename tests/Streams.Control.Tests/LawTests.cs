@@ -123,6 +123,16 @@ public sealed class LawTests
     }
 
     [Fact]
+    public void Queue_model_lets_the_last_server_go_when_arrivals_stop()
+    {
+        var law = new QueueModelLaw(new ControlBounds(0, 64), new QueueModelSettings { SmoothingSeconds = 2, DownWindowSeconds = 4, BootSeconds = 0, FailureHedge = 0 });
+        Assert.Equal(2, law.Decide(Obs(t: 0, dt: 1, lambda: 150, mu: 100, ready: 2, u: 0.75, a: 0.75)).Servers);
+        var d = 2;
+        for (var t = 1; t <= 40; t++) d = law.Decide(Obs(t: t, dt: 1, lambda: 0, mu: 100, ready: d, u: 0, a: 0)).Servers;
+        Assert.Equal(0, d); // the smoothed rate only tends to zero; under 1% of a server with no queue it is idle
+    }
+
+    [Fact]
     public void Demand_goes_to_local_workers_first_then_whole_nodes()
     {
         Assert.Equal((5, 0), CapacitySplit.Split(5, 8, 16));
