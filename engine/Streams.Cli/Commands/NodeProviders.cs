@@ -15,7 +15,11 @@ internal static class NodeProviders
         return Path.GetFileNameWithoutExtension(process) == "dotnet" ? [process, dll] : [process];
     }
 
-    public static INodeProvider Create(NodeSettings settings, string coordinatorEndpoint, string stateDirectory)
+    /// <summary>The provider, behind the circuit breaker, minimum lifetime and join timeout of the settings.</summary>
+    public static INodeProvider Create(NodeSettings settings, string coordinatorEndpoint, string stateDirectory) =>
+        new GuardedProvider(CreateBare(settings, coordinatorEndpoint, stateDirectory), settings.Guards);
+
+    private static INodeProvider CreateBare(NodeSettings settings, string coordinatorEndpoint, string stateDirectory)
     {
         if (settings.Provider == "local")
         {

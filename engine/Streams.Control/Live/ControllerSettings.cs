@@ -63,12 +63,24 @@ public sealed record ControllerSettings(string Law, double IntervalSeconds, IRea
             if (provider is not ("local" or "slurm")) throw new ConfigException($"'control.node-provider' is '{provider}'; use local or slurm", c["node-provider"].Location);
             if (!c.ContainsKey("service-rate")) throw new ConfigException("'control.service-rate' (events/s one worker thread does) is needed with a node provider: it sizes the first request before anything is measured", c["node-provider"].Location);
             nodes = new NodeSettings(provider, (int)Number("node-cores", 1, 1), (int)Number("min-nodes", 0, 0), (int)Number("max-nodes", 4, 1), Number("service-rate", 1, 1e-9),
-                Scalar("slurm-partition"), Scalar("slurm-account"), Scalar("slurm-qos"), Scalar("slurm-constraint"), Scalar("slurm-walltime") ?? "00:30:00");
+                Scalar("slurm-partition"), Scalar("slurm-account"), Scalar("slurm-qos"), Scalar("slurm-constraint"), Scalar("slurm-walltime") ?? "00:30:00")
+            {
+                Guards = new Nodes.NodeGuards
+                {
+                    MinLifetimeSeconds = Number("min-lifetime", 60, 0),
+                    YoungSeconds = Number("min-lifetime", 60, 0),
+                    JoinTimeoutSeconds = Number("join-timeout", 900, 1),
+                    BreakerFailures = (int)Number("breaker-failures", 3, 1),
+                    BreakerWindowSeconds = Number("breaker-window", 600, 1),
+                    BreakerCooldownSeconds = Number("breaker-cooldown", 300, 0),
+                },
+            };
             if (!c.ContainsKey("stages")) stages.AddRange(plan.Nodes.Where(n => n.Kind == OperatorKind.Processor && n.Spec.Placement == Placement.Workers).Select(n => n.Name));
         }
 
         var reserved = new HashSet<string>(["law", "interval", "stages", "min", "max", "node-provider", "node-cores", "min-nodes", "max-nodes", "service-rate",
-            "slurm-partition", "slurm-account", "slurm-qos", "slurm-constraint", "slurm-walltime"], StringComparer.Ordinal);
+            "slurm-partition", "slurm-account", "slurm-qos", "slurm-constraint", "slurm-walltime",
+            "min-lifetime", "join-timeout", "breaker-failures", "breaker-window", "breaker-cooldown"], StringComparer.Ordinal);
         var parameters = c.Where(kv => !reserved.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value.Scalar ?? "", StringComparer.Ordinal);
         // Worker threads in this process start at once: no boot delay to plan for unless the file says otherwise.
         if (law == "queue-model")
@@ -91,4 +103,8 @@ public sealed record ControllerSettings(string Law, double IntervalSeconds, IRea
 
 /// <summary>The <c>node-*</c> and <c>slurm-*</c> keys of a <c>control:</c> section.</summary>
 public sealed record NodeSettings(string Provider, int Cores, int MinNodes, int MaxNodes, double ServiceRate,
-    string? Partition, string? Account, string? Qos, string? Constraint, string Walltime);
+    string? Partition, string? Account, string? Qos, string? Constraint, string Walltime)
+{
+    /// <summary><c>min-lifetime</c> (60 s), <c>join-timeout</c> (900 s), <c>breaker-failures</c> (3), <c>breaker-window</c> (600 s), <c>breaker-cooldown</c> (300 s).</summary>
+    public Nodes.NodeGuards Guards { get; init; } = new();
+}
