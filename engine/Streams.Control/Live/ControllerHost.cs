@@ -26,6 +26,7 @@ public sealed class ControllerHost : IDisposable
     private readonly INodeProvider? _nodes;
     private readonly HashSet<string> _seenReady = new(StringComparer.Ordinal);
     private readonly HashSet<string> _seenFailed = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _releasing = new(StringComparer.Ordinal);
     private int _requested, _released;
     private double _lastProviderError = -1;
 
@@ -211,7 +212,8 @@ public sealed class ControllerHost : IDisposable
 
             foreach (var id in release)
             {
-                _nodes.Release(id, drain: true);
+                _nodes.Release(id, drain: true); // asked again each tick: a guard may defer it (minimum lifetime)
+                if (!_releasing.Add(id)) continue;
                 _released++;
                 _log.Info("controller", $"{loop.Stage.Name}: releasing node {id} with drain ({loop.Law.Name}: {d.Reason})");
             }
