@@ -123,6 +123,15 @@ public sealed class LawTests
     }
 
     [Fact]
+    public void Queue_model_raises_again_when_load_returns_while_a_release_is_still_pending()
+    {
+        var law = new QueueModelLaw(new ControlBounds(0, 2), new QueueModelSettings { SmoothingSeconds = 0, DownWindowSeconds = 2, BootSeconds = 0, FailureHedge = 0 });
+        Assert.Equal(2, law.Decide(Obs(t: 0, dt: 1, lambda: 150, mu: 100, ready: 2, u: 0.75, a: 0.75)).Servers);
+        Assert.Equal(1, law.Decide(Obs(t: 5, dt: 1, lambda: 50, mu: 100, ready: 2, u: 0.25, a: 0.25)).Servers); // lowered; the node is still there
+        Assert.Equal(2, law.Decide(Obs(t: 6, dt: 1, q: 3000, lambda: 300, mu: 100, ready: 2, u: 1, a: 1)).Servers); // load is back: keep both
+    }
+
+    [Fact]
     public void Queue_model_lets_the_last_server_go_when_arrivals_stop()
     {
         var law = new QueueModelLaw(new ControlBounds(0, 64), new QueueModelSettings { SmoothingSeconds = 2, DownWindowSeconds = 4, BootSeconds = 0, FailureHedge = 0 });

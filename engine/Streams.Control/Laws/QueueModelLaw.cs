@@ -89,15 +89,16 @@ public sealed class QueueModelLaw(ControlBounds bounds, QueueModelSettings? sett
         _window.Enqueue((o.Time, want));
         while (_window.Count > 0 && _window.Peek().Time < o.Time - _s.DownWindowSeconds) _window.Dequeue();
 
-        if (want > current)
+        // Lowering steps down from the previous demand, not from what is requested: capacity comes in whole nodes, so the
+        // requested servers may sit above any demand between two node boundaries.
+        var previous = Math.Min(_demand ?? current, current);
+        if (want > previous)
         {
+            // Above what was last asked (even if not above what is requested: a release may still be pending): raise.
             _demand = want;
             return new(want, $"{why}; {current} requested: raise to {want}");
         }
 
-        // Lowering steps down from the previous demand, not from what is requested: capacity comes in whole nodes, so the
-        // requested servers may sit above any demand between two node boundaries.
-        var previous = Math.Min(_demand ?? current, current);
         var held = _window.Max(w => w.Demand);
         var surplus = previous - held;
         if (surplus < Math.Max(1, _s.DownDeadband * previous)) return new(previous, $"{why}; hold {previous}");
