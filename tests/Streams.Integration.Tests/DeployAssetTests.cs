@@ -1,0 +1,50 @@
+using System.Diagnostics;
+using YamlDotNet.RepresentationModel;
+
+namespace Streams.Integration.Tests;
+
+/// <summary>The facility assets parse and carry what JIRIAF and SLURM need (no API server or Perlmutter runs here).</summary>
+public sealed class DeployAssetTests
+{
+    private static string Deploy(params string[] parts) => Path.Combine([StreamsProcess.RepoRoot, "deploy", .. parts]);
+
+    private static List<YamlMappingNode> Documents(string path)
+    {
+        var stream = new YamlStream();
+        using var reader = new StreamReader(path);
+        stream.Load(reader);
+        return [.. stream.Documents.Select(d => (YamlMappingNode)d.RootNode)];
+    }
+
+    [Fact]
+    public void The_worker_deployment_targets_jrm_nodes_as_jiriaf_does()
+    {
+        var doc = Assert.Single(Documents(Deploy("k8s", "workers.yaml")));
+        var text = File.ReadAllText(Deploy("k8s", "workers.yaml"));
+        Assert.Equal("Deployment", doc["kind"].ToString());
+        Assert.Contains("kubernetes.io/role: agent", text, StringComparison.Ordinal);
+        Assert.Contains("virtual-kubelet.io/provider", text, StringComparison.Ordinal);
+        foreach (var key in new[] { "jiriaf.site", "jiriaf.nodetype", "jiriaf.alivetime" }) Assert.Contains(key, text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_coordinator_manifests_are_a_deployment_a_service_and_a_service_monitor()
+    {
+        var kinds = Documents(Deploy("k8s", "coordinator.yaml")).Select(d => d["kind"].ToString()).ToList();
+        Assert.Equal(["Deployment", "Service", "ServiceMonitor"], kinds);
+    }
+
+    [Fact]
+    public void The_perlmutter_pilot_is_valid_bash_and_drains_before_its_walltime()
+    {
+        var path = Deploy("slurm", "perlmutter-pilot.sbatch");
+        using var p = Process.Start("bash", ["-n", path])!;
+        p.WaitForExit();
+        Assert.Equal(0, p.ExitCode);
+        var text = File.ReadAllText(path);
+        Assert.Contains("#SBATCH --signal=B:TERM@", text, StringComparison.Ordinal);
+        Assert.Contains("#SBATCH --constraint=cpu", text, StringComparison.Ordinal);
+        Assert.Contains("exec shifter --image=", text, StringComparison.Ordinal);
+        foreach (var v in new[] { "NODENAME", "KUBECONFIG", "JIRIAF_WALLTIME", "JIRIAF_NODETYPE", "JIRIAF_SITE" }) Assert.Contains(v, text, StringComparison.Ordinal);
+    }
+}
