@@ -24,14 +24,12 @@ internal static class NodeProviders
         if (settings.Provider == "local")
         {
             // Local workers reach the coordinator on loopback whatever interface it listens on.
-            var join = coordinatorEndpoint.Replace("tcp://0.0.0.0:", "tcp://127.0.0.1:", StringComparison.Ordinal).Replace("tcp://*:", "tcp://127.0.0.1:", StringComparison.Ordinal);
-            return new LocalProvider(new LocalOptions { Join = join, Command = SelfCommand(), Cores = settings.Cores });
+            return new LocalProvider(new LocalOptions { Join = JoinAddress(coordinatorEndpoint, "127.0.0.1"), Command = SelfCommand(), Cores = settings.Cores });
         }
 
-        var host = coordinatorEndpoint.Replace("tcp://0.0.0.0:", $"tcp://{Environment.MachineName}:", StringComparison.Ordinal).Replace("tcp://*:", $"tcp://{Environment.MachineName}:", StringComparison.Ordinal);
         return new SlurmProvider(new SlurmOptions
         {
-            Join = host,
+            Join = JoinAddress(coordinatorEndpoint, Environment.MachineName), // pilots run on other nodes
             StreamsCommand = string.Join(' ', SelfCommand()),
             StateDirectory = stateDirectory,
             Partition = settings.Partition,
@@ -42,4 +40,8 @@ internal static class NodeProviders
             Cores = settings.Cores,
         });
     }
+
+    /// <summary>The address workers join: a coordinator listening on every interface is reached at <paramref name="host"/>.</summary>
+    private static string JoinAddress(string endpoint, string host) =>
+        endpoint.Replace("tcp://0.0.0.0:", $"tcp://{host}:", StringComparison.Ordinal).Replace("tcp://*:", $"tcp://{host}:", StringComparison.Ordinal);
 }

@@ -127,6 +127,7 @@ internal static class RunCommand
             Duration = req.Duration is { } d ? TimeSpan.FromSeconds(d) : null,
             RemoteStages = coordinator,
         });
+        if (coordinator is not null) pipeline.AddSummarySection("workers", coordinator.Summary);
         if (control?.Nodes is not null && coordinator is null)
         {
             stderr.WriteLine("error: control.node-provider is set but no stage has 'placement: workers' (nodes serve stages on workers)");

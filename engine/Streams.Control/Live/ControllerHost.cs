@@ -67,8 +67,17 @@ public sealed class ControllerHost : IDisposable
                 continue;
             }
 
+            // Worker threads in this process start at once and do not fail to start: no boot delay or failure margin to
+            // plan for, unless the file says otherwise (stages on nodes keep the law's defaults).
+            var parameters = new Dictionary<string, string>(settings.Parameters, StringComparer.Ordinal);
+            if (settings.Law == "queue-model")
+            {
+                parameters.TryAdd("boot-seconds", "0");
+                parameters.TryAdd("failure-hedge", "0");
+            }
+
             var bounds = new ControlBounds(settings.Min, Math.Max(settings.Min, Math.Min(settings.Max ?? stage.MaxWorkers, stage.MaxWorkers)));
-            _loops[name] = new StageLoop(stage, ControlLaws.Create(settings.Law, bounds, settings.Parameters));
+            _loops[name] = new StageLoop(stage, ControlLaws.Create(settings.Law, bounds, parameters));
         }
 
         if (nodes is not null && _loops.Values.Any(l => l.Remote))
@@ -96,8 +105,7 @@ public sealed class ControllerHost : IDisposable
             var now = snap.Elapsed.TotalSeconds;
             if (loop.LastTime is null)
             {
-                var batches = loop.Stage.Stats.Batches;
-                loop.Remember(now, s, s.QueueDepth * (batches > 0 ? (double)s.EventsIn / batches : 1));
+                loop.Remember(now, s, QueueEvents(loop, s));
                 continue;
             }
 
@@ -117,9 +125,7 @@ public sealed class ControllerHost : IDisposable
             return;
         }
 
-        var batches = loop.Stage.Stats.Batches;
-        var perBatch = batches > 0 ? (double)s.EventsIn / batches : 1;
-        var queue = s.QueueDepth * perBatch;
+        var queue = QueueEvents(loop, s);
         var served = s.EventsIn - loop.LastIn;
         var arrivals = Math.Max(0, served + (queue - loop.LastQueue));
         var lambda = arrivals / dt;
@@ -129,14 +135,8 @@ public sealed class ControllerHost : IDisposable
         var o = new ControlObservation(now, dt, queue, lambda, mu, s.Workers, 0, utilisation, allocation);
         var d = loop.Law.Decide(o);
         var target = loop.Stage.SetWorkers(d.Servers);
-        var lbl = new[] { _pipeline.Name, loop.Stage.Name, loop.Law.Name };
-        _demand.WithLabels(lbl).Set(d.Demand);
-        _supply.WithLabels(lbl).Set(target);
-        _queue.WithLabels(lbl).Set(queue);
-        _lambda.WithLabels(lbl).Set(lambda);
-        if (!double.IsNaN(mu)) _mu.WithLabels(lbl).Set(mu);
         var action = target > s.Workers ? "up" : target < s.Workers ? "down" : "hold";
-        _decisions.WithLabels([.. lbl, action]).Inc();
+        Publish(loop, d, target, o, action);
         if (action != "hold")
         {
             _log.Info("controller", string.Create(CultureInfo.InvariantCulture,
@@ -159,15 +159,10 @@ public sealed class ControllerHost : IDisposable
         {
             pool = _nodes!.List();
         }
-        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or IOException)
+        catch (Exception e) when (IsProviderError(e))
         {
-            // The provider cannot be asked (squeue down, SLURM_CONF unset): hold, and say so now and then, not every tick.
-            if (now - _lastProviderError >= 30 || _lastProviderError < 0)
-            {
-                _lastProviderError = now;
-                _log.Error("controller", $"{loop.Stage.Name}: node provider {_nodes!.Name} cannot list its nodes, holding: {e.Message.Split('\n')[0]}");
-            }
-
+            // The provider cannot be asked (squeue down, SLURM_CONF unset): hold.
+            ProviderError(loop, now, $"cannot list its nodes, holding: {e.Message.Split('\n')[0]}");
             loop.Remember(now, s, loop.LastQueue);
             return;
         }
@@ -179,8 +174,8 @@ public sealed class ControllerHost : IDisposable
         }
 
         var batches = loop.Stage.Stats.Batches;
-        var perBatch = batches > 0 ? (double)s.EventsIn / batches : 50;
-        var queue = (s.QueueDepth + state.WaitingBatches) * perBatch;
+        var perBatch = batches > 0 ? (double)s.EventsIn / batches : 1;
+        var queue = QueueEvents(loop, s);
         var served = s.EventsOut - loop.LastOut;
         var arrivals = Math.Max(0, (s.EventsIn - loop.LastIn) + (queue - loop.LastQueue));
         var ready = state.Threads;
@@ -193,14 +188,7 @@ public sealed class ControllerHost : IDisposable
         var d = loop.Law.Decide(o);
         var wanted = Math.Clamp((int)Math.Ceiling((d.Demand - 1e-9) / settings.Cores), settings.MinNodes, settings.MaxNodes);
         var (request, release) = CapacitySplit.Plan(wanted, pool);
-        var lbl = new[] { _pipeline.Name, loop.Stage.Name, loop.Law.Name };
-        _demand.WithLabels(lbl).Set(d.Demand);
-        _supply.WithLabels(lbl).Set(ready);
-        _queue.WithLabels(lbl).Set(queue);
-        _lambda.WithLabels(lbl).Set(arrivals / dt);
-        _mu.WithLabels(lbl).Set(loop.Mu);
-        var action = request > 0 ? "up" : release.Count > 0 ? "down" : "hold";
-        _decisions.WithLabels([.. lbl, action]).Inc();
+        Publish(loop, d, ready, o, request > 0 ? "up" : release.Count > 0 ? "down" : "hold");
         try
         {
             for (var i = 0; i < request; i++)
@@ -218,17 +206,43 @@ public sealed class ControllerHost : IDisposable
                 _log.Info("controller", $"{loop.Stage.Name}: releasing node {id} with drain ({loop.Law.Name}: {d.Reason})");
             }
         }
-        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or IOException)
+        catch (Exception e) when (IsProviderError(e))
         {
-            if (now - _lastProviderError >= 30 || _lastProviderError < 0)
-            {
-                _lastProviderError = now;
-                _log.Error("controller", $"{loop.Stage.Name}: node provider {_nodes.Name}: {e.Message.Split('\n')[0]} (retrying every tick; logged every 30 s)");
-            }
+            ProviderError(loop, now, $"{e.Message.Split('\n')[0]} (retrying every tick)");
         }
 
-        loop.LastOut = s.EventsOut;
         loop.Remember(now, s, queue);
+    }
+
+    /// <summary>Events waiting for the stage: its input queue, plus (on workers) the batches waiting for a worker.</summary>
+    private double QueueEvents(StageLoop loop, StageSnapshot s)
+    {
+        var batches = loop.Stage.Stats.Batches;
+        var perBatch = batches > 0 ? (double)s.EventsIn / batches : 1;
+        var waiting = loop.Remote ? _remote!.StateOf(loop.Stage.Name).WaitingBatches : 0;
+        return (s.QueueDepth + waiting) * perBatch;
+    }
+
+    /// <summary>Exports one decision: what was measured, what the law asked for, what serves the stage.</summary>
+    private void Publish(StageLoop loop, ControlDecision d, double supply, in ControlObservation o, string action)
+    {
+        var lbl = new[] { _pipeline.Name, loop.Stage.Name, loop.Law.Name };
+        _demand.WithLabels(lbl).Set(d.Demand);
+        _supply.WithLabels(lbl).Set(supply);
+        _queue.WithLabels(lbl).Set(o.Queue);
+        _lambda.WithLabels(lbl).Set(o.ArrivalRate);
+        if (!double.IsNaN(o.ServiceRate)) _mu.WithLabels(lbl).Set(o.ServiceRate);
+        _decisions.WithLabels([.. lbl, action]).Inc();
+    }
+
+    private static bool IsProviderError(Exception e) => e is InvalidOperationException or System.ComponentModel.Win32Exception or IOException;
+
+    /// <summary>Logs a node provider's failure now and then (every 30 s), not at every tick.</summary>
+    private void ProviderError(StageLoop loop, double now, string message)
+    {
+        if (_lastProviderError >= 0 && now - _lastProviderError < 30) return;
+        _lastProviderError = now;
+        _log.Error("controller", $"{loop.Stage.Name}: node provider {_nodes!.Name}: {message}; logged every 30 s");
     }
 
     public void Dispose() => _pipeline.Sampled -= OnSample;
@@ -241,7 +255,7 @@ public sealed class ControllerHost : IDisposable
         /// <summary>Events/s per worker thread (remote stages): the prior, then the last saturated measurement.</summary>
         public double Mu { get; set; }
 
-        public long LastOut { get; set; }
+        public long LastOut { get; private set; }
 
         public IStage Stage { get; } = stage;
 
@@ -264,11 +278,12 @@ public sealed class ControllerHost : IDisposable
 
         public int Last { get; set; }
 
-        public void Remember(double now, StageSnapshot s, double queue = 0)
+        public void Remember(double now, StageSnapshot s, double queue)
         {
             LastTime = now;
             LastSampleTime = now;
             LastIn = s.EventsIn;
+            LastOut = s.EventsOut;
             LastQueue = queue;
             Busy = 0;
         }

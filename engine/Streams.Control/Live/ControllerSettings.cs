@@ -82,12 +82,6 @@ public sealed record ControllerSettings(string Law, double IntervalSeconds, IRea
             "slurm-partition", "slurm-account", "slurm-qos", "slurm-constraint", "slurm-walltime",
             "min-lifetime", "join-timeout", "breaker-failures", "breaker-window", "breaker-cooldown"], StringComparer.Ordinal);
         var parameters = c.Where(kv => !reserved.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value.Scalar ?? "", StringComparer.Ordinal);
-        // Worker threads in this process start at once: no boot delay to plan for unless the file says otherwise.
-        if (law == "queue-model")
-        {
-            parameters.TryAdd("boot-seconds", "0");
-            parameters.TryAdd("failure-hedge", "0");
-        }
         try
         {
             _ = ControlLaws.Create(law, new ControlBounds(min, Math.Max(min, max ?? min)), parameters);

@@ -87,7 +87,7 @@ public static class StageSimulation
             tickBusy += done / s.Mu;
             tickCapacity += ready;
             tickWithWork += hadWork ? (queue > 0 ? ready : Math.Min(ready, done / s.Mu)) : 0;
-            coreSeconds += workers + provider.AllocatedCores;
+            coreSeconds += workers + provider.RequestedCores; // a node costs from request to release
             if (queue > s.QueueTarget) overTarget++;
             peak = Math.Max(peak, queue);
             series.Time[t] = t;
@@ -145,14 +145,7 @@ public static class StageSimulation
     private static double Poisson(Random rng, double mean)
     {
         if (mean <= 0) return 0;
-        if (mean > 50)
-        {
-            // Normal approximation (Box-Muller) for large means.
-            var u1 = 1 - rng.NextDouble();
-            var u2 = rng.NextDouble();
-            var z = Math.Sqrt(-2 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2);
-            return Math.Max(0, Math.Round(mean + (Math.Sqrt(mean) * z)));
-        }
+        if (mean > 50) return Math.Max(0, Math.Round(mean + (Math.Sqrt(mean) * StandardNormal(rng)))); // normal approximation
 
         var l = Math.Exp(-mean);
         var k = 0;
@@ -165,6 +158,9 @@ public static class StageSimulation
         while (p > l);
         return k - 1;
     }
+
+    /// <summary>A draw from N(0, 1) (Box-Muller).</summary>
+    private static double StandardNormal(Random rng) => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
 
     /// <summary>A node provider on the virtual clock: each request draws its boot delay and whether it will fail.</summary>
     private sealed class SimulatedNodes(SimulationSettings s) : INodeProvider
@@ -184,8 +180,6 @@ public static class StageSimulation
         public int ReadyCores => _nodes.Count(n => n.State == NodeState.Ready) * s.CoresPerNode;
 
         public int RequestedCores => _nodes.Count(n => n.State is NodeState.Ready or NodeState.Booting) * s.CoresPerNode;
-
-        public int AllocatedCores => RequestedCores;
 
         private double _now;
 
@@ -207,9 +201,7 @@ public static class StageSimulation
 
         public string Request(double now)
         {
-            var u1 = 1 - _rng.NextDouble();
-            var u2 = _rng.NextDouble();
-            var boot = Math.Max(10, s.BootMeanSeconds + (s.BootSdSeconds * Math.Sqrt(-2 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2)));
+            var boot = Math.Max(10, s.BootMeanSeconds + (s.BootSdSeconds * StandardNormal(_rng)));
             var node = new Node($"sim-{_next++}", now, now + boot, _rng.NextDouble() < s.FailProbability);
             _nodes.Add(node);
             Requested++;

@@ -32,6 +32,7 @@ public sealed class Coordinator : IRemoteStages, IDisposable
     private readonly CoordinatorMetrics _metrics;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly HashSet<string> _allowed;
+    private readonly Dictionary<string, WorkerReport> _seen = new(StringComparer.Ordinal); // every worker seen, by key, for the summary
     private Thread? _thread;
     private double _idleSince = -1;
     private long _nextBatchId = Random.Shared.NextInt64(1L << 40) << 16; // ids differ between coordinator runs
@@ -132,26 +133,6 @@ public sealed class Coordinator : IRemoteStages, IDisposable
         _thread = null;
     }
 
-    /// <summary>Asks one worker (by name) to leave gracefully; false when there is no such worker.</summary>
-    public Task<bool> DrainAsync(string workerName)
-    {
-        var tcs = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _actions.Enqueue(() =>
-        {
-            var w = _book.Workers.FirstOrDefault(x => x.Name == workerName);
-            if (w is null)
-            {
-                tcs.SetResult(false);
-                return;
-            }
-
-            w.Leaving = true;
-            Send(w.Key, Protocol.Drain);
-            tcs.SetResult(true);
-        });
-        return tcs.Task;
-    }
-
     /// <summary>The summary's <c>"workers"</c> section (taken on the socket thread).</summary>
     public WorkersSummary Summary()
     {
@@ -172,8 +153,6 @@ public sealed class Coordinator : IRemoteStages, IDisposable
     private WorkersSummary Snapshot() => new(
         _book.Joined, _book.Left, _book.Died, _book.BatchesResent, _book.DuplicateEvents, _book.DuplicateBatches, Interlocked.Read(ref _rejected),
         [.. _seen.Values.OrderBy(w => w.Name, StringComparer.Ordinal)]);
-
-    private readonly Dictionary<string, WorkerReport> _seen = new(StringComparer.Ordinal);
 
     private double Now => _clock.Elapsed.TotalSeconds;
 

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using Streams.Engine.Batches;
 using Streams.Engine.Operators;
 using Streams.Engine.Runtime;
@@ -13,8 +12,6 @@ namespace Streams.Transports.ZeroMq.Coordination;
 /// </summary>
 internal sealed class RemoteStage(Coordinator coordinator, StageDefinition definition) : IAsyncProcessor
 {
-    private int _sectionAdded;
-
     public StageDefinition Definition { get; } = definition;
 
     public void Configure(OperatorConfig config)
@@ -29,11 +26,11 @@ internal sealed class RemoteStage(Coordinator coordinator, StageDefinition defin
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(context);
-        if (Interlocked.Exchange(ref _sectionAdded, 1) == 0) context.AddSummarySection("workers", coordinator.Summary);
         if (input.Count == 0) return null;
 
-        var encoded = BatchFrames.Encode(input, coordinator.NextBatchId());
-        var item = new WorkItem(BinaryPrimitives.ReadUInt64LittleEndian(encoded.Header.AsSpan(8)), Definition.Stage, input.Count,
+        var batchId = coordinator.NextBatchId();
+        var encoded = BatchFrames.Encode(input, batchId);
+        var item = new WorkItem(batchId, Definition.Stage, input.Count,
             [System.Text.Encoding.UTF8.GetBytes(Definition.Stage), encoded.Header, encoded.Meta, encoded.Payload])
         {
             PayloadLength = encoded.PayloadLength,
@@ -82,7 +79,7 @@ internal sealed class RemoteStage(Coordinator coordinator, StageDefinition defin
         var at = 0;
         for (var i = 0; i < kept.Length; i++)
         {
-            var len = (int)BinaryPrimitives.ReadUInt32LittleEndian(meta.AsSpan(i * BatchFrames.MetaEntrySize + 20));
+            var len = (int)Math.Min(BatchFrames.EventLength(meta, i), int.MaxValue);
             if (len < 0 || at + len > f[2].Length) throw new FrameException($"worker {reply.Worker} sent event lengths beyond its payload");
             builder.AddFrom(input, kept[i], f[2].AsSpan(at, len));
             at += len;

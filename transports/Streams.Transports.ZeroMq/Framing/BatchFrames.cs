@@ -137,7 +137,7 @@ public static class BatchFrames
                 BinaryPrimitives.ReadUInt16LittleEndian(e[16..]),
                 BinaryPrimitives.ReadUInt64LittleEndian(e[8..]),
                 now);
-            var len = BinaryPrimitives.ReadUInt32LittleEndian(e[20..]);
+            var len = EventLength(meta, i);
             lengths[i] = (int)Math.Min(len, int.MaxValue);
             total += len;
         }
@@ -157,6 +157,9 @@ public static class BatchFrames
 
         return EventBatch.FromSource(metas, header.DataType, records);
     }
+
+    /// <summary>Payload bytes of event <paramref name="index"/> in a metadata frame (0 for Arrow payloads).</summary>
+    internal static uint EventLength(ReadOnlySpan<byte> meta, int index) => BinaryPrimitives.ReadUInt32LittleEndian(meta.Slice((index * MetaEntrySize) + 20, 4));
 
     internal static (byte[] Buffer, int Length) EncodeArrow(RecordBatch records)
     {
