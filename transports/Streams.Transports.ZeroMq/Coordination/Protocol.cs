@@ -40,7 +40,7 @@ public static class Protocol
     /// <summary>WORK [stage] [header] [meta] [payload]: one batch to process.</summary>
     public const string Work = "WORK";
 
-    /// <summary>DRAIN: no more work follows; finish what you hold, then BYE (also the coordinator asking a worker to leave).</summary>
+    /// <summary>DRAIN: no more work follows; finish what you hold, then BYE (the answer to LEAVE; a worker treats an unasked one as a request to leave).</summary>
     public const string Drain = "DRAIN";
 
     /// <summary>END [reason]: the run is over; the worker exits.</summary>
