@@ -32,6 +32,13 @@ public sealed record SlurmOptions
 
     /// <summary>Seconds before the walltime at which the worker is told to drain (SIGTERM from SLURM's --signal).</summary>
     public int DrainBeforeEndSeconds { get; init; } = 120;
+
+    /// <summary>
+    /// Seconds before the walltime from which a running pilot is listed as <see cref="NodeState.Draining"/>: it still
+    /// works, but no longer counts as capacity, so the controller requests its replacement while it runs (a new pilot
+    /// then has this long to queue and boot before the old one leaves). 0 turns replacement ahead of time off.
+    /// </summary>
+    public int ReplaceBeforeEndSeconds { get; init; } = 300;
 }
 
 /// <summary>
@@ -39,7 +46,8 @@ public sealed record SlurmOptions
 /// <c>streams worker --join</c> (exec'd, so the job's signals reach the worker); all jobs are tracked with one batched
 /// <c>squeue</c>; release with drain sends SIGTERM to the pilot (the worker finishes its batches and leaves), without
 /// drain <c>scancel</c>s. SLURM sends SIGTERM <see cref="SlurmOptions.DrainBeforeEndSeconds"/> before the walltime, so
-/// a pilot drains on its own before it is killed. Job ids are kept in a state file, so a restarted coordinator finds
+/// a pilot drains on its own before it is killed; from <see cref="SlurmOptions.ReplaceBeforeEndSeconds"/> before the
+/// walltime (squeue's time left) a pilot is listed as draining, so its replacement is requested ahead of time. Job ids are kept in a state file, so a restarted coordinator finds
 /// its jobs again. State map: PENDING/CONFIGURING/REQUEUE* booting; RUNNING/COMPLETING ready; COMPLETED, CANCELLED,
 /// TIMEOUT, PREEMPTED or gone from squeue: gone; anything else failed.
 /// </summary>
@@ -120,15 +128,22 @@ public sealed class SlurmProvider : INodeProvider
         Dictionary<string, double> jobs;
         lock (_gate) jobs = new(_jobs);
         if (jobs.Count == 0) return [];
-        var (code, stdout, stderr) = _run.Run("squeue", ["-h", "-t", "all", "-o", "%A|%N|%T", $"--job={string.Join(',', jobs.Keys)}"]);
+        var (code, stdout, stderr) = _run.Run("squeue", ["-h", "-t", "all", "-o", "%A|%N|%T|%L", $"--job={string.Join(',', jobs.Keys)}"]);
         // squeue exits non-zero when every listed job has left its memory: they are all gone then.
-        var states = new Dictionary<string, string>(StringComparer.Ordinal);
+        var states = new Dictionary<string, NodeState>(StringComparer.Ordinal);
         if (code == 0)
         {
             foreach (var line in stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             {
                 var f = line.Split('|');
-                if (f.Length >= 3) states[f[0]] = f[2];
+                if (f.Length < 3) continue;
+                var state = Map(f[2]);
+                if (state == NodeState.Ready && f.Length >= 4 && _o.ReplaceBeforeEndSeconds > 0 && TimeLeftSeconds(f[3]) is { } left && left <= _o.ReplaceBeforeEndSeconds)
+                {
+                    state = NodeState.Draining; // near its walltime: still working, but to be replaced now
+                }
+
+                states[f[0]] = state;
             }
         }
         else if (!stderr.Contains("Invalid job id", StringComparison.OrdinalIgnoreCase))
@@ -136,7 +151,7 @@ public sealed class SlurmProvider : INodeProvider
             throw new InvalidOperationException($"squeue failed ({code}): {stderr.Trim()}");
         }
 
-        var list = jobs.Select(j => new NodeInfo(j.Key, Map(states.GetValueOrDefault(j.Key)), _o.Cores, j.Value)).ToList();
+        var list = jobs.Select(j => new NodeInfo(j.Key, states.TryGetValue(j.Key, out var st) ? st : NodeState.Gone, _o.Cores, j.Value)).ToList();
         lock (_gate)
         {
             // Forget jobs that are over, so the state file holds only live ones.
@@ -157,6 +172,32 @@ public sealed class SlurmProvider : INodeProvider
         "COMPLETED" or "CANCELLED" or "TIMEOUT" or "PREEMPTED" => NodeState.Gone,
         _ => NodeState.Failed,
     };
+
+    /// <summary>squeue's time left (<c>%L</c>: <c>MM:SS</c>, <c>H:MM:SS</c>, <c>D-HH:MM:SS</c>) in seconds; null for UNLIMITED, NOT_SET, INVALID.</summary>
+    public static double? TimeLeftSeconds(string timeLeft)
+    {
+        var t = timeLeft.Trim();
+        var days = 0;
+        var dash = t.IndexOf('-', StringComparison.Ordinal);
+        if (dash > 0)
+        {
+            if (!int.TryParse(t.AsSpan(0, dash), NumberStyles.None, CultureInfo.InvariantCulture, out days)) return null;
+            t = t[(dash + 1)..];
+        }
+
+        var parts = t.Split(':');
+        if (parts.Length is < 1 or > 3) return null;
+        double seconds = 0;
+        foreach (var part in parts)
+        {
+            if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out var v)) return null;
+            seconds = seconds * 60 + v;
+        }
+
+        // With a day count, H:MM:SS is always complete; a lone number is minutes in SLURM's duration syntax.
+        if (parts.Length == 1) seconds *= 60;
+        return days * 86400 + seconds;
+    }
 
     private void Save() => File.WriteAllText(_stateFile, JsonSerializer.Serialize(_jobs));
 }

@@ -70,6 +70,31 @@ public sealed class SimulationAndLiveTests
     }
 
     [Fact]
+    public void Node_provider_keys_are_read_for_slurm_walltime_and_kubernetes()
+    {
+        var plan = Plan("""
+            name: t
+            control: {node-provider: kubernetes, service-rate: 2000, node-cores: 16, slurm-drain-before: 90, slurm-replace-before: 600,
+                      k8s-namespace: jiriaf, k8s-image: 'streams:1', k8s-site: ornl, k8s-nodetype: gpu, k8s-lifetime: 7200}
+            sources: [{name: s, operator: synthetic}]
+            stages: [{name: w, operator: noop, input: s, placement: workers}]
+            sinks: [{name: o, operator: count, input: w}]
+            """);
+        var nodes = ControllerSettings.From(plan)!.Nodes!;
+        Assert.Equal(("kubernetes", 16, 90, 600), (nodes.Provider, nodes.Cores, nodes.DrainBeforeEndSeconds, nodes.ReplaceBeforeEndSeconds));
+        Assert.Equal(new KubernetesSettings("jiriaf", "streams:1", "ornl", "gpu", 7200, null), nodes.Kubernetes);
+
+        var bad = Plan("""
+            name: t
+            control: {node-provider: nomad, service-rate: 2000}
+            sources: [{name: s, operator: synthetic}]
+            stages: [{name: w, operator: noop, input: s, placement: workers}]
+            sinks: [{name: o, operator: count, input: w}]
+            """);
+        Assert.Contains("use local, slurm or kubernetes", Assert.Throws<ConfigException>(() => ControllerSettings.From(bad)).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_live_pipeline_gets_workers_raised_on_a_step_up_and_lowered_after_the_step_down()
     {
         var plan = Plan("""

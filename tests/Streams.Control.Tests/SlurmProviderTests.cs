@@ -88,5 +88,35 @@ public sealed class SlurmProviderTests : IDisposable
         Assert.Equal(["8"], run.Calls[1].Args);
     }
 
+    [Fact]
+    public void A_pilot_near_its_walltime_is_listed_as_draining_so_its_replacement_is_requested_while_it_works()
+    {
+        var run = new Recorded();
+        var p = new SlurmProvider(Options with { ReplaceBeforeEndSeconds = 300 }, run);
+        foreach (var id in new[] { "1", "2" })
+        {
+            run.Replies["sbatch"] = (0, id + "\n", "");
+            p.Request();
+        }
+
+        // Job 1 has 4:59 left (inside the 300 s window), job 2 has 25 minutes.
+        run.Replies["squeue"] = (0, "1|nid001|RUNNING|4:59\n2|nid002|RUNNING|25:00\n", "");
+        var nodes = p.List();
+        Assert.Contains("%A|%N|%T|%L", run.Calls.Single(c => c.Command == "squeue").Args);
+        Assert.Equal(NodeState.Draining, nodes.Single(n => n.Id == "1").State);
+        Assert.Equal(NodeState.Ready, nodes.Single(n => n.Id == "2").State);
+
+        // The controller's plan for two nodes counts only the one that stays: it asks for one more now.
+        Assert.Equal(1, CapacitySplit.Plan(2, nodes).Request);
+    }
+
+    [Theory]
+    [InlineData("4:59", 299.0)]
+    [InlineData("1:00:00", 3600.0)]
+    [InlineData("2-01:00:05", 2 * 86400 + 3605.0)]
+    [InlineData("UNLIMITED", null)]
+    [InlineData("INVALID", null)]
+    public void Squeue_time_left_is_read_in_seconds(string text, double? seconds) => Assert.Equal(seconds, SlurmProvider.TimeLeftSeconds(text));
+
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 }

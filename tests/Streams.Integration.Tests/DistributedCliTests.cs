@@ -112,6 +112,26 @@ public sealed class DistributedCliTests(TempDir dir) : IClassFixture<TempDir>
     }
 
     [Fact]
+    public async Task A_worker_with_leave_after_drains_and_leaves_on_its_own()
+    {
+        var port = Ports.Free();
+        var summary = dir.File("leave-after.json");
+        using var coordinator = Coordinator(Pipeline("leave-after", 30000), port, summary);
+        await coordinator.WaitForOutputAsync("listening for workers", 30);
+        using var stays = Worker(port, "stays");
+        using var brief = Worker(port, "brief", "--leave-after", "2");
+        Assert.Equal(0, await brief.WaitAsync(30));
+        Assert.Contains("--leave-after 2 s reached", brief.Stderr, StringComparison.Ordinal);
+        Assert.Contains("drained and left", brief.Stderr, StringComparison.Ordinal);
+        Assert.True(await coordinator.WaitAsync(120) == 0, coordinator.Stderr);
+        Assert.Equal(new EventTotals(30000, 30000, 0, 0, 0), PipelineSummary.FromJson(await File.ReadAllTextAsync(summary)).Events);
+        var w = Workers(summary);
+        Assert.Equal((1, 0, 0), (w.GetProperty("left").GetInt64(), w.GetProperty("died").GetInt64(), w.GetProperty("batchesResent").GetInt64()));
+        Assert.True(Acked(w, "brief") > 0);
+        Assert.Equal(0, await stays.WaitAsync(30));
+    }
+
+    [Fact]
     public async Task A_worker_rejoins_a_restarted_coordinator_and_gives_up_on_a_dead_one()
     {
         var port = Ports.Free();

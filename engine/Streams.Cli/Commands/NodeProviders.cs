@@ -1,6 +1,7 @@
 using Streams.Control.Live;
 using Streams.Control.Nodes;
 using Streams.Jrm;
+using Streams.Transports.ZeroMq.Coordination;
 
 namespace Streams.Cli.Commands;
 
@@ -16,15 +17,35 @@ internal static class NodeProviders
     }
 
     /// <summary>The provider, behind the circuit breaker, minimum lifetime and join timeout of the settings.</summary>
-    public static INodeProvider Create(NodeSettings settings, string coordinatorEndpoint, string stateDirectory) =>
-        new GuardedProvider(CreateBare(settings, coordinatorEndpoint, stateDirectory), settings.Guards);
+    public static INodeProvider Create(NodeSettings settings, Coordinator coordinator, string pipeline, string stateDirectory) =>
+        new GuardedProvider(CreateBare(settings, coordinator, pipeline, stateDirectory), settings.Guards);
 
-    private static INodeProvider CreateBare(NodeSettings settings, string coordinatorEndpoint, string stateDirectory)
+    private static INodeProvider CreateBare(NodeSettings settings, Coordinator coordinator, string pipeline, string stateDirectory)
     {
+        var coordinatorEndpoint = coordinator.Endpoint;
         if (settings.Provider == "local")
         {
             // Local workers reach the coordinator on loopback whatever interface it listens on.
             return new LocalProvider(new LocalOptions { Join = JoinAddress(coordinatorEndpoint, "127.0.0.1"), Command = SelfCommand(), Cores = settings.Cores });
+        }
+
+        if (settings.Provider == "kubernetes")
+        {
+            var k = settings.Kubernetes;
+            return KubernetesProvider.Connect(new KubernetesOptions
+            {
+                Join = JoinAddress(coordinatorEndpoint, Environment.MachineName), // in a pod, the host name is the pod's: a Service of that name reaches it
+                Pipeline = pipeline,
+                Image = k.Image,
+                Namespace = k.Namespace,
+                Cores = settings.Cores,
+                Site = k.Site,
+                NodeType = k.NodeType,
+                LifetimeSeconds = k.LifetimeSeconds,
+                DrainBeforeEndSeconds = settings.DrainBeforeEndSeconds,
+                ReplaceBeforeEndSeconds = settings.ReplaceBeforeEndSeconds,
+                Kubeconfig = k.Kubeconfig,
+            }, coordinator.AskToLeave);
         }
 
         return new SlurmProvider(new SlurmOptions
@@ -38,6 +59,8 @@ internal static class NodeProviders
             Constraint = settings.Constraint,
             Walltime = settings.Walltime,
             Cores = settings.Cores,
+            DrainBeforeEndSeconds = settings.DrainBeforeEndSeconds,
+            ReplaceBeforeEndSeconds = settings.ReplaceBeforeEndSeconds,
         });
     }
 

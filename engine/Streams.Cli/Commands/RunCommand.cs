@@ -134,7 +134,7 @@ internal static class RunCommand
             return InvalidPipelineExit;
         }
 
-        var nodes = control?.Nodes is { } ns && coordinator is not null ? NodeProviders.Create(ns, coordinator.Endpoint, Path.GetFullPath(Path.Combine("out", "nodes"))) : null;
+        var nodes = control?.Nodes is { } ns && coordinator is not null ? NodeProviders.Create(ns, coordinator, plan.Name, Path.GetFullPath(Path.Combine("out", "nodes"))) : null;
         using var nodesLifetime = nodes as IDisposable;
         using var controller = control is null ? null : new Control.Live.ControllerHost(pipeline, control, log, coordinator, nodes);
         using var endpoint = MetricsEndpoint.Start(req.MetricsListen ?? plan.Spec.MetricsListen ?? MetricsEndpoint.Default, pipeline.Registry, log);

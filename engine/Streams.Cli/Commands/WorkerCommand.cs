@@ -18,6 +18,7 @@ internal static class WorkerCommand
         var giveUp = new Option<double>("--give-up-after") { Description = "Exit (status 3) when no coordinator answers for this long.", DefaultValueFactory = _ => 30, HelpName = "SECONDS" };
         var serverKey = new Option<string?>("--curve-server-key") { Description = "Use CurveZMQ: the coordinator's public key file (NAME.key).", HelpName = "FILE" };
         var secret = new Option<string?>("--curve-secret") { Description = "This worker's certificate (NAME.key_secret), for a coordinator that admits listed keys only.", HelpName = "FILE" };
+        var leaveAfter = new Option<double?>("--leave-after") { Description = "Drain and leave on its own after this long (for nodes that are killed, not signalled, at their end, like JRM nodes).", HelpName = "SECONDS" };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Log warnings and errors only." };
         var cmd = new Command("worker", """
             Join a coordinator and run the stages it places on workers ('placement: workers'), returning results until
@@ -25,7 +26,7 @@ internal static class WorkerCommand
             2 refused (key, version, unknown operator), 3 no coordinator answered.
             """)
         {
-            join, name, threads, credit, giveUp, serverKey, secret, quiet,
+            join, name, threads, credit, giveUp, serverKey, secret, leaveAfter, quiet,
         };
         cmd.SetAction(async (parse, ct) =>
         {
@@ -37,6 +38,7 @@ internal static class WorkerCommand
                 if (!endpoint.StartsWith("tcp://", StringComparison.Ordinal)) throw new ArgumentException($"--join '{endpoint}' must look like tcp://HOST:PORT");
                 if (parse.GetValue(threads) is < 1) throw new ArgumentException("--threads must be at least 1");
                 if (parse.GetValue(credit) < 1) throw new ArgumentException("--credit-per-thread must be at least 1");
+                if (parse.GetValue(leaveAfter) is <= 0) throw new ArgumentException("--leave-after must be more than 0 seconds");
                 if (parse.GetValue(secret) is not null && parse.GetValue(serverKey) is null) throw new ArgumentException("--curve-secret needs --curve-server-key");
                 options = new WorkerOptions
                 {
@@ -74,6 +76,13 @@ internal static class WorkerCommand
 
             using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
             using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+            using var lifetime = parse.GetValue(leaveAfter) is { } seconds
+                ? new Timer(_ =>
+                {
+                    log.Info("worker", $"--leave-after {seconds:0.#} s reached: finishing the batches in hand, then leaving");
+                    leave.Cancel();
+                }, null, TimeSpan.FromSeconds(seconds), Timeout.InfiniteTimeSpan)
+                : null;
             log.Info("worker", $"joining {options.Join} as {options.Name}{(options.ServerKey is null ? "" : " (CURVE)")}");
             return (int)await host.RunAsync(leave.Token).ConfigureAwait(false);
         });

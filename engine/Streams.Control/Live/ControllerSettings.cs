@@ -13,10 +13,11 @@ namespace Streams.Control.Live;
 public sealed record ControllerSettings(string Law, double IntervalSeconds, IReadOnlyList<string> Stages, int Min, int? Max, IReadOnlyDictionary<string, string> Parameters)
 {
     /// <summary>
-    /// Nodes for stages placed on workers: <c>node-provider</c> (local or slurm), <c>node-cores</c> (threads per node),
+    /// Nodes for stages placed on workers: <c>node-provider</c> (local, slurm or kubernetes), <c>node-cores</c> (threads per node),
     /// <c>min-nodes</c>, <c>max-nodes</c>, <c>service-rate</c> (events/s one thread does: the prior before any is
     /// measured), and for SLURM <c>slurm-partition</c>, <c>slurm-account</c>, <c>slurm-qos</c>, <c>slurm-constraint</c>,
-    /// <c>slurm-walltime</c>. Null when the section names no provider.
+    /// <c>slurm-walltime</c>, <c>slurm-drain-before</c>, <c>slurm-replace-before</c>, and the <c>k8s-*</c> keys of
+    /// <see cref="KubernetesSettings"/>. Null when the section names no provider.
     /// </summary>
     public NodeSettings? Nodes { get; init; }
 
@@ -60,11 +61,15 @@ public sealed record ControllerSettings(string Law, double IntervalSeconds, IRea
         NodeSettings? nodes = null;
         if (Scalar("node-provider") is { } provider)
         {
-            if (provider is not ("local" or "slurm")) throw new ConfigException($"'control.node-provider' is '{provider}'; use local or slurm", c["node-provider"].Location);
+            if (provider is not ("local" or "slurm" or "kubernetes")) throw new ConfigException($"'control.node-provider' is '{provider}'; use local, slurm or kubernetes", c["node-provider"].Location);
             if (!c.ContainsKey("service-rate")) throw new ConfigException("'control.service-rate' (events/s one worker thread does) is needed with a node provider: it sizes the first request before anything is measured", c["node-provider"].Location);
             nodes = new NodeSettings(provider, (int)Number("node-cores", 1, 1), (int)Number("min-nodes", 0, 0), (int)Number("max-nodes", 4, 1), Number("service-rate", 1, 1e-9),
                 Scalar("slurm-partition"), Scalar("slurm-account"), Scalar("slurm-qos"), Scalar("slurm-constraint"), Scalar("slurm-walltime") ?? "00:30:00")
             {
+                DrainBeforeEndSeconds = (int)Number("slurm-drain-before", 120, 0),
+                ReplaceBeforeEndSeconds = (int)Number("slurm-replace-before", 300, 0),
+                Kubernetes = new KubernetesSettings(Scalar("k8s-namespace") ?? "default", Scalar("k8s-image") ?? "localhost/streams:latest",
+                    Scalar("k8s-site") ?? "perlmutter", Scalar("k8s-nodetype") ?? "cpu", (int)Number("k8s-lifetime", 3600, 60), Scalar("k8s-kubeconfig")),
                 Guards = new Nodes.NodeGuards
                 {
                     MinLifetimeSeconds = Number("min-lifetime", 60, 0),
@@ -79,7 +84,8 @@ public sealed record ControllerSettings(string Law, double IntervalSeconds, IRea
         }
 
         var reserved = new HashSet<string>(["law", "interval", "stages", "min", "max", "node-provider", "node-cores", "min-nodes", "max-nodes", "service-rate",
-            "slurm-partition", "slurm-account", "slurm-qos", "slurm-constraint", "slurm-walltime",
+            "slurm-partition", "slurm-account", "slurm-qos", "slurm-constraint", "slurm-walltime", "slurm-drain-before", "slurm-replace-before",
+            "k8s-namespace", "k8s-image", "k8s-site", "k8s-nodetype", "k8s-lifetime", "k8s-kubeconfig",
             "min-lifetime", "join-timeout", "breaker-failures", "breaker-window", "breaker-cooldown"], StringComparer.Ordinal);
         var parameters = c.Where(kv => !reserved.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value.Scalar ?? "", StringComparer.Ordinal);
         try
@@ -101,4 +107,20 @@ public sealed record NodeSettings(string Provider, int Cores, int MinNodes, int 
 {
     /// <summary><c>min-lifetime</c> (60 s), <c>join-timeout</c> (900 s), <c>breaker-failures</c> (3), <c>breaker-window</c> (600 s), <c>breaker-cooldown</c> (300 s).</summary>
     public Nodes.NodeGuards Guards { get; init; } = new();
+
+    /// <summary><c>slurm-drain-before</c>: seconds before the walltime at which SLURM tells a pilot to drain (120).</summary>
+    public int DrainBeforeEndSeconds { get; init; } = 120;
+
+    /// <summary><c>slurm-replace-before</c>: seconds before the walltime (or a Kubernetes worker's lifetime) from which its replacement is requested (300; 0 off).</summary>
+    public int ReplaceBeforeEndSeconds { get; init; } = 300;
+
+    /// <summary>The <c>k8s-*</c> keys, for <c>node-provider: kubernetes</c>.</summary>
+    public KubernetesSettings Kubernetes { get; init; } = new("default", "localhost/streams:latest", "perlmutter", "cpu", 3600, null);
 }
+
+/// <summary>
+/// <c>k8s-namespace</c> (default), <c>k8s-image</c> (localhost/streams:latest), <c>k8s-site</c> and <c>k8s-nodetype</c>
+/// (JRM node affinity: perlmutter, cpu), <c>k8s-lifetime</c> (seconds a worker runs; only JRM nodes with more alivetime
+/// are chosen: 3600), <c>k8s-kubeconfig</c> (default: in-cluster, else $KUBECONFIG or ~/.kube/config).
+/// </summary>
+public sealed record KubernetesSettings(string Namespace, string Image, string Site, string NodeType, int LifetimeSeconds, string? Kubeconfig);

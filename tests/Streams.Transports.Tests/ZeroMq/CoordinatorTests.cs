@@ -138,4 +138,39 @@ public sealed class CoordinatorTests
         Assert.Equal(500, s.Events.Failed); // nobody came within --worker-wait: failed, counted, not lost
         Assert.True(s.Events.Balanced);
     }
+
+    [Fact]
+    public async Task A_worker_the_coordinator_asks_to_leave_drains_and_leaves_while_the_others_finish_the_run()
+    {
+        var plan = Plan("""
+            name: t
+            sources: [{name: src, operator: synthetic, config: {count: 20000, batch-size: 100}}]
+            stages: [{name: s, operator: cpu-burn, input: src, placement: workers, config: {work-us: 150}}]
+            sinks: [{name: out, operator: count, input: s}]
+            """);
+        var registry = Prometheus.Metrics.NewCustomRegistry();
+        using var coordinator = new Coordinator(plan, new CoordinatorOptions { Listen = "tcp://127.0.0.1:0" }, RunLog.Null, registry);
+        coordinator.Start();
+        using var leaver = new WorkerHost(new WorkerOptions { Join = coordinator.Endpoint, Name = "leaver" }, Catalog(), RunLog.Null);
+        using var stayer = new WorkerHost(new WorkerOptions { Join = coordinator.Endpoint, Name = "stayer" }, Catalog(), RunLog.Null);
+        var leaving = leaver.RunAsync(CancellationToken.None);
+        var staying = stayer.RunAsync(CancellationToken.None);
+        using var pipeline = Pipeline.Create(plan, new PipelineOptions { Registry = registry, RemoteStages = coordinator });
+        var run = pipeline.RunAsync();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (leaver.BatchesDone == 0 && DateTime.UtcNow < deadline) await Task.Delay(20);
+
+        Assert.False(coordinator.AskToLeave("nobody"));
+        Assert.True(coordinator.AskToLeave("leaver"));
+        Assert.Equal(WorkerExit.Done, await leaving.WaitAsync(TimeSpan.FromSeconds(20)));
+        Assert.False(run.IsCompleted, "the run should still be going when the worker has left");
+        var summary = await run.WaitAsync(TimeSpan.FromSeconds(60));
+        var w = coordinator.Summary();
+        coordinator.Stop("test over");
+        await staying.WaitAsync(TimeSpan.FromSeconds(20));
+
+        Assert.Equal(new EventTotals(20000, 20000, 0, 0, 0), summary.Events);
+        Assert.Equal((2L, 1L, 0L, 0L), (w.Joined, w.Left, w.Died, w.BatchesResent)); // a drained worker hands back nothing
+        Assert.True(w.Workers.Single(x => x.Name == "leaver").BatchesAcked > 0);
+    }
 }

@@ -110,6 +110,30 @@ public sealed class Coordinator : IRemoteStages, IDisposable
         _log.Info("coordinator", $"listening for workers on {Endpoint} ({secure}); stages on workers: {string.Join(", ", _stages.Keys)}");
     }
 
+    /// <summary>
+    /// Asks the worker named <paramref name="name"/> to leave: it gets DRAIN, returns what it holds and says BYE (how a
+    /// node provider drains a node whose platform kills rather than signals, like a JRM pod's deletion). False when no
+    /// worker of that name is connected or it is leaving already.
+    /// </summary>
+    public bool AskToLeave(string name)
+    {
+        if (_thread is null) return false;
+        var asked = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _actions.Enqueue(() =>
+        {
+            var worker = _book.Workers.FirstOrDefault(w => w.Name == name && !w.Leaving);
+            if (worker is not null)
+            {
+                worker.Leaving = true;
+                Send(worker.Key, Protocol.Drain);
+                _log.Info("coordinator", $"asked worker {worker.Name} to leave; draining {worker.InFlight.Count} batch(es)");
+            }
+
+            asked.TrySetResult(worker is not null);
+        });
+        return asked.Task.Wait(TimeSpan.FromSeconds(5)) && asked.Task.Result;
+    }
+
     /// <summary>Tells every worker the run is over, then closes the socket (a short grace for the messages to leave).</summary>
     public void Stop(string reason)
     {

@@ -1,0 +1,183 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json.Nodes;
+using k8s;
+using k8s.Models;
+using Streams.Control.Nodes;
+using Streams.Jrm;
+
+namespace Streams.Control.Tests;
+
+/// <summary>
+/// The Kubernetes provider's requests, made by the real KubernetesClient over HTTP to a recording stand-in for the API
+/// server (no API server can run on this project's machines; the path is untested against a live cluster).
+/// </summary>
+public sealed class KubernetesProviderTests : IDisposable
+{
+    private readonly ApiServer _api = new();
+
+    private sealed class ApiServer : IDisposable
+    {
+        private readonly HttpListener _listener = new();
+        private readonly Task _loop;
+
+        public ApiServer()
+        {
+            using (var probe = new TcpListener(IPAddress.Loopback, 0))
+            {
+                probe.Start();
+                Port = ((IPEndPoint)probe.LocalEndpoint).Port;
+            }
+
+            _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
+            _listener.Start();
+            _loop = Task.Run(Serve);
+        }
+
+        public int Port { get; }
+
+        public List<(string Method, string Path, string Body)> Requests { get; } = [];
+
+        /// <summary>What GET of the Job list returns.</summary>
+        public V1JobList Jobs { get; set; } = new() { Items = [] };
+
+        private async Task Serve()
+        {
+            while (_listener.IsListening)
+            {
+                HttpListenerContext c;
+                try
+                {
+                    c = await _listener.GetContextAsync();
+                }
+                catch (Exception e) when (e is HttpListenerException or ObjectDisposedException)
+                {
+                    return;
+                }
+
+                var body = await new StreamReader(c.Request.InputStream).ReadToEndAsync();
+                lock (Requests) Requests.Add((c.Request.HttpMethod, c.Request.Url!.PathAndQuery, body));
+                var reply = c.Request.HttpMethod switch
+                {
+                    "POST" => body, // the created object, as an API server answers
+                    "GET" => KubernetesJson.Serialize(Jobs),
+                    _ => """{"kind":"Status","apiVersion":"v1","status":"Success"}""",
+                };
+                c.Response.StatusCode = c.Request.HttpMethod == "POST" ? 201 : 200;
+                c.Response.ContentType = "application/json";
+                var bytes = Encoding.UTF8.GetBytes(reply);
+                await c.Response.OutputStream.WriteAsync(bytes);
+                c.Response.Close();
+            }
+        }
+
+        public void Dispose()
+        {
+            _listener.Stop();
+            _listener.Close();
+            _loop.Wait(TimeSpan.FromSeconds(5));
+        }
+    }
+
+    private static KubernetesOptions Options => new()
+    {
+        Join = "tcp://streams-coordinator:5555", Pipeline = "CLAS12 distributed", Namespace = "jiriaf", Image = "registry.local/streams:1.0",
+        Cores = 16, Site = "perlmutter", NodeType = "cpu", LifetimeSeconds = 3600, DrainBeforeEndSeconds = 120, ReplaceBeforeEndSeconds = 300,
+    };
+
+    private KubernetesProvider Provider(Func<string, bool>? askToLeave = null) =>
+        new(Options, new Kubernetes(new KubernetesClientConfiguration { Host = $"http://127.0.0.1:{_api.Port}" }), askToLeave);
+
+    [Fact]
+    public void A_request_creates_a_one_pod_job_aimed_at_jrm_nodes()
+    {
+        using var p = Provider();
+        var name = p.Request();
+        var (method, path, body) = Assert.Single(_api.Requests);
+        Assert.Equal("POST", method);
+        Assert.Equal("/apis/batch/v1/namespaces/jiriaf/jobs", path);
+        Assert.StartsWith("streams-worker-clas12-distributed-", name, StringComparison.Ordinal);
+
+        var job = JsonNode.Parse(body)!;
+        Assert.Equal(name, (string?)job["metadata"]!["name"]);
+        Assert.Equal("clas12-distributed", (string?)job["metadata"]!["labels"]!["streams.io/pipeline"]);
+        Assert.Equal(0, (int?)job["spec"]!["backoffLimit"]);
+        var pod = job["spec"]!["template"]!["spec"]!;
+        Assert.Equal("Never", (string?)pod["restartPolicy"]);
+        Assert.Equal("agent", (string?)pod["nodeSelector"]!["kubernetes.io/role"]);
+        var toleration = pod["tolerations"]![0]!;
+        Assert.Equal(("virtual-kubelet.io/provider", "mock", "NoSchedule"), ((string?)toleration["key"], (string?)toleration["value"], (string?)toleration["effect"]));
+        var terms = pod["affinity"]!["nodeAffinity"]!["requiredDuringSchedulingIgnoredDuringExecution"]!["nodeSelectorTerms"]![0]!["matchExpressions"]!.AsArray()
+            .ToDictionary(e => (string)e!["key"]!, e => ((string)e!["operator"]!, (string)e["values"]![0]!));
+        Assert.Equal(("In", "perlmutter"), terms["jiriaf.site"]);
+        Assert.Equal(("In", "cpu"), terms["jiriaf.nodetype"]);
+        Assert.Equal(("Gt", "3600"), terms["jiriaf.alivetime"]);
+        var container = pod["containers"]![0]!;
+        Assert.Equal("registry.local/streams:1.0", (string?)container["image"]);
+        Assert.Equal(["worker", "--join", "tcp://streams-coordinator:5555", "--name", name, "--threads", "16", "--leave-after", "3480"],
+            container["args"]!.AsArray().Select(a => (string)a!));
+        Assert.Equal("16", (string?)container["resources"]!["requests"]!["cpu"]);
+    }
+
+    [Fact]
+    public void One_label_selected_list_maps_job_states()
+    {
+        var now = DateTime.UtcNow;
+        V1Job Job(string name, V1JobStatus status, DateTime? deleting = null) => new()
+        {
+            Metadata = new V1ObjectMeta { Name = name, CreationTimestamp = now.AddMinutes(-70), DeletionTimestamp = deleting },
+            Status = status,
+        };
+        _api.Jobs = new V1JobList
+        {
+            Items =
+            [
+                Job("booting", new V1JobStatus { Active = 1, Ready = 0 }),
+                Job("ready", new V1JobStatus { Active = 1, Ready = 1, StartTime = now.AddMinutes(-10) }),
+                Job("old", new V1JobStatus { Active = 1, Ready = 1, StartTime = now.AddMinutes(-56) }), // 5 minutes of its hour left
+                Job("deleting", new V1JobStatus { Active = 1, Ready = 1, StartTime = now.AddMinutes(-10) }, now),
+                Job("done", new V1JobStatus { Succeeded = 1 }),
+                Job("failed", new V1JobStatus { Failed = 1 }),
+            ],
+        };
+        using var p = Provider();
+        var nodes = p.List().ToDictionary(n => n.Id, n => n.State);
+        var (method, path, _) = Assert.Single(_api.Requests);
+        Assert.Equal("GET", method);
+        Assert.Contains("labelSelector=" + Uri.EscapeDataString("app=streams,component=worker,streams.io/pipeline=clas12-distributed"), path, StringComparison.Ordinal);
+        Assert.Equal(NodeState.Booting, nodes["booting"]);
+        Assert.Equal(NodeState.Ready, nodes["ready"]);
+        Assert.Equal(NodeState.Draining, nodes["old"]); // within 300 s of its lifetime: replaced ahead of time
+        Assert.Equal(NodeState.Draining, nodes["deleting"]);
+        Assert.Equal(NodeState.Gone, nodes["done"]);
+        Assert.Equal(NodeState.Failed, nodes["failed"]);
+        Assert.All(p.List(), n => Assert.Equal(16, n.Cores));
+    }
+
+    [Fact]
+    public void Drain_asks_the_worker_to_leave_through_the_coordinator_and_deletes_only_when_it_cannot()
+    {
+        var asked = new List<string>();
+        using var p = Provider(name =>
+        {
+            asked.Add(name);
+            return name == "connected";
+        });
+        p.Release("connected", drain: true);
+        Assert.Empty(_api.Requests); // the worker leaves on its own; its Job completes
+        _api.Jobs = new V1JobList { Items = [new V1Job { Metadata = new V1ObjectMeta { Name = "connected" }, Status = new V1JobStatus { Active = 1, Ready = 1 } }] };
+        Assert.Equal(NodeState.Draining, Assert.Single(p.List()).State);
+
+        p.Release("still-booting", drain: true);
+        p.Release("stuck", drain: false);
+        Assert.Equal(["connected", "still-booting"], asked);
+        var deletes = _api.Requests.Where(r => r.Method == "DELETE").ToList();
+        Assert.Equal(["/apis/batch/v1/namespaces/jiriaf/jobs/still-booting", "/apis/batch/v1/namespaces/jiriaf/jobs/stuck"], deletes.Select(d => d.Path));
+        Assert.Equal(120, (int?)JsonNode.Parse(deletes[0].Body)!["gracePeriodSeconds"]);
+        Assert.Equal(0, (int?)JsonNode.Parse(deletes[1].Body)!["gracePeriodSeconds"]);
+        Assert.Equal("Background", (string?)JsonNode.Parse(deletes[1].Body)!["propagationPolicy"]);
+    }
+
+    public void Dispose() => _api.Dispose();
+}
