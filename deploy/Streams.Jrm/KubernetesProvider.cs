@@ -173,7 +173,12 @@ public sealed class KubernetesProvider : INodeProvider, IDisposable
                 TtlSecondsAfterFinished = 600,
                 Template = new V1PodTemplateSpec
                 {
-                    Metadata = new V1ObjectMeta { Labels = labels },
+                    Metadata = new V1ObjectMeta
+                    {
+                        Labels = labels,
+                        // Prometheus' kubernetes_sd pod role finds workers by these (a pod name is no address outside the cluster).
+                        Annotations = new Dictionary<string, string> { ["prometheus.io/scrape"] = "true", ["prometheus.io/port"] = "9464", ["prometheus.io/path"] = "/metrics" },
+                    },
                     Spec = new V1PodSpec
                     {
                         RestartPolicy = "Never",
@@ -207,7 +212,8 @@ public sealed class KubernetesProvider : INodeProvider, IDisposable
                             {
                                 Name = "worker",
                                 Image = _o.Image,
-                                Args = ["worker", "--join", _o.Join, "--name", name, "--threads", cores, "--leave-after", leaveAfter],
+                                Args = ["worker", "--join", _o.Join, "--name", name, "--threads", cores, "--leave-after", leaveAfter, "--metrics-listen", "0.0.0.0:9464"],
+                                Ports = [new V1ContainerPort { Name = "metrics", ContainerPort = 9464 }],
                                 Resources = new V1ResourceRequirements { Requests = new Dictionary<string, ResourceQuantity> { ["cpu"] = new(cores) } },
                             },
                         ],

@@ -36,7 +36,7 @@ public sealed class LocalProvider(LocalOptions options) : INodeProvider, IDispos
         var id = $"local-{Environment.ProcessId}-{Interlocked.Increment(ref _next)}";
         var psi = new ProcessStartInfo(options.Command[0]) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
         foreach (var a in options.Command.Skip(1)) psi.ArgumentList.Add(a);
-        foreach (var a in new[] { "worker", "--join", options.Join, "--name", id, "--threads", options.Cores.ToString(System.Globalization.CultureInfo.InvariantCulture) }) psi.ArgumentList.Add(a);
+        foreach (var a in new[] { "worker", "--join", options.Join, "--name", id, "--threads", options.Cores.ToString(System.Globalization.CultureInfo.InvariantCulture), "--metrics-listen", "127.0.0.1:0" }) psi.ArgumentList.Add(a);
         var p = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {options.Command[0]}");
         var node = new Node(id, p, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0);
         p.ErrorDataReceived += (_, e) =>

@@ -89,8 +89,9 @@ public sealed class SlurmProvider : INodeProvider
         #!/bin/bash
         # Streams pilot job: one worker that joins the coordinator and runs the stages it is given.
         # SLURM signals TERM {_o.DrainBeforeEndSeconds} s before the walltime; the worker then drains and leaves.
+        # Its metrics endpoint (any free port) is announced to the coordinator, which lists it for Prometheus.
         echo "streams pilot $SLURM_JOB_ID on $(hostname), joining {_o.Join}"
-        exec {_o.StreamsCommand} worker --join {_o.Join} --name "slurm-$SLURM_JOB_ID" --threads {_o.Cores}
+        exec {_o.StreamsCommand} worker --join {_o.Join} --name "slurm-$SLURM_JOB_ID" --threads {_o.Cores} --metrics-listen 0.0.0.0:0
         """.Replace("\r\n", "\n", StringComparison.Ordinal) + "\n";
 
     public string Request()

@@ -16,36 +16,50 @@ internal sealed class MetricsEndpoint : IDisposable
 
     private readonly MetricServer? _server;
 
-    private MetricsEndpoint(MetricServer? server, string? url)
+    private MetricsEndpoint(MetricServer? server, string? url, string? address)
     {
         _server = server;
         Url = url;
+        Address = address;
     }
 
     /// <summary>The scrape URL, or null when no endpoint runs.</summary>
     public string? Url { get; }
 
+    /// <summary>HOST:PORT as a scraper reaches it (the host name for an endpoint on every interface), or null when none runs.</summary>
+    public string? Address { get; }
+
     public static MetricsEndpoint Start(string listen, CollectorRegistry registry, RunLog log)
     {
-        if (ListenAddress.IsOff(listen)) return new MetricsEndpoint(null, null);
-        if (ListenAddress.TryParse(listen, out var address) is { } error) throw new ArgumentException(error, nameof(listen));
+        if (ListenAddress.IsOff(listen)) return new MetricsEndpoint(null, null, null);
+        if (ListenAddress.TryParse(listen, out var address, anyPort: true) is { } error) throw new ArgumentException(error, nameof(listen));
         var (host, port) = (address.Host, address.Port);
+        if (port == 0) port = FreePort(host); // any free port: a worker on a shared node, found through service discovery
 
         // HttpListener binds every interface for "+"; prefixes must name a host it can match.
         var prefixHost = host is "0.0.0.0" or "*" or "::" ? "+" : host;
-        var url = $"http://{(prefixHost == "+" ? Dns.GetHostName() : host)}:{port}/metrics";
+        var hostPort = $"{(prefixHost == "+" ? Dns.GetHostName() : host)}:{port}";
+        var url = $"http://{hostPort}/metrics";
         try
         {
             var server = new MetricServer(prefixHost, port, "metrics/", registry);
             server.Start();
             log.Info("", $"metrics at {url}");
-            return new MetricsEndpoint(server, url);
+            return new MetricsEndpoint(server, url, hostPort);
         }
         catch (Exception e) when (e is HttpListenerException or SocketException or InvalidOperationException)
         {
             log.Warn("", $"metrics endpoint {listen} unavailable ({e.Message}); running without it (use --metrics-listen HOST:PORT or 'off')");
-            return new MetricsEndpoint(null, null);
+            return new MetricsEndpoint(null, null, null);
         }
+    }
+
+    private static int FreePort(string host)
+    {
+        var ip = host is "0.0.0.0" or "*" or "+" ? IPAddress.Any : host == "::" ? IPAddress.IPv6Any : IPAddress.TryParse(host, out var a) ? a : IPAddress.Loopback;
+        using var probe = new TcpListener(ip, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 
     public void Dispose()

@@ -115,9 +115,10 @@ public sealed class KubernetesProviderTests : IDisposable
         Assert.Equal(("Gt", "3600"), terms["jiriaf.alivetime"]);
         var container = pod["containers"]![0]!;
         Assert.Equal("registry.local/streams:1.0", (string?)container["image"]);
-        Assert.Equal(["worker", "--join", "tcp://streams-coordinator:5555", "--name", name, "--threads", "16", "--leave-after", "3480"],
+        Assert.Equal(["worker", "--join", "tcp://streams-coordinator:5555", "--name", name, "--threads", "16", "--leave-after", "3480", "--metrics-listen", "0.0.0.0:9464"],
             container["args"]!.AsArray().Select(a => (string)a!));
         Assert.Equal("16", (string?)container["resources"]!["requests"]!["cpu"]);
+        Assert.Equal("9464", (string?)job["spec"]!["template"]!["metadata"]!["annotations"]!["prometheus.io/port"]);
     }
 
     [Fact]

@@ -38,7 +38,7 @@ public sealed class SlurmProviderTests : IDisposable
         string[] expected = ["--parsable", "-N", "1", "-n", "64", "-t", "00:30:00", "--signal=B:TERM@120", "-p", "regular", "-A", "m1234", "-q", "regular", "-C", "cpu"];
         foreach (var e in expected) Assert.Contains(e, args);
         var script = File.ReadAllText(args[^1]);
-        Assert.Contains("exec shifter --image=streams:1 -- streams worker --join tcp://10.0.0.1:5555 --name \"slurm-$SLURM_JOB_ID\" --threads 64", script, StringComparison.Ordinal);
+        Assert.Contains("exec shifter --image=streams:1 -- streams worker --join tcp://10.0.0.1:5555 --name \"slurm-$SLURM_JOB_ID\" --threads 64 --metrics-listen 0.0.0.0:0", script, StringComparison.Ordinal);
 
         var again = new SlurmProvider(Options, run); // a restarted coordinator finds its jobs
         Assert.Equal(["4242"], again.Jobs);

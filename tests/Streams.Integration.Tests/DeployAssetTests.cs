@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Text.Json;
+using System.Text.RegularExpressions;
 using YamlDotNet.RepresentationModel;
 
 namespace Streams.Integration.Tests;
@@ -46,5 +48,41 @@ public sealed class DeployAssetTests
         Assert.Contains("#SBATCH --constraint=cpu", text, StringComparison.Ordinal);
         Assert.Contains("exec shifter --image=", text, StringComparison.Ordinal);
         foreach (var v in new[] { "NODENAME", "KUBECONFIG", "JIRIAF_WALLTIME", "JIRIAF_NODETYPE", "JIRIAF_SITE" }) Assert.Contains(v, text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_grafana_dashboard_shows_what_operators_need_from_metrics_streams_exports()
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(Deploy("grafana", "streams-dashboard.json")));
+        var panels = doc.RootElement.GetProperty("panels").EnumerateArray().ToList();
+        var titles = string.Join(" | ", panels.Select(p => p.GetProperty("title").GetString()));
+        foreach (var topic in new[] { "Throughput per stage", "Queue depth", "Workers", "Nodes by state", "EJFAT events lost by reason", "Controller decisions" })
+        {
+            Assert.Contains(topic, titles, StringComparison.Ordinal);
+        }
+
+        // Every metric a panel queries is one Streams defines (a renamed metric would leave a panel empty).
+        var source = string.Join("\n", new[] { "engine", "transports", "operators" }
+            .SelectMany(d => Directory.EnumerateFiles(Path.Combine(StreamsProcess.RepoRoot, d), "*.cs", SearchOption.AllDirectories))
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+            .Select(File.ReadAllText));
+        var queried = panels.SelectMany(p => p.GetProperty("targets").EnumerateArray())
+            .SelectMany(t => Regex.Matches(t.GetProperty("expr").GetString()!, @"\bstreams_[a-z_]+").Select(m => m.Value)).Distinct().ToList();
+        Assert.True(queried.Count >= 15, $"only {queried.Count} metrics queried");
+        Assert.All(queried, m => Assert.Contains($"\"{m}\"", source, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void The_prometheus_config_is_valid_and_discovers_workers_from_the_file_streams_writes()
+    {
+        using var p = Process.Start(new ProcessStartInfo(Path.Combine(Path.GetDirectoryName(PrometheusServer.FindPrometheus())!, "promtool"), ["check", "config", Deploy("prometheus", "prometheus.yml")])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+        var output = p.StandardOutput.ReadToEnd() + p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        Assert.True(p.ExitCode == 0, output);
+        Assert.Contains("file_sd_configs", File.ReadAllText(Deploy("prometheus", "prometheus.yml")), StringComparison.Ordinal);
     }
 }

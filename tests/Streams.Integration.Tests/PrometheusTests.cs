@@ -13,7 +13,6 @@ public sealed class PrometheusTests(TempDir dir) : IClassFixture<TempDir>
     [Fact]
     public async Task Prometheus_scrapes_live_pipeline_metrics()
     {
-        var prometheus = FindPrometheus();
         var metricsPort = Ports.Free();
         var promPort = Ports.Free();
         var config = dir.Write("prometheus.yml", $"""
@@ -35,25 +34,16 @@ public sealed class PrometheusTests(TempDir dir) : IClassFixture<TempDir>
         using var streams = StreamsProcess.Start("run", pipeline, "--metrics-listen", $"127.0.0.1:{metricsPort}", "--progress", "none", "--summary-json", dir.File("summary.json"));
         await streams.WaitForOutputAsync("metrics at", 60);
 
-        var psi = new ProcessStartInfo(prometheus)
-        {
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in new[] { $"--config.file={config}", $"--storage.tsdb.path={dir.File("tsdb")}", $"--web.listen-address=127.0.0.1:{promPort}" }) psi.ArgumentList.Add(a);
-        using var prom = Process.Start(psi)!;
-        prom.BeginErrorReadLine();
-        prom.BeginOutputReadLine();
+        using var prom = PrometheusServer.Start(config, dir.File("tsdb"), promPort);
         try
         {
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{promPort}/"), Timeout = TimeSpan.FromSeconds(5) };
-            var first = await WaitForValueAsync(http, "streams_events_processed_total{pipeline=\"scraped\"}", v => v > 0);
-            var later = await WaitForValueAsync(http, "streams_events_processed_total{pipeline=\"scraped\"}", v => v > first);
+            var first = await PrometheusServer.WaitForValueAsync(http, "streams_events_processed_total{pipeline=\"scraped\"}", v => v > 0);
+            var later = await PrometheusServer.WaitForValueAsync(http, "streams_events_processed_total{pipeline=\"scraped\"}", v => v > first);
             Assert.True(later > first);
-            Assert.Equal(1, await WaitForValueAsync(http, "up{job=\"streams\"}", v => v == 1));
-            Assert.Equal(2, await WaitForValueAsync(http, "streams_stage_workers{stage=\"work\"}", v => v == 2));
-            var rate = await WaitForValueAsync(http, "streams_stage_events_per_second{stage=\"work\"}", v => v > 0);
+            Assert.Equal(1, await PrometheusServer.WaitForValueAsync(http, "up{job=\"streams\"}", v => v == 1));
+            Assert.Equal(2, await PrometheusServer.WaitForValueAsync(http, "streams_stage_workers{stage=\"work\"}", v => v == 2));
+            var rate = await PrometheusServer.WaitForValueAsync(http, "streams_stage_events_per_second{stage=\"work\"}", v => v > 0);
             Assert.True(rate > 0);
         }
         finally
@@ -64,43 +54,5 @@ public sealed class PrometheusTests(TempDir dir) : IClassFixture<TempDir>
 
         streams.Signal("TERM");
         Assert.Equal(0, await streams.WaitAsync(60));
-    }
-
-    private static async Task<double> WaitForValueAsync(HttpClient http, string query, Func<double, bool> accept)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        var last = "";
-        while (DateTime.UtcNow < deadline)
-        {
-            try
-            {
-                last = await http.GetStringAsync($"api/v1/query?query={Uri.EscapeDataString(query)}");
-                using var doc = JsonDocument.Parse(last);
-                var result = doc.RootElement.GetProperty("data").GetProperty("result");
-                if (result.GetArrayLength() > 0)
-                {
-                    var v = double.Parse(result[0].GetProperty("value")[1].GetString()!, CultureInfo.InvariantCulture);
-                    if (accept(v)) return v;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // Prometheus still starting
-            }
-
-            await Task.Delay(500);
-        }
-
-        throw new TimeoutException($"Prometheus never returned an acceptable value for {query}; last answer: {last}");
-    }
-
-    private static string FindPrometheus()
-    {
-        foreach (var p in new[] { "/usr/bin/prometheus", "/usr/local/bin/prometheus" })
-        {
-            if (File.Exists(p)) return p;
-        }
-
-        throw new InvalidOperationException("prometheus is not installed: run tests through tests/run-all.sh, which installs the Debian 'prometheus' package");
     }
 }

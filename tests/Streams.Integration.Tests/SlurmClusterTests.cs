@@ -25,6 +25,18 @@ public sealed class SlurmClusterTests(TempDir dir) : IClassFixture<TempDir>
         return (p.ExitCode, stdout.Result + stderr.Result);
     }
 
+    /// <summary>A SLURM provider whose pilots run this build's `streams` and join 127.0.0.1:<paramref name="port"/>.</summary>
+    private SlurmProvider Pilots(int port, string stateFolder) => new(
+        new SlurmOptions
+        {
+            Join = $"tcp://127.0.0.1:{port}",
+            StreamsCommand = $"dotnet {Path.Combine(AppContext.BaseDirectory, "streams.dll")}",
+            StateDirectory = dir.File(stateFolder),
+            Walltime = "00:10:00",
+            DrainBeforeEndSeconds = 60,
+        },
+        new ProcessRunner(environment: new Dictionary<string, string> { ["SLURM_CONF"] = "/tmp/streams-slurm/slurm.conf" }));
+
     [Fact]
     public async Task A_batch_job_on_the_local_cluster_runs_the_streams_command()
     {
@@ -73,16 +85,7 @@ public sealed class SlurmClusterTests(TempDir dir) : IClassFixture<TempDir>
             "--progress", "log", "--progress-interval", "1", "--summary-json", summary, "--duration", "120", "--worker-wait", "5");
         await coordinator.WaitForOutputAsync("listening for workers", 30);
 
-        var provider = new SlurmProvider(
-            new SlurmOptions
-            {
-                Join = $"tcp://127.0.0.1:{port}",
-                StreamsCommand = $"dotnet {Path.Combine(AppContext.BaseDirectory, "streams.dll")}",
-                StateDirectory = dir.File("slurm-state"),
-                Walltime = "00:10:00",
-                DrainBeforeEndSeconds = 60,
-            },
-            new ProcessRunner(environment: new Dictionary<string, string> { ["SLURM_CONF"] = "/tmp/streams-slurm/slurm.conf" }));
+        var provider = Pilots(port, "slurm-state");
         var job = provider.Request();
         await coordinator.WaitForOutputAsync($"worker slurm-{job} joined", 90);
         Assert.Equal(NodeState.Ready, provider.List().Single(n => n.Id == job).State);
@@ -101,6 +104,58 @@ public sealed class SlurmClusterTests(TempDir dir) : IClassFixture<TempDir>
         Assert.Equal(1, workers.GetProperty("left").GetInt64());
         Assert.Equal(0, workers.GetProperty("died").GetInt64());
         Assert.True(workers.GetProperty("workers")[0].GetProperty("batchesAcked").GetInt64() > 0, coordinator.Stderr);
+    }
+
+    [Fact]
+    public async Task Prometheus_finds_and_scrapes_the_coordinator_and_a_slurm_started_worker_through_the_discovery_file_streams_writes()
+    {
+        Assert.True(Run("bash", Script, "start").Code == 0, "local SLURM did not start");
+        var (port, metricsPort, promPort) = (Ports.Free(), Ports.Free(), Ports.Free());
+        var yaml = dir.Write("scraped-pilot.yaml", """
+            name: scraped-pilot
+            sources: [{name: src, operator: synthetic, config: {rate: 1000, batch-size: 50}}]
+            stages: [{name: work, operator: cpu-burn, input: src, placement: workers, config: {work-us: 100}}]
+            sinks: [{name: out, operator: count, input: work}]
+            """);
+        var targets = dir.File("sd/streams-targets.json");
+        using var coordinator = StreamsProcess.Start("run", yaml, "--listen", $"tcp://127.0.0.1:{port}", "--metrics-listen", $"127.0.0.1:{metricsPort}",
+            "--prometheus-sd", targets, "--progress", "none", "--duration", "120", "--worker-wait", "5");
+        await coordinator.WaitForOutputAsync("listening for workers", 30);
+        var config = dir.Write("prometheus-sd.yml", $"""
+            global: {"{"}scrape_interval: 1s, evaluation_interval: 1s{"}"}
+            scrape_configs:
+              - job_name: streams
+                file_sd_configs: [{"{"}files: ['{targets}'], refresh_interval: 1s{"}"}]
+            """);
+        using var prom = PrometheusServer.Start(config, dir.File("tsdb-sd"), promPort);
+        var provider = Pilots(port, "slurm-state-sd");
+        var job = provider.Request();
+        try
+        {
+            await coordinator.WaitForOutputAsync($"worker slurm-{job} joined", 90);
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{promPort}/"), Timeout = TimeSpan.FromSeconds(5) };
+            Assert.Equal(1, await PrometheusServer.WaitForValueAsync(http, "up{role=\"coordinator\",pipeline=\"scraped-pilot\"}", v => v == 1));
+            Assert.Equal(1, await PrometheusServer.WaitForValueAsync(http, $"up{{role=\"worker\",worker=\"slurm-{job}\"}}", v => v == 1));
+            Assert.True(await PrometheusServer.WaitForValueAsync(http, $"streams_worker_process_batches_total{{worker=\"slurm-{job}\"}}", v => v > 0) > 0);
+            Assert.Equal(1, await PrometheusServer.WaitForValueAsync(http, "streams_workers_alive{role=\"coordinator\"}", v => v == 1));
+
+            // Once the worker has left, it is no longer a target.
+            provider.Release(job, drain: true);
+            await coordinator.WaitForOutputAsync($"worker slurm-{job} left", 60);
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (File.ReadAllText(targets).Contains($"slurm-{job}", StringComparison.Ordinal) && DateTime.UtcNow < deadline) await Task.Delay(200);
+            Assert.DoesNotContain($"slurm-{job}", File.ReadAllText(targets), StringComparison.Ordinal);
+            Assert.Contains($"127.0.0.1:{metricsPort}", File.ReadAllText(targets), StringComparison.Ordinal);
+        }
+        finally
+        {
+            prom.Kill();
+            await prom.WaitForExitAsync();
+            provider.Release(job, drain: false);
+        }
+
+        coordinator.Signal("TERM");
+        Assert.True(await coordinator.WaitAsync(60) == 0, coordinator.Stderr);
     }
 
     [Theory]

@@ -7,7 +7,7 @@ using Streams.Transports.ZeroMq.Security;
 namespace Streams.Cli.Commands;
 
 /// <summary>What <c>streams run</c> was told about workers.</summary>
-internal sealed record DistributedRequest(string? Listen, double Heartbeat, double DeadAfter, double WorkerWait, int Slots, string? CurveSecret, string? CurveAllow);
+internal sealed record DistributedRequest(string? Listen, double Heartbeat, double DeadAfter, double WorkerWait, int Slots, string? CurveSecret, string? CurveAllow, string? PrometheusSd = null);
 
 /// <summary>The coordinator options of <c>streams run</c> (for stages with <c>placement: workers</c>).</summary>
 internal sealed class DistributedOptions
@@ -25,8 +25,15 @@ internal sealed class DistributedOptions
     private readonly Option<string?> _curveSecret = new("--curve-secret") { Description = "Encrypt worker links with CurveZMQ using this certificate (NAME.key_secret from 'streams keys').", HelpName = "FILE" };
     private readonly Option<string?> _curveAllow = new("--curve-allow") { Description = "Admit only workers whose public key is in this folder of *.key files (or this one file). Needs --curve-secret.", HelpName = "DIR|FILE" };
 
+    private readonly Option<string?> _prometheusSd = new("--prometheus-sd")
+    {
+        Description = "Keep this Prometheus file_sd_configs JSON file up to date with the metrics endpoints of this run and of its workers (started with --metrics-listen).",
+        HelpName = "FILE",
+    };
+
     public void AddTo(Command cmd)
     {
+        cmd.Options.Add(_prometheusSd);
         cmd.Options.Add(_listen);
         cmd.Options.Add(_heartbeat);
         cmd.Options.Add(_deadAfter);
@@ -38,7 +45,7 @@ internal sealed class DistributedOptions
 
     public DistributedRequest Read(ParseResult parse) => new(
         parse.GetValue(_listen), parse.GetValue(_heartbeat), parse.GetValue(_deadAfter), parse.GetValue(_workerWait), parse.GetValue(_slots),
-        parse.GetValue(_curveSecret), parse.GetValue(_curveAllow));
+        parse.GetValue(_curveSecret), parse.GetValue(_curveAllow), parse.GetValue(_prometheusSd));
 
     /// <summary>
     /// Starts a coordinator when the plan places stages on workers. Throws <see cref="ArgumentException"/> (or a key or
@@ -49,6 +56,7 @@ internal sealed class DistributedOptions
         var remote = plan.Nodes.Where(n => n.Spec.Placement == Placement.Workers).Select(n => n.Name).ToList();
         if (remote.Count == 0)
         {
+            if (req?.PrometheusSd is not null) throw new ArgumentException("--prometheus-sd lists workers: it needs a stage with 'placement: workers' and --listen");
             if (req?.Listen is not null) throw new ArgumentException($"--listen given but no stage of '{plan.Name}' has 'placement: workers'");
             return null;
         }
@@ -70,6 +78,7 @@ internal sealed class DistributedOptions
             Slots = req.Slots,
             Curve = req.CurveSecret is null ? null : CurveKeys.LoadSecret(req.CurveSecret),
             AllowedWorkers = req.CurveAllow is null ? null : CurveKeys.LoadAllowed(req.CurveAllow),
+            ScrapeTargets = req.PrometheusSd is null ? null : new ScrapeTargets(req.PrometheusSd, plan.Name),
         };
         var coordinator = new Coordinator(plan, options, log, Prometheus.Metrics.DefaultRegistry);
         coordinator.Start();

@@ -138,6 +138,7 @@ internal static class RunCommand
         using var nodesLifetime = nodes as IDisposable;
         using var controller = control is null ? null : new Control.Live.ControllerHost(pipeline, control, log, coordinator, nodes);
         using var endpoint = MetricsEndpoint.Start(req.MetricsListen ?? plan.Spec.MetricsListen ?? MetricsEndpoint.Default, pipeline.Registry, log);
+        coordinator?.ScrapeTargets?.SetCoordinator(endpoint.Address);
         using var signals = new ShutdownSignals(pipeline.StopIntake, m => log.Warn("", m));
 
         PipelineSummary result;

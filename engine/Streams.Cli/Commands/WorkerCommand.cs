@@ -19,6 +19,12 @@ internal static class WorkerCommand
         var serverKey = new Option<string?>("--curve-server-key") { Description = "Use CurveZMQ: the coordinator's public key file (NAME.key).", HelpName = "FILE" };
         var secret = new Option<string?>("--curve-secret") { Description = "This worker's certificate (NAME.key_secret), for a coordinator that admits listed keys only.", HelpName = "FILE" };
         var leaveAfter = new Option<double?>("--leave-after") { Description = "Drain and leave on its own after this long (for nodes that are killed, not signalled, at their end, like JRM nodes).", HelpName = "SECONDS" };
+        var metricsListen = new Option<string>("--metrics-listen")
+        {
+            Description = "Serve this worker's Prometheus metrics at http://HOST:PORT/metrics (port 0: any free port); the coordinator lists it for service discovery (--prometheus-sd).",
+            DefaultValueFactory = _ => "off",
+            HelpName = "HOST:PORT|off",
+        };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Log warnings and errors only." };
         var cmd = new Command("worker", """
             Join a coordinator and run the stages it places on workers ('placement: workers'), returning results until
@@ -26,12 +32,14 @@ internal static class WorkerCommand
             2 refused (key, version, unknown operator), 3 no coordinator answered.
             """)
         {
-            join, name, threads, credit, giveUp, serverKey, secret, leaveAfter, quiet,
+            join, name, threads, credit, giveUp, serverKey, secret, leaveAfter, metricsListen, quiet,
         };
         cmd.SetAction(async (parse, ct) =>
         {
             var log = new RunLog(Console.Error, parse.GetValue(quiet) ? RunLogLevel.Warning : RunLogLevel.Info);
             WorkerOptions options;
+            MetricsEndpoint? metricsEndpoint = null;
+            var registry = Prometheus.Metrics.NewCustomRegistry();
             try
             {
                 var endpoint = parse.GetValue(join)!;
@@ -40,6 +48,7 @@ internal static class WorkerCommand
                 if (parse.GetValue(credit) < 1) throw new ArgumentException("--credit-per-thread must be at least 1");
                 if (parse.GetValue(leaveAfter) is <= 0) throw new ArgumentException("--leave-after must be more than 0 seconds");
                 if (parse.GetValue(secret) is not null && parse.GetValue(serverKey) is null) throw new ArgumentException("--curve-secret needs --curve-server-key");
+                metricsEndpoint = MetricsEndpoint.Start(parse.GetValue(metricsListen)!, registry, log);
                 options = new WorkerOptions
                 {
                     Join = endpoint,
@@ -49,14 +58,18 @@ internal static class WorkerCommand
                     GiveUpAfter = TimeSpan.FromSeconds(parse.GetValue(giveUp)),
                     ServerKey = parse.GetValue(serverKey) is { } sk ? CurveKeys.LoadPublic(sk) : null,
                     Certificate = parse.GetValue(secret) is { } s ? CurveKeys.LoadSecret(s) : null,
+                    MetricsAddress = metricsEndpoint.Address,
+                    Registry = registry,
                 };
             }
             catch (Exception e) when (e is ArgumentException or CurveKeyException)
             {
+                metricsEndpoint?.Dispose();
                 Console.Error.WriteLine($"error: {e.Message}");
                 return 1;
             }
 
+            using var metrics = metricsEndpoint;
             using var host = new WorkerHost(options, OperatorSet.Create(), log);
             using var leave = new CancellationTokenSource();
             var signals = 0;

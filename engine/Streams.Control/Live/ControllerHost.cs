@@ -24,6 +24,7 @@ public sealed class ControllerHost : IDisposable
 
     private readonly IRemoteStages? _remote;
     private readonly INodeProvider? _nodes;
+    private readonly Gauge _nodeStates;
     private readonly HashSet<string> _seenReady = new(StringComparer.Ordinal);
     private readonly HashSet<string> _seenFailed = new(StringComparer.Ordinal);
     private readonly HashSet<string> _releasing = new(StringComparer.Ordinal);
@@ -50,6 +51,7 @@ public sealed class ControllerHost : IDisposable
         _lambda = f.CreateGauge("streams_controller_arrival_rate", "Arrival rate lambda (events/s) measured over the last interval.", labels);
         _mu = f.CreateGauge("streams_controller_service_rate", "Per-worker service rate mu (events/s of busy time) over the last interval.", labels);
         _decisions = f.CreateCounter("streams_controller_decisions_total", "Decisions, by action (up, down, hold).", [.. labels, "action"]);
+        _nodeStates = f.CreateGauge("streams_nodes", "Nodes of the node provider by state (booting, ready, draining, gone, failed), as last listed.", ["pipeline", "provider", "state"]);
         foreach (var name in settings.Stages)
         {
             var stage = pipeline.Stage(name);
@@ -165,6 +167,11 @@ public sealed class ControllerHost : IDisposable
             ProviderError(loop, now, $"cannot list its nodes, holding: {e.Message.Split('\n')[0]}");
             loop.Remember(now, s, loop.LastQueue);
             return;
+        }
+
+        foreach (var st in Enum.GetValues<NodeState>())
+        {
+            _nodeStates.WithLabels(_pipeline.Plan.Name, _nodes!.Name, st.ToString().ToLowerInvariant()).Set(pool.Count(n => n.State == st));
         }
 
         foreach (var n in pool)

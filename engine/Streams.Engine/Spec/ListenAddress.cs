@@ -7,16 +7,16 @@ public readonly record struct ListenAddress(string Host, int Port)
 {
     public static bool IsOff(string value) => string.Equals(value, "off", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>Parses HOST:PORT (IPv6 hosts in brackets); returns an error message, or null when it parsed.</summary>
-    public static string? TryParse(string value, out ListenAddress address)
+    /// <summary>Parses HOST:PORT (IPv6 hosts in brackets); returns an error message, or null when it parsed. With <paramref name="anyPort"/>, port 0 (any free port) is allowed.</summary>
+    public static string? TryParse(string value, out ListenAddress address, bool anyPort = false)
     {
         ArgumentNullException.ThrowIfNull(value);
         address = default;
         var colon = value.LastIndexOf(':');
         if (colon <= 0 || colon == value.Length - 1) return $"'{value}' is not HOST:PORT (for example 127.0.0.1:9464, 0.0.0.0:9464, or 'off')";
-        if (!int.TryParse(value.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
+        if (!int.TryParse(value.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port < (anyPort ? 0 : 1) || port > 65535)
         {
-            return $"'{value}': port must be a number from 1 to 65535";
+            return $"'{value}': port must be a number from {(anyPort ? "0 (any free port)" : "1")} to 65535";
         }
 
         address = new ListenAddress(value[..colon].Trim('[', ']'), port);

@@ -88,7 +88,7 @@ public static class PipelineLoader
             {
                 spec.MetricsListen = r.Scalar(listen, "'metrics.listen'");
                 spec.MetricsLocation = r.At(listen);
-                if (spec.MetricsListen is { } l && !ListenAddress.IsOff(l) && ListenAddress.TryParse(l, out _) is { } bad)
+                if (spec.MetricsListen is { } l && !ListenAddress.IsOff(l) && ListenAddress.TryParse(l, out _, anyPort: true) is { } bad)
                 {
                     r.Error(listen, $"'metrics.listen': {bad}");
                 }

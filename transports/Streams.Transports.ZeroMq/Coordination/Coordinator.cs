@@ -92,6 +92,9 @@ public sealed class Coordinator : IRemoteStages, IDisposable
 
     public int Slots => _options.Slots;
 
+    /// <summary>The Prometheus service-discovery file this coordinator keeps, if any.</summary>
+    public ScrapeTargets? ScrapeTargets => _options.ScrapeTargets;
+
     /// <summary>Workers connected now.</summary>
     public int WorkersAlive => Volatile.Read(ref _workersAlive);
 
@@ -281,6 +284,7 @@ public sealed class Coordinator : IRemoteStages, IDisposable
         var name = UniqueName(hello.Name, key);
         var w = _book.Join(key, name, Now);
         Report(w, "running");
+        _options.ScrapeTargets?.SetWorker(name, hello.Metrics);
         Send(key, Protocol.Welcome, _welcomeTemplate with { WorkerId = name });
         _log.Info("coordinator", $"worker {name} joined ({hello.Host}, pid {hello.Pid}, {hello.Version})");
     }
@@ -388,8 +392,11 @@ public sealed class Coordinator : IRemoteStages, IDisposable
         Pump();
     }
 
-    private void Report(WorkerEntry w, string state) =>
+    private void Report(WorkerEntry w, string state)
+    {
+        if (state != "running") _options.ScrapeTargets?.RemoveWorker(w.Name);
         _seen[w.Key] = new WorkerReport(w.Name, state, w.BatchesSent, w.BatchesAcked, w.EventsDone, w.HeartbeatsMissed, Math.Round(Now - w.JoinedAt, 1));
+    }
 
     public RemoteStageState StateOf(string stage) => Volatile.Read(ref _state).Value;
 

@@ -28,4 +28,7 @@ public sealed record CoordinatorOptions
 
     /// <summary>CurveZMQ: public keys of the workers allowed to join; null or empty admits any worker that knows the coordinator's public key.</summary>
     public IReadOnlyList<byte[]>? AllowedWorkers { get; init; }
+
+    /// <summary>Prometheus file-based service discovery to keep up to date with the connected workers' metrics endpoints; null for none.</summary>
+    public ScrapeTargets? ScrapeTargets { get; init; }
 }

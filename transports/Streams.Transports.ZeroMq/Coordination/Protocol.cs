@@ -83,7 +83,11 @@ public static class Protocol
 }
 
 /// <summary>What a worker says about itself when it joins.</summary>
-public sealed record WorkerHello(string Name, string Host, int Pid, string Protocol, string Version);
+public sealed record WorkerHello(string Name, string Host, int Pid, string Protocol, string Version)
+{
+    /// <summary>Where the worker serves Prometheus metrics (HOST:PORT), if it does: the coordinator lists it for service discovery.</summary>
+    public string? Metrics { get; init; }
+}
 
 /// <summary>The coordinator's answer: who the worker is now, what it runs, and how often to speak.</summary>
 public sealed record Welcome(string WorkerId, string Pipeline, IReadOnlyList<StageDefinition> Stages, int HeartbeatMs, int DeadAfterMs);

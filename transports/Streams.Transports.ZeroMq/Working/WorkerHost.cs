@@ -34,6 +34,12 @@ public sealed record WorkerOptions
 
     /// <summary>CurveZMQ: this worker's certificate (null: a fresh one per run, enough when the coordinator admits any key).</summary>
     public NetMQCertificate? Certificate { get; init; }
+
+    /// <summary>Where this worker serves its metrics (HOST:PORT), told to the coordinator for Prometheus service discovery; null: nowhere.</summary>
+    public string? MetricsAddress { get; init; }
+
+    /// <summary>The registry for this worker's <c>streams_worker_process_*</c> metrics (null: a private one nobody serves).</summary>
+    public Prometheus.CollectorRegistry? Registry { get; init; }
 }
 
 /// <summary>How a worker process ended.</summary>
@@ -67,6 +73,7 @@ public sealed class WorkerHost : IDisposable
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly TaskCompletionSource<WorkerExit> _exit = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Dictionary<string, StageRunners> _stages = new(StringComparer.Ordinal);
+    private readonly WorkerMetrics _metrics;
     private DealerSocket? _socket;
     private Welcome? _welcome;
     private double _lastHeard;
@@ -84,6 +91,7 @@ public sealed class WorkerHost : IDisposable
         _options = options ?? throw new ArgumentNullException(nameof(options));
         _catalog = catalog ?? throw new ArgumentNullException(nameof(catalog));
         _log = log;
+        _metrics = new WorkerMetrics(Prometheus.Metrics.WithCustomRegistry(options.Registry ?? Prometheus.Metrics.NewCustomRegistry()));
         _tick.Elapsed += (_, _) => OnTick();
         _actions.ReceiveReady += (_, e) =>
         {
@@ -138,6 +146,7 @@ public sealed class WorkerHost : IDisposable
         _socket = socket;
         _poller.Add(socket);
         _welcome = null;
+        _metrics.Connected.Set(0);
         _leaveSent = false;
         _drained = false;
         _lastHeard = Now;
@@ -147,7 +156,7 @@ public sealed class WorkerHost : IDisposable
     private void SendHello()
     {
         var version = typeof(WorkerHost).Assembly.GetName().Version?.ToString(3) ?? "0";
-        var hello = new WorkerHello(_options.Name, Environment.MachineName, Environment.ProcessId, Protocol.Version, $"streams {version}");
+        var hello = new WorkerHello(_options.Name, Environment.MachineName, Environment.ProcessId, Protocol.Version, $"streams {version}") { Metrics = _options.MetricsAddress };
         var proof = _options.ServerKey is { } key && _options.Certificate is { } cert ? JoinProof.Create(cert, key) : [];
         _socket!.SendMoreFrame(Protocol.Hello).SendMoreFrame(Protocol.ToJson(hello)).SendFrame(proof);
         _lastHello = Now;
@@ -243,6 +252,8 @@ public sealed class WorkerHost : IDisposable
         }
 
         _welcome = welcome;
+        _metrics.Connected.Set(1);
+        _metrics.Threads.Set(threads);
         _log.Info("worker", $"joined pipeline '{welcome.Pipeline}' at {_options.Join} as {welcome.WorkerId}: {string.Join(", ", welcome.Stages.Select(s => $"{s.Stage} ({s.Operator}) x{_stages[s.Stage].Threads}"))}");
         _socket!.SendMoreFrame(Protocol.Credit).SendMoreFrame(Protocol.U32((uint)(threads * _options.CreditPerThread))).SendFrame(Protocol.U32((uint)threads));
         if (_leaving) BeginLeaving("asked to leave");
@@ -264,6 +275,8 @@ public sealed class WorkerHost : IDisposable
         var stage = msg[1].ConvertToString(Encoding.UTF8);
         var header = BatchFrames.ReadHeader(msg[2].Buffer); // a batch that cannot be named is dropped (and resent elsewhere)
         _held++;
+        _metrics.Held.Set(_held);
+        _metrics.Events.Inc(header.Count);
         if (!_stages.TryGetValue(stage, out var runners))
         {
             // Not ours (the pipeline changed under us): answer with every event failed, so nothing is lost.
@@ -292,6 +305,8 @@ public sealed class WorkerHost : IDisposable
     {
         if (result is not null) _socket?.SendMultipartMessage(result);
         _held--;
+        _metrics.Held.Set(_held);
+        _metrics.Batches.Inc();
         Interlocked.Increment(ref _done);
         if (_drained && _held == 0) Depart();
     }
