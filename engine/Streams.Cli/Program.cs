@@ -32,6 +32,7 @@ public static class Program
             WorkerCommand.Create(),
             KeysCommand.Create(),
             ControlCommand.Create(),
+            TwinCommand.Create(),
         };
 
         // Ctrl+C and SIGTERM are handled by `run` itself (graceful drain), not by System.CommandLine's 2 s timeout.

@@ -20,12 +20,14 @@ public sealed class CpuBurn : IProcessor
         Parameters =
         [
             new("work-us", ParameterType.Double, "50", "CPU work per event, in microseconds of one core (calibrated at start).") { Min = 0, Max = 10_000_000 },
+            new("service", ParameterType.String, "fixed", "Work per event: fixed (work-us each) or exponential (mean work-us, as an M/M/c queue's service).") { Choices = ["fixed", "exponential"] },
         ],
         Factory = () => new CpuBurn(),
     };
 
     private static readonly Lazy<double> IterationsPerMicrosecond = new(Calibrate);
     private long _iterations;
+    private Random? _exponential;
 
     /// <summary>Checksum of everything burned, so the work cannot be optimised away.</summary>
     public ulong Checksum { get; private set; }
@@ -34,6 +36,7 @@ public sealed class CpuBurn : IProcessor
     {
         ArgumentNullException.ThrowIfNull(config);
         _iterations = (long)Math.Round(config.GetDouble("work-us") * IterationsPerMicrosecond.Value);
+        _exponential = config.GetString("service") == "exponential" ? new Random() : null;
     }
 
     public void Reset() => Checksum = 0;
@@ -45,7 +48,7 @@ public sealed class CpuBurn : IProcessor
         for (var i = 0; i < input.Count; i++)
         {
             var seed = input.HasBytes && input.GetPayload(i).Length >= 8 ? BitConverter.ToUInt64(input.GetPayload(i)) : input.Meta[i].EventNumber;
-            sum += Burn(seed, _iterations);
+            sum += Burn(seed, _exponential is { } r ? (long)Math.Round(_iterations * -Math.Log(1 - r.NextDouble())) : _iterations);
         }
 
         Checksum = sum;

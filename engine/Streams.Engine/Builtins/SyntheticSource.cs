@@ -23,6 +23,7 @@ public sealed class SyntheticSource : ISource
             new("count", ParameterType.Long, "0", "Events to generate; 0 for no limit (the run's --events/--duration stop it).") { Min = 0 },
             new("rate", ParameterType.Double, "0", "Events per second; 0 for as fast as the pipeline takes them.") { Min = 0 },
             new("rate-steps", ParameterType.List, "", "A rate that changes over time: 'SECONDS:RATE' items, each rate holding from its time on (overrides 'rate'), e.g. [0:500, 10:3000, 30:500].") ,
+            new("arrivals", ParameterType.String, "even", "How events arrive at 'rate': even (evenly spaced) or poisson (exponential gaps, as queueing models assume; use batch-size 1).") { Choices = ["even", "poisson"] },
             new("event-size", ParameterType.Int, "256", "Payload bytes per event (at least 8: the event number).") { Min = 8, Max = 64 * 1024 * 1024 },
             new("batch-size", ParameterType.Int, "256", "Events per batch.") { Min = 1, Max = 1 << 20 },
             new("seed", ParameterType.Long, "1", "Seed of the payload generator."),
@@ -38,6 +39,7 @@ public sealed class SyntheticSource : ISource
     private int _batchSize;
     private ulong _seed;
     private ushort _dataId;
+    private bool _poisson;
 
     public void Configure(OperatorConfig config)
     {
@@ -49,6 +51,7 @@ public sealed class SyntheticSource : ISource
         _batchSize = config.GetInt("batch-size");
         _seed = (ulong)config.GetLong("seed");
         _dataId = (ushort)config.GetInt("data-id");
+        _poisson = config.GetString("arrivals") == "poisson";
     }
 
     public void Reset()
@@ -62,6 +65,8 @@ public sealed class SyntheticSource : ISource
         var clock = Stopwatch.StartNew();
         ulong next = 0;
         var state = _seed | 1;
+        var gaps = new Random(unchecked((int)_seed));
+        var nextArrival = 0.0; // poisson: time of the next arrival
         while (!cancellationToken.IsCancellationRequested)
         {
             var wanted = _batchSize;
@@ -79,6 +84,21 @@ public sealed class SyntheticSource : ISource
                 }
 
                 wanted = (int)Math.Max(1, Math.Min(wanted, Math.Min(Due(elapsed) - next, Math.Ceiling(rate * 0.01))));
+            }
+            else if (_rate > 0 && _poisson)
+            {
+                var ahead = nextArrival - clock.Elapsed.TotalSeconds;
+                if (ahead > 0.001) await Task.Delay(TimeSpan.FromSeconds(ahead), cancellationToken).ConfigureAwait(false);
+                var at = clock.Elapsed.TotalSeconds;
+                var arrived = 0;
+                while (arrived < wanted && nextArrival <= at)
+                {
+                    arrived++;
+                    nextArrival += -Math.Log(1 - gaps.NextDouble()) / _rate;
+                }
+
+                if (arrived == 0) continue;
+                wanted = arrived;
             }
             else if (_rate > 0)
             {

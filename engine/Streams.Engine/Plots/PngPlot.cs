@@ -65,9 +65,11 @@ public static class PngPlot
 
     /// <summary>
     /// Line series sharing one x axis, stacked in panels (one panel per group of series, each with its own y scale).
-    /// Colours repeat per panel: blue, orange, green, red, purple.
+    /// Colours repeat per panel: blue, orange, green, red, purple. <paramref name="bands"/>, per panel, shades the area
+    /// between a low and a high series in a light tint of the colour of the series with the same index (uncertainty).
     /// </summary>
-    public static void Lines(string path, IReadOnlyList<double> x, IReadOnlyList<IReadOnlyList<IReadOnlyList<double>>> panels, int width = 900, int panelHeight = 220)
+    public static void Lines(string path, IReadOnlyList<double> x, IReadOnlyList<IReadOnlyList<IReadOnlyList<double>>> panels, int width = 900, int panelHeight = 220,
+        IReadOnlyList<IReadOnlyList<(IReadOnlyList<double> Low, IReadOnlyList<double> High)>>? bands = null)
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(panels);
@@ -106,6 +108,23 @@ public static class PngPlot
             {
                 var tx = left + (t * (width - left - right) / 10);
                 for (var yy = 0; yy < 5; yy++) Dot(tx, y0 + panelHeight - bottom + yy, [0, 0, 0]);
+            }
+
+            var shaded = bands is not null && p < bands.Count ? bands[p] : [];
+            for (var b = 0; b < shaded.Count; b++)
+            {
+                var (low, high) = shaded[b];
+                var c = colours[b % colours.Length];
+                byte[] tint = [(byte)(255 - ((255 - c[0]) / 4)), (byte)(255 - ((255 - c[1]) / 4)), (byte)(255 - ((255 - c[2]) / 4))];
+                for (var i = 1; i < Math.Min(Math.Min(low.Count, high.Count), x.Count); i++)
+                {
+                    for (var px = Px(x[i - 1]); px <= Px(x[i]); px++)
+                    {
+                        var f = Px(x[i]) == Px(x[i - 1]) ? 1 : (double)(px - Px(x[i - 1])) / (Px(x[i]) - Px(x[i - 1]));
+                        int ya = Py(low[i - 1] + ((low[i] - low[i - 1]) * f)), yb = Py(high[i - 1] + ((high[i] - high[i - 1]) * f));
+                        for (var py = Math.Min(ya, yb); py <= Math.Max(ya, yb); py++) Dot(px, py, tint);
+                    }
+                }
             }
 
             for (var s = 0; s < panels[p].Count; s++)

@@ -1,0 +1,154 @@
+namespace Streams.Control.Twin;
+
+/// <summary>One step's observation: the queue, the control in force, and optionally the measured load (lambda/mu) with its spread.</summary>
+/// <param name="Queue">Events waiting.</param>
+/// <param name="Workers">The control in force (worker count).</param>
+/// <param name="Load">Measured arrival rate over mu (Erlangs); null to filter on the queue alone, as the paper does.</param>
+/// <param name="LoadSd">Spread of <paramref name="Load"/> (Poisson: sqrt(lambda dt)/(mu dt)).</param>
+public readonly record struct TwinObservation(double Queue, int Workers, double? Load = null, double LoadSd = 1);
+
+/// <summary>A prediction: the load (mean and spread) and the queue (median and a central 80% band) some steps ahead.</summary>
+public readonly record struct TwinPrediction(double Load, double LoadSd, double Queue, double QueueLow, double QueueHigh);
+
+/// <summary>
+/// Forward filtering on a <see cref="TwinModel"/>: predict with the transition model, update with the observation
+/// likelihood, normalise. The estimate is the posterior mean of the load (sum over states of P(state) x load) and the
+/// most probable state; a k-step prediction runs the transition model forward without observations.
+/// </summary>
+public sealed class TwinFilter
+{
+    private double[] _belief;
+
+    public TwinFilter(TwinModel model)
+    {
+        Model = model ?? throw new ArgumentNullException(nameof(model));
+        _belief = Enumerable.Repeat(1.0 / model.States, model.States).ToArray(); // nothing known yet
+    }
+
+    public TwinModel Model { get; }
+
+    /// <summary>P(state) now.</summary>
+    public IReadOnlyList<double> Belief => _belief;
+
+    /// <summary>Posterior mean load (Erlangs).</summary>
+    public double Estimate => Mean(_belief);
+
+    /// <summary>Posterior spread of the load.</summary>
+    public double EstimateSd => Sd(_belief);
+
+    /// <summary>The most probable state.</summary>
+    public int MostLikely
+    {
+        get
+        {
+            var best = 0;
+            for (var i = 1; i < _belief.Length; i++)
+            {
+                if (_belief[i] > _belief[best]) best = i;
+            }
+
+            return best;
+        }
+    }
+
+    /// <summary>Predict one step, then update with <paramref name="o"/>.</summary>
+    public void Step(in TwinObservation o)
+    {
+        var prior = Propagate(_belief, 1);
+        var u = Model.ControlIndex(o.Workers);
+        var posterior = new double[prior.Length];
+        double total = 0;
+        for (var i = 0; i < prior.Length; i++)
+        {
+            var l = Model.QueueLikelihood(i, u, o.Queue);
+            if (o.Load is { } load) l *= TwinModel.Normal(load, Model.Loads[i], Math.Max(1e-6, o.LoadSd));
+            posterior[i] = prior[i] * l;
+            total += posterior[i];
+        }
+
+        // An observation no state explains (all likelihoods underflow) keeps the prediction rather than dividing by 0.
+        _belief = total > 0 && double.IsFinite(total) ? posterior.Select(p => p / total).ToArray() : prior;
+    }
+
+    /// <summary>The load and queue <paramref name="steps"/> steps ahead under <paramref name="workers"/>.</summary>
+    public TwinPrediction Predict(int steps, int workers)
+    {
+        var b = Propagate(_belief, steps);
+        var u = Model.ControlIndex(workers);
+        // The queue's distribution is a mixture of log-normals: its quantiles, found on the log scale by bisection.
+        double Cdf(double logQ)
+        {
+            double p = 0;
+            for (var i = 0; i < b.Length; i++) p += b[i] * NormalCdf((logQ - Model.LogMean(i, u)) / Model.LogSd(i, u));
+            return p;
+        }
+
+        double Quantile(double q)
+        {
+            double lo = -1, hi = 30;
+            for (var k = 0; k < 60; k++)
+            {
+                var mid = (lo + hi) / 2;
+                if (Cdf(mid) < q) lo = mid;
+                else hi = mid;
+            }
+
+            return Math.Max(0, Math.Exp((lo + hi) / 2) - 1);
+        }
+
+        return new TwinPrediction(Mean(b), Sd(b), Quantile(0.5), Quantile(0.1), Quantile(0.9));
+    }
+
+    /// <summary>Sets the belief (for tests and for starting from a known state).</summary>
+    public void Reset(IReadOnlyList<double> belief)
+    {
+        ArgumentNullException.ThrowIfNull(belief);
+        if (belief.Count != Model.States) throw new ArgumentException($"belief needs {Model.States} entries", nameof(belief));
+        var total = belief.Sum();
+        _belief = belief.Select(p => p / total).ToArray();
+    }
+
+    /// <summary>b T^steps.</summary>
+    public double[] Propagate(IReadOnlyList<double> belief, int steps)
+    {
+        ArgumentNullException.ThrowIfNull(belief);
+        var b = belief.ToArray();
+        for (var s = 0; s < steps; s++)
+        {
+            var next = new double[b.Length];
+            for (var i = 0; i < b.Length; i++)
+            {
+                if (b[i] == 0) continue;
+                for (var j = Math.Max(0, i - 1); j <= Math.Min(b.Length - 1, i + 1); j++) next[j] += b[i] * Model.Transition[i, j];
+            }
+
+            b = next;
+        }
+
+        return b;
+    }
+
+    private double Mean(double[] b)
+    {
+        double m = 0;
+        for (var i = 0; i < b.Length; i++) m += b[i] * Model.Loads[i];
+        return m;
+    }
+
+    private double Sd(double[] b)
+    {
+        var m = Mean(b);
+        double v = 0;
+        for (var i = 0; i < b.Length; i++) v += b[i] * (Model.Loads[i] - m) * (Model.Loads[i] - m);
+        return Math.Sqrt(v);
+    }
+
+    /// <summary>Standard normal CDF (Abramowitz and Stegun 7.1.26 on erf; error under 1.5e-7).</summary>
+    public static double NormalCdf(double z)
+    {
+        var x = Math.Abs(z) / Math.Sqrt(2);
+        var t = 1 / (1 + (0.3275911 * x));
+        var erf = 1 - ((((((((1.061405429 * t) - 1.453152027) * t) + 1.421413741) * t) - 0.284496736) * t) + 0.254829592) * t * Math.Exp(-x * x);
+        return z >= 0 ? 0.5 * (1 + erf) : 0.5 * (1 - erf);
+    }
+}
