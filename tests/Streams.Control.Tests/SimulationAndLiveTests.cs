@@ -116,4 +116,54 @@ public sealed class SimulationAndLiveTests
         Assert.Equal(0, summary.Events.Failed + summary.Events.Discarded);
         Assert.True(low >= 1);
     }
+
+    [Fact]
+    public async Task The_twin_as_law_resizes_a_live_pipeline_and_exports_its_estimate()
+    {
+        var plan = Plan("""
+            name: live-twin
+            control: {law: twin, interval: 1, queue-target: 2000, drain-seconds: 5}
+            sources: [{name: src, operator: synthetic, config: {rate-steps: ['0:200', '3:2400', '9:100'], batch-size: 50}}]
+            stages: [{name: work, operator: cpu-burn, input: src, workers: 1, max-workers: 6, config: {work-us: 500}}]
+            sinks: [{name: out, operator: count, input: work}]
+            """);
+        using var pipeline = Pipeline.Create(plan, new PipelineOptions { SampleInterval = TimeSpan.FromMilliseconds(250), Duration = TimeSpan.FromSeconds(20) });
+        using var controller = new ControllerHost(pipeline, ControllerSettings.From(plan)!, RunLog.Null);
+        var summary = await pipeline.RunAsync().WaitAsync(TimeSpan.FromSeconds(60));
+
+        var (_, high) = controller.Range["work"];
+        Assert.True(high >= 2, $"never raised (highest {high})");
+        Assert.True(controller.Final["work"] < high, $"never lowered after the step down (stayed at {high})");
+        Assert.True(summary.Events.Balanced);
+        Assert.Equal(0, summary.Events.Failed + summary.Events.Discarded);
+        var exported = await Exposition(pipeline);
+        Assert.Contains("streams_twin_load_estimate{pipeline=\"live-twin\",stage=\"work\"}", exported, StringComparison.Ordinal);
+        Assert.Contains("streams_twin_recommended_servers{", exported, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_twin_advisor_beside_another_law_exports_its_advice_without_acting()
+    {
+        var plan = Plan("""
+            name: advised
+            control: {law: hpa, interval: 0.5, twin-advisor: true}
+            sources: [{name: src, operator: synthetic, config: {rate: 1500, batch-size: 50}}]
+            stages: [{name: work, operator: cpu-burn, input: src, workers: 1, max-workers: 4, config: {work-us: 500}}]
+            sinks: [{name: out, operator: count, input: work}]
+            """);
+        using var pipeline = Pipeline.Create(plan, new PipelineOptions { SampleInterval = TimeSpan.FromMilliseconds(250), Duration = TimeSpan.FromSeconds(4) });
+        using var controller = new ControllerHost(pipeline, ControllerSettings.From(plan)!, RunLog.Null);
+        await pipeline.RunAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        var exported = await Exposition(pipeline);
+        Assert.Contains("streams_controller_demand{pipeline=\"advised\",stage=\"work\",law=\"hpa\"}", exported, StringComparison.Ordinal);
+        var estimate = exported.Split('\n').Single(l => l.StartsWith("streams_twin_load_estimate{", StringComparison.Ordinal));
+        Assert.True(double.Parse(estimate.Split(' ')[^1], System.Globalization.CultureInfo.InvariantCulture) > 0.5, estimate); // 1500/s at ~2000/s per worker
+    }
+
+    private static async Task<string> Exposition(Pipeline pipeline)
+    {
+        using var stream = new MemoryStream();
+        await pipeline.Registry.CollectAndExportAsTextAsync(stream);
+        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
+    }
 }

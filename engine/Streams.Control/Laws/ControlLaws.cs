@@ -5,7 +5,7 @@ namespace Streams.Control.Laws;
 /// <summary>Makes control laws by name with their parameters (from a pipeline's <c>control:</c> section or the command line).</summary>
 public static class ControlLaws
 {
-    public static IReadOnlyList<string> Names { get; } = ["queue-model", "linear", "relative-supply", "hpa"];
+    public static IReadOnlyList<string> Names { get; } = ["queue-model", "linear", "relative-supply", "hpa", "twin"];
 
     /// <summary>Parameters each law accepts, with defaults (for messages and --help).</summary>
     public static IReadOnlyDictionary<string, string[]> Parameters { get; } = new Dictionary<string, string[]>
@@ -14,6 +14,7 @@ public static class ControlLaws
         ["linear"] = ["low-utilisation", "high-allocation", "rate"],
         ["relative-supply"] = ["low-utilisation", "high-allocation"],
         ["hpa"] = ["target-utilisation", "tolerance", "down-window"],
+        ["twin"] = ["queue-target", "states", "control-step", "stay", "core-cost", "switch-cost", "drain-seconds", "horizon"],
     };
 
     public static IControlLaw Create(string name, ControlBounds bounds, IReadOnlyDictionary<string, string>? parameters = null)
@@ -49,6 +50,17 @@ public static class ControlLaws
             }),
             "linear" => new LinearLaw(bounds, D("low-utilisation", 0.5), D("high-allocation", 0.5), D("rate", 1)),
             "relative-supply" => new RelativeSupplyLaw(bounds, D("low-utilisation", 0.5), D("high-allocation", 0.5)),
+            "twin" => new Twin.TwinLaw(bounds, new Twin.TwinLawSettings
+            {
+                QueueTarget = D("queue-target", 5000),
+                States = (int)Math.Max(2, D("states", 28)),
+                ControlStep = (int)D("control-step", 0),
+                Stay = Math.Clamp(D("stay", 0.9), 0.01, 1),
+                CoreCost = D("core-cost", 0.2),
+                SwitchCost = D("switch-cost", 0.05),
+                DrainSeconds = Math.Max(1, D("drain-seconds", 30)),
+                Horizon = (int)Math.Max(1, D("horizon", 10)),
+            }),
             _ => new HpaLaw(bounds, Math.Max(0.01, D("target-utilisation", 0.8)), D("tolerance", 0.1), D("down-window", 300)),
         };
     }

@@ -2,6 +2,7 @@ using System.Globalization;
 using Prometheus;
 using Streams.Control.Laws;
 using Streams.Control.Nodes;
+using Streams.Control.Twin;
 using Streams.Engine.Spec;
 using Streams.Engine.Runtime;
 
@@ -25,6 +26,7 @@ public sealed class ControllerHost : IDisposable
     private readonly IRemoteStages? _remote;
     private readonly INodeProvider? _nodes;
     private readonly Gauge _nodeStates;
+    private readonly Gauge _twinLoad, _twinLoadSd, _twinPredicted, _twinQueue, _twinRecommended;
     private readonly HashSet<string> _seenReady = new(StringComparer.Ordinal);
     private readonly HashSet<string> _seenFailed = new(StringComparer.Ordinal);
     private readonly HashSet<string> _releasing = new(StringComparer.Ordinal);
@@ -51,6 +53,12 @@ public sealed class ControllerHost : IDisposable
         _lambda = f.CreateGauge("streams_controller_arrival_rate", "Arrival rate lambda (events/s) measured over the last interval.", labels);
         _mu = f.CreateGauge("streams_controller_service_rate", "Per-worker service rate mu (events/s of busy time) over the last interval.", labels);
         _decisions = f.CreateCounter("streams_controller_decisions_total", "Decisions, by action (up, down, hold).", [.. labels, "action"]);
+        string[] twinLabels = ["pipeline", "stage"];
+        _twinLoad = f.CreateGauge("streams_twin_load_estimate", "The twin's filtered offered load (busy servers, lambda/mu): posterior mean.", twinLabels);
+        _twinLoadSd = f.CreateGauge("streams_twin_load_sd", "Spread (sd) of the twin's filtered load.", twinLabels);
+        _twinPredicted = f.CreateGauge("streams_twin_load_predicted", "The twin's load prediction, horizon steps ahead.", twinLabels);
+        _twinQueue = f.CreateGauge("streams_twin_queue_predicted", "The twin's predicted queue (median), horizon steps ahead, under its recommendation.", twinLabels);
+        _twinRecommended = f.CreateGauge("streams_twin_recommended_servers", "The control (servers) the twin recommends.", twinLabels);
         _nodeStates = f.CreateGauge("streams_nodes", "Nodes of the node provider by state (booting, ready, draining, gone, failed), as last listed.", ["pipeline", "provider", "state"]);
         foreach (var name in settings.Stages)
         {
@@ -65,7 +73,7 @@ public sealed class ControllerHost : IDisposable
                 }
 
                 var remoteBounds = new ControlBounds(ns.MinNodes * ns.Cores, ns.MaxNodes * ns.Cores);
-                _loops[name] = new StageLoop(stage, ControlLaws.Create(settings.Law, remoteBounds, settings.Parameters)) { Remote = true, Mu = ns.ServiceRate };
+                _loops[name] = new StageLoop(stage, ControlLaws.Create(settings.Law, remoteBounds, settings.Parameters)) { Remote = true, Mu = ns.ServiceRate, Advisor = Advisor(settings, remoteBounds) };
                 continue;
             }
 
@@ -79,7 +87,7 @@ public sealed class ControllerHost : IDisposable
             }
 
             var bounds = new ControlBounds(settings.Min, Math.Max(settings.Min, Math.Min(settings.Max ?? stage.MaxWorkers, stage.MaxWorkers)));
-            _loops[name] = new StageLoop(stage, ControlLaws.Create(settings.Law, bounds, parameters));
+            _loops[name] = new StageLoop(stage, ControlLaws.Create(settings.Law, bounds, parameters)) { Advisor = Advisor(settings, bounds) };
         }
 
         if (nodes is not null && _loops.Values.Any(l => l.Remote))
@@ -136,6 +144,7 @@ public sealed class ControllerHost : IDisposable
         var allocation = queue > 0 ? 1 : utilisation;
         var o = new ControlObservation(now, dt, queue, lambda, mu, s.Workers, 0, utilisation, allocation);
         var d = loop.Law.Decide(o);
+        PublishTwin(loop, o);
         var target = loop.Stage.SetWorkers(d.Servers);
         var action = target > s.Workers ? "up" : target < s.Workers ? "down" : "hold";
         Publish(loop, d, target, o, action);
@@ -193,6 +202,7 @@ public sealed class ControllerHost : IDisposable
         var oldest = pool.Where(n => n.State == NodeState.Booting).Select(n => (DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0) - n.RequestedAt).DefaultIfEmpty(0).Max();
         var o = new ControlObservation(now, dt, queue, arrivals / dt, loop.Mu, ready, booting, utilisation, queue > 0 ? 1 : utilisation, oldest);
         var d = loop.Law.Decide(o);
+        PublishTwin(loop, o);
         var wanted = Math.Clamp((int)Math.Ceiling((d.Demand - 1e-9) / settings.Cores), settings.MinNodes, settings.MaxNodes);
         var (request, release) = CapacitySplit.Plan(wanted, pool);
         Publish(loop, d, ready, o, request > 0 ? "up" : release.Count > 0 ? "down" : "hold");
@@ -242,6 +252,23 @@ public sealed class ControllerHost : IDisposable
         _decisions.WithLabels([.. lbl, action]).Inc();
     }
 
+    /// <summary>With <c>twin-advisor: true</c> (and another law), a twin that only watches and advises, through its metrics.</summary>
+    private static TwinLaw? Advisor(ControllerSettings settings, ControlBounds bounds) =>
+        settings.TwinAdvisor && settings.Law != "twin" ? new TwinLaw(bounds, new TwinLawSettings { QueueTarget = double.TryParse(settings.Parameters.GetValueOrDefault("queue-target"), NumberStyles.Float, CultureInfo.InvariantCulture, out var t) ? t : 5000 }) : null;
+
+    /// <summary>Feeds the advisor (when there is one) and exports the twin's estimate, prediction and recommendation.</summary>
+    private void PublishTwin(StageLoop loop, in ControlObservation o)
+    {
+        loop.Advisor?.Decide(o);
+        if ((loop.Law as TwinLaw ?? loop.Advisor) is not { } twin) return;
+        var lbl = new[] { _pipeline.Name, loop.Stage.Name };
+        _twinLoad.WithLabels(lbl).Set(twin.Filter.Estimate);
+        _twinLoadSd.WithLabels(lbl).Set(twin.Filter.EstimateSd);
+        _twinPredicted.WithLabels(lbl).Set(twin.Prediction.Load);
+        _twinQueue.WithLabels(lbl).Set(twin.Prediction.Queue);
+        _twinRecommended.WithLabels(lbl).Set(twin.Recommended);
+    }
+
     private static bool IsProviderError(Exception e) => e is InvalidOperationException or System.ComponentModel.Win32Exception or IOException;
 
     /// <summary>Logs a node provider's failure now and then (every 30 s), not at every tick.</summary>
@@ -267,6 +294,9 @@ public sealed class ControllerHost : IDisposable
         public IStage Stage { get; } = stage;
 
         public IControlLaw Law { get; } = law;
+
+        /// <summary>A twin advising beside the law (metrics only), or null.</summary>
+        public TwinLaw? Advisor { get; init; }
 
         public double? LastTime { get; private set; }
 
