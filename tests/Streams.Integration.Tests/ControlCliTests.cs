@@ -2,7 +2,10 @@ using System.Text.Json;
 
 namespace Streams.Integration.Tests;
 
-/// <summary>`streams control simulate` end to end: table, PNG plots, JSON figures; and a bad control section refused.</summary>
+/// <summary>
+/// `streams control simulate` end to end: table, PNG plots, JSON figures; a bad control section refused; `streams twin`
+/// synth, replay (figure and figures) and calibrate on a real stage.
+/// </summary>
 public sealed class ControlCliTests(TempDir dir) : IClassFixture<TempDir>
 {
     [Fact]
@@ -12,7 +15,7 @@ public sealed class ControlCliTests(TempDir dir) : IClassFixture<TempDir>
         var plots = dir.File("plots");
         var (code, stdout, stderr) = await StreamsProcess.RunAsync(120, "control", "simulate", "--trace", "step", "--law", "all", "--json", json, "--plots", plots);
         Assert.True(code == 0, stderr);
-        foreach (var law in new[] { "queue-model", "linear", "relative-supply", "hpa" })
+        foreach (var law in new[] { "queue-model", "linear", "relative-supply", "hpa", "twin" })
         {
             Assert.Contains(law, stdout, StringComparison.Ordinal);
             var png = Path.Combine(plots, $"step-{law}.png");
@@ -21,7 +24,7 @@ public sealed class ControlCliTests(TempDir dir) : IClassFixture<TempDir>
         }
 
         var results = JsonDocument.Parse(await File.ReadAllTextAsync(json)).RootElement.GetProperty("results");
-        Assert.Equal(4, results.GetArrayLength());
+        Assert.Equal(5, results.GetArrayLength());
         foreach (var r in results.EnumerateArray())
         {
             Assert.Equal(r.GetProperty("eventsArrived").GetInt64(), r.GetProperty("eventsServed").GetInt64() + (long)r.GetProperty("finalQueue").GetDouble());
@@ -43,5 +46,45 @@ public sealed class ControlCliTests(TempDir dir) : IClassFixture<TempDir>
         Assert.Equal(2, code);
         Assert.Contains("bad-control.yaml:2:", stderr, StringComparison.Ordinal);
         Assert.Contains("queue-model", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Twin_replay_of_a_synthetic_trace_draws_the_figure_and_finds_the_true_state()
+    {
+        var trace = dir.File("twin-trace.csv");
+        var (code, _, stderr) = await StreamsProcess.RunAsync(60, "twin", "synth", "--output", trace, "--seed", "1");
+        Assert.True(code == 0, stderr);
+        var png = dir.File("twin-replay.png");
+        var json = dir.File("twin-replay.json");
+        (code, var stdout, stderr) = await StreamsProcess.RunAsync(60, "twin", "replay", trace, "--plot", png, "--json", json);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("queue only (paper)", stdout, StringComparison.Ordinal);
+        Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], File.ReadAllBytes(png)[..4]);
+        var modes = JsonDocument.Parse(await File.ReadAllTextAsync(json)).RootElement.EnumerateArray().ToDictionary(m => m.GetProperty("mode").GetString()!);
+        var ours = modes["queue + arrivals"];
+        Assert.True(ours.GetProperty("accuracy").GetDouble() >= 0.9, ours.ToString());
+        Assert.True(ours.GetProperty("fallDelay").GetDouble() < modes["queue only (paper)"].GetProperty("fallDelay").GetDouble(), stdout);
+
+        (code, _, stderr) = await StreamsProcess.RunAsync(60, "twin", "replay", dir.Write("not-a-trace.csv", "t,queue,workers\n1,5,16\n2,x,16\n"));
+        Assert.Equal(1, code);
+        Assert.Contains("not-a-trace.csv:3:", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Twin_calibrate_measures_a_real_stage_and_writes_the_table()
+    {
+        var csv = dir.File("calibration.csv");
+        var (code, stdout, stderr) = await StreamsProcess.RunAsync(120, "twin", "calibrate", "--workers", "1", "--rho", "0.3", "0.6", "--seconds", "2", "--work-us", "500", "--output", csv);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("Lq M/M/c", stdout, StringComparison.Ordinal);
+        var rows = File.ReadAllLines(csv);
+        Assert.Equal("lambda,workers,mu,rho,observed_lq,observed_log_sd,mmc_lq", rows[0]);
+        Assert.Equal(3, rows.Length);
+        foreach (var row in rows[1..])
+        {
+            var f = row.Split(',').Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+            Assert.InRange(f[2], 1000, 3000);                     // mu near 1 / 500 us
+            Assert.InRange(f[3], 0.1, 0.9);                       // measured rho near what was asked
+        }
     }
 }
