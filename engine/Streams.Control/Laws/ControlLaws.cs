@@ -10,7 +10,7 @@ public static class ControlLaws
     /// <summary>Parameters each law accepts, with defaults (for messages and --help).</summary>
     public static IReadOnlyDictionary<string, string[]> Parameters { get; } = new Dictionary<string, string[]>
     {
-        ["queue-model"] = ["queue-target", "drain-seconds", "max-utilisation", "boot-seconds", "down-window", "down-deadband", "max-down-fraction", "smoothing-seconds", "failure-hedge"],
+        ["queue-model"] = ["queue-target", "drain-seconds", "max-utilisation", "boot-seconds", "down-window", "down-deadband", "max-down-fraction", "smoothing-seconds", "failure-hedge", "season-seconds"],
         ["linear"] = ["low-utilisation", "high-allocation", "rate"],
         ["relative-supply"] = ["low-utilisation", "high-allocation"],
         ["hpa"] = ["target-utilisation", "tolerance", "down-window"],
@@ -47,6 +47,7 @@ public static class ControlLaws
                 MaxDownFraction = Math.Clamp(D("max-down-fraction", 0.25), 0.01, 1),
                 SmoothingSeconds = D("smoothing-seconds", 10),
                 FailureHedge = Math.Min(0.9, D("failure-hedge", 0.1)),
+                SeasonSeconds = D("season-seconds", 3600),
             }),
             "linear" => new LinearLaw(bounds, D("low-utilisation", 0.5), D("high-allocation", 0.5), D("rate", 1)),
             "relative-supply" => new RelativeSupplyLaw(bounds, D("low-utilisation", 0.5), D("high-allocation", 0.5)),

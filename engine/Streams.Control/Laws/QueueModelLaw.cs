@@ -34,6 +34,12 @@ public sealed record QueueModelSettings
 
     /// <summary>Smoothing time constant of the rate estimates, seconds.</summary>
     public double SmoothingSeconds { get; init; } = 10;
+
+    /// <summary>
+    /// Longest recurring pattern looked for in the arrival rate (<see cref="SeasonalMemory"/>), seconds; 0 turns it off.
+    /// With a period found, capacity for the rate seen one period ago, a boot ahead, is requested before it is needed.
+    /// </summary>
+    public double SeasonSeconds { get; init; } = 3600;
 }
 
 /// <summary>
@@ -52,6 +58,7 @@ public sealed class QueueModelLaw(ControlBounds bounds, QueueModelSettings? sett
     private double _lambda = double.NaN;
     private double _mu = double.NaN;
     private double? _demand;
+    private SeasonalMemory? _season;
 
     public string Name => "queue-model";
 
@@ -60,6 +67,18 @@ public sealed class QueueModelLaw(ControlBounds bounds, QueueModelSettings? sett
 
     /// <summary>Smoothed per-server service rate (events/s).</summary>
     public double Mu => _mu;
+
+    /// <summary>The recurring pattern found in the arrival rate, if any.</summary>
+    public SeasonalMemory? Season => _season;
+
+    /// <summary>The highest rate seen one period ago over the coming boot time and a quarter more; 0 without a period.</summary>
+    private double Anticipate(in ControlObservation o)
+    {
+        if (_s.SeasonSeconds <= 0 || _s.BootSeconds <= 0) return 0; // threads start at once: nothing to prepare for
+        _season ??= new SeasonalMemory(_s.SeasonSeconds);
+        _season.Add(o.Time, o.ArrivalRate);
+        return _season.Anticipate(o.Time, 0, _s.BootSeconds * 1.25) ?? 0; // a quarter of a boot of lead: boots vary
+    }
 
     public ControlDecision Decide(in ControlObservation o)
     {
@@ -74,6 +93,8 @@ public sealed class QueueModelLaw(ControlBounds bounds, QueueModelSettings? sett
         // A smoothed rate decays towards zero but never reaches it: under 1% of one server, with nothing waiting, is idle.
         if (_lambda < 0.01 * _mu && o.Queue <= 0) _lambda = 0;
         var model = ErlangC.ServersFor(_lambda, _mu, _s.QueueTarget / 4, _s.MaxUtilisation, bounds.Max);
+        var anticipated = Anticipate(o);
+        if (anticipated > _lambda) model = Math.Max(model, ErlangC.ServersFor(anticipated, _mu, _s.QueueTarget / 4, _s.MaxUtilisation, bounds.Max));
         // Capacity beyond what is ready arrives after a boot: the rest of the pending boot, or a whole boot if more must be asked for.
         var remainingBoot = o.Pending > 0 ? Math.Max(0, _s.BootSeconds - o.PendingAge) : model > o.Ready ? _s.BootSeconds : 0;
         var deficit = Math.Max(0, _lambda - (o.Ready * _mu)); // events/s the queue grows by until pending capacity is ready
@@ -83,8 +104,9 @@ public sealed class QueueModelLaw(ControlBounds bounds, QueueModelSettings? sett
         var need = Math.Max(model, drain);
         if (need > o.Ready) need = o.Ready + ((need - o.Ready) / (1 - Math.Clamp(_s.FailureHedge, 0, 0.9)));
         var want = bounds.Clamp(Math.Ceiling(need));
+        var ahead = anticipated > _lambda ? string.Create(CultureInfo.InvariantCulture, $" (anticipating {anticipated:0.#}/s, seen one period of {_season!.Period:0} s ago)") : "";
         var why = string.Create(CultureInfo.InvariantCulture,
-            $"lambda {_lambda:0.#}/s, mu {_mu:0.#}/s, queue {o.Queue:0}, backlog at arrival {backlog:0}: M/M/c needs {model}, drain needs {drain:0.#}");
+            $"lambda {_lambda:0.#}/s, mu {_mu:0.#}/s, queue {o.Queue:0}, backlog at arrival {backlog:0}: M/M/c needs {model}, drain needs {drain:0.#}{ahead}");
 
         _window.Enqueue((o.Time, want));
         while (_window.Count > 0 && _window.Peek().Time < o.Time - _s.DownWindowSeconds) _window.Dequeue();
