@@ -29,6 +29,8 @@ public static class ZmqThroughput
         using var pull = new PullSocket();
         var port = pull.BindRandomPort("tcp://127.0.0.1");
         pull.Options.ReceiveHighWatermark = 1000;
+        var kernelBuffer = Arg(args, "--socket-buffer", 0); // SO_SNDBUF / SO_RCVBUF, bytes (0: the system's)
+        if (kernelBuffer > 0) pull.Options.ReceiveBuffer = kernelBuffer;
         using var stop = new CancellationTokenSource();
         long received = 0, bytes = 0;
         var receiver = new Thread(() =>
@@ -57,6 +59,7 @@ public static class ZmqThroughput
             using var push = new PushSocket();
             push.Options.SendHighWatermark = 1000;
             push.Options.Linger = TimeSpan.Zero;
+            if (kernelBuffer > 0) push.Options.SendBuffer = kernelBuffer;
             push.Connect($"tcp://127.0.0.1:{port}");
             ulong id = 0;
             var raw = new byte[encodedSize];
