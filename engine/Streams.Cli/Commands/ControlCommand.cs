@@ -89,7 +89,8 @@ internal static class ControlCommand
                     Console.WriteLine(string.Create(inv, $"  {r.Law,-16} {r.TimeOverTargetSeconds,14:0} {r.PeakQueue,12:0} {r.CoreSeconds,10:0} {r.ScalingActions,8} {r.ActionsWhileFlat,5} {r.NodesRequested,6} {r.NodesFailed,6} {r.FinalQueue,8:0}"));
                     var png = Path.Combine(dir, $"{tr.Name}-{r.Law}.png");
                     var s = r.Series;
-                    PngPlot.Lines(png, s.Time, [[s.Arrivals], [s.Queue, [.. s.Time.Select(_ => settings.QueueTarget)]], [s.Ready, s.Requested]]);
+                    PngPlot.Lines(png, s.Time, [[s.Arrivals], [s.Queue, [.. s.Time.Select(_ => settings.QueueTarget)]], [s.Ready, s.Requested]],
+                        titles: [$"{tr.Name} trace, law {r.Law}: arrivals (events/s)", "queue (blue) and its target (orange), events", "servers ready (blue) and requested (orange)"], xLabel: "seconds");
                 }
             }
 

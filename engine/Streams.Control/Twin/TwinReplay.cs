@@ -99,6 +99,11 @@ public static class TwinReplay
         bands.Add([([], []), (ours.QueueLow, ours.QueueHigh)]);
         panels.Add([trace.Select(s => (double)s.Workers).ToArray(), ours.Recommended.Select(v => (double)v).ToArray()]);
         bands.Add([]);
-        PngPlot.Lines(path, x, panels, bands: bands);
+        var load = hasTruth ? "truth (blue), estimate +-2 sd (orange)" : "estimate +-2 sd (orange)";
+        List<string> titles = [$"queue + arrivals (ours), load in servers: {load}, prediction {ours.Horizon} steps ahead (green)"];
+        if (paper is not null) titles.Add($"queue only (as the paper): {load}, prediction (green)");
+        titles.Add($"queue, events: observed (blue), predicted median and 80% band (orange)");
+        titles.Add("workers: in force (blue), recommended (orange)");
+        PngPlot.Lines(path, x, panels, bands: bands, titles: titles, xLabel: "seconds");
     }
 }

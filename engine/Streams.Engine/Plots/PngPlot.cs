@@ -10,12 +10,18 @@ namespace Streams.Engine.Plots;
 /// </summary>
 public static class PngPlot
 {
-    public static void Bars(string path, IReadOnlyList<double> values, IReadOnlyList<double>? errors = null, double? yMax = null, int width = 640, int height = 400)
+    /// <summary>
+    /// Bars (with error bars when given) of equal width over a range; <paramref name="title"/> on top, the y scale's
+    /// ends beside the y axis, <paramref name="xLow"/> and <paramref name="xHigh"/> under the ends of the x axis.
+    /// </summary>
+    public static void Bars(string path, IReadOnlyList<double> values, IReadOnlyList<double>? errors = null, double? yMax = null, int width = 640, int height = 400,
+        string? title = null, string? xLow = null, string? xHigh = null)
     {
         ArgumentNullException.ThrowIfNull(values);
         var rgb = new byte[width * height * 3];
         Array.Fill(rgb, (byte)255);
-        const int left = 50, bottom = 40, top = 20, right = 20;
+        const int left = 50, bottom = 40, right = 20;
+        var top = title is null ? 20 : 34;
         var max = yMax ?? Math.Max(values.DefaultIfEmpty(0).Max() * 1.1, 1e-12);
         int Y(double v) => height - bottom - (int)Math.Round(Math.Clamp(v / max, 0, 1) * (height - top - bottom));
         void Rect(int x0, int y0, int x1, int y1, byte r, byte g, byte b)
@@ -60,6 +66,12 @@ public static class PngPlot
             Rect(x, height - bottom, x, height - bottom + 6, 0, 0, 0);
         }
 
+        void Ink(int x, int y) => Rect(x, y, x, y, 0, 0, 0);
+        if (title is not null) PixelFont.Draw(Ink, left, 8, title, 2);
+        Label(Ink, left, Y(max), PixelFont.Compact(max));
+        Label(Ink, left, Y(0), "0");
+        if (xLow is not null) PixelFont.Draw(Ink, left - (PixelFont.Measure(xLow) / 2), height - bottom + 10, xLow);
+        if (xHigh is not null) PixelFont.Draw(Ink, width - right - (PixelFont.Measure(xHigh) / 2), height - bottom + 10, xHigh);
         Write(path, rgb, width, height);
     }
 
@@ -67,9 +79,12 @@ public static class PngPlot
     /// Line series sharing one x axis, stacked in panels (one panel per group of series, each with its own y scale).
     /// Colours repeat per panel: blue, orange, green, red, purple. <paramref name="bands"/>, per panel, shades the area
     /// between a low and a high series in a light tint of the colour of the series with the same index (uncertainty).
+    /// Each panel gets its <paramref name="titles"/> entry on top (say there which colour is which series) and its y
+    /// scale's ends beside the axis; the last panel the x range under its axis and <paramref name="xLabel"/>.
     /// </summary>
     public static void Lines(string path, IReadOnlyList<double> x, IReadOnlyList<IReadOnlyList<IReadOnlyList<double>>> panels, int width = 900, int panelHeight = 220,
-        IReadOnlyList<IReadOnlyList<(IReadOnlyList<double> Low, IReadOnlyList<double> High)>>? bands = null)
+        IReadOnlyList<IReadOnlyList<(IReadOnlyList<double> Low, IReadOnlyList<double> High)>>? bands = null,
+        IReadOnlyList<string>? titles = null, string? xLabel = null)
     {
         ArgumentNullException.ThrowIfNull(x);
         ArgumentNullException.ThrowIfNull(panels);
@@ -77,7 +92,8 @@ public static class PngPlot
         var height = Math.Max(1, panels.Count) * panelHeight;
         var rgb = new byte[width * height * 3];
         Array.Fill(rgb, (byte)255);
-        const int left = 50, right = 20, top = 15, bottom = 25;
+        const int left = 50, right = 20, bottom = 25;
+        var top = titles is null ? 15 : 22;
         void Dot(int px, int py, byte[] c)
         {
             if (px < 0 || py < 0 || px >= width || py >= height) return;
@@ -93,7 +109,7 @@ public static class PngPlot
         for (var p = 0; p < panels.Count; p++)
         {
             var y0 = p * panelHeight;
-            var yMax = Math.Max(1e-12, panels[p].SelectMany(s => s).DefaultIfEmpty(0).Max() * 1.05);
+            var yMax = Math.Max(1e-12, panels[p].SelectMany(s => s).Where(double.IsFinite).DefaultIfEmpty(0).Max() * 1.05);
             int Px(double v) => left + (int)Math.Round((v - xMin) / (xMax - xMin) * (width - left - right));
             int Py(double v) => y0 + panelHeight - bottom - (int)Math.Round(Math.Clamp(v / yMax, 0, 1) * (panelHeight - top - bottom));
             for (var yy = y0 + top; yy <= y0 + panelHeight - bottom; yy++) Dot(left, yy, [0, 0, 0]);
@@ -108,6 +124,19 @@ public static class PngPlot
             {
                 var tx = left + (t * (width - left - right) / 10);
                 for (var yy = 0; yy < 5; yy++) Dot(tx, y0 + panelHeight - bottom + yy, [0, 0, 0]);
+            }
+
+            void Ink(int px, int py) => Dot(px, py, [0, 0, 0]);
+            if (titles is not null && p < titles.Count) PixelFont.Draw(Ink, left + 4, y0 + 4, titles[p]);
+            Label(Ink, left, Py(yMax), PixelFont.Compact(yMax));
+            Label(Ink, left, Py(0), "0");
+            if (p == panels.Count - 1)
+            {
+                var yText = y0 + panelHeight - bottom + 8;
+                PixelFont.Draw(Ink, left, yText, PixelFont.Compact(xMin));
+                var hi = PixelFont.Compact(xMax);
+                PixelFont.Draw(Ink, width - right - PixelFont.Measure(hi), yText, hi);
+                if (xLabel is not null) PixelFont.Draw(Ink, (width - PixelFont.Measure(xLabel)) / 2, yText, xLabel);
             }
 
             var shaded = bands is not null && p < bands.Count ? bands[p] : [];
@@ -142,6 +171,10 @@ public static class PngPlot
 
         Write(path, rgb, width, height);
     }
+
+    /// <summary>A y-axis value, right-aligned just left of the axis and centred on its tick.</summary>
+    private static void Label(Action<int, int> ink, int axisX, int tickY, string text) =>
+        PixelFont.Draw(ink, axisX - 8 - PixelFont.Measure(text), tickY - (PixelFont.Height / 2), text);
 
     private static void Write(string path, byte[] rgb, int width, int height)
     {

@@ -155,12 +155,13 @@ public sealed class ValidationSink : ISink
             }
 
             var dppPng = Path.Combine(_output, "dpp.png");
-            PngPlot.Bars(dppPng, bins);
+            PngPlot.Bars(dppPng, bins, title: "dp/p of matched tracks (tracks per bin)",
+                xLow: (-half).ToString("0.####", CultureInfo.InvariantCulture), xHigh: half.ToString("0.####", CultureInfo.InvariantCulture));
             File.WriteAllLines(Path.Combine(_output, "dpp.csv"), ["dp_over_p_low,dp_over_p_high,tracks", .. bins.Select((c, i) => string.Create(CultureInfo.InvariantCulture, $"{-half + (i * 2 * half / bins.Length):0.#####},{-half + ((i + 1) * 2 * half / bins.Length):0.#####},{c}"))]);
             var eff = Enumerable.Range(0, PBins).Select(i => _acceptedByP[i] == 0 ? 0 : _foundByP[i] / (double)_acceptedByP[i]).ToArray();
             var err = Enumerable.Range(0, PBins).Select(i => _acceptedByP[i] == 0 ? 0 : Math.Sqrt(eff[i] * (1 - eff[i]) / _acceptedByP[i])).ToArray();
             var effPng = Path.Combine(_output, "efficiency.png");
-            PngPlot.Bars(effPng, eff, err, yMax: 1.05);
+            PngPlot.Bars(effPng, eff, err, yMax: 1.05, title: "tracking efficiency vs p (GeV)", xLow: "0", xHigh: (PBins * PBin).ToString(CultureInfo.InvariantCulture));
             File.WriteAllLines(Path.Combine(_output, "efficiency.csv"), ["p_low_gev,p_high_gev,generated,found,efficiency", .. Enumerable.Range(0, PBins).Select(i => string.Create(CultureInfo.InvariantCulture, $"{i * PBin},{(i + 1) * PBin},{_acceptedByP[i]},{_foundByP[i]},{eff[i]:0.####}"))]);
             plots.Add(dppPng);
             plots.Add(effPng);
