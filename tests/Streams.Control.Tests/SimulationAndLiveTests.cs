@@ -120,9 +120,10 @@ public sealed class SimulationAndLiveTests
     [Fact]
     public async Task The_twin_as_law_resizes_a_live_pipeline_and_exports_its_estimate()
     {
-        var plan = Plan("""
+        var record = Directory.CreateTempSubdirectory("twin-record-").FullName;
+        var plan = Plan($$$"""
             name: live-twin
-            control: {law: twin, interval: 1, queue-target: 2000, drain-seconds: 5}
+            control: {law: twin, interval: 1, queue-target: 2000, drain-seconds: 5, record: '{{{record}}}'}
             sources: [{name: src, operator: synthetic, config: {rate-steps: ['0:200', '3:2400', '9:100'], batch-size: 50}}]
             stages: [{name: work, operator: cpu-burn, input: src, workers: 1, max-workers: 6, config: {work-us: 500}}]
             sinks: [{name: out, operator: count, input: work}]
@@ -139,6 +140,14 @@ public sealed class SimulationAndLiveTests
         var exported = await Exposition(pipeline);
         Assert.Contains("streams_twin_load_estimate{pipeline=\"live-twin\",stage=\"work\"}", exported, StringComparison.Ordinal);
         Assert.Contains("streams_twin_recommended_servers{", exported, StringComparison.Ordinal);
+
+        // The recorded trace is what `streams twin replay` reads: one line per tick, the workers the controller set.
+        controller.Dispose();
+        var trace = Twin.TwinTrace.Read(Path.Combine(record, "work.csv"));
+        Assert.True(trace.Count >= 15, $"{trace.Count} ticks recorded");
+        Assert.Contains(trace, t => t.Workers >= 2);
+        Assert.True(trace.Sum(t => t.Arrivals ?? 0) > 10_000);
+        Directory.Delete(record, recursive: true);
     }
 
     [Fact]

@@ -33,7 +33,6 @@ internal sealed class DistributedOptions
 
     public void AddTo(Command cmd)
     {
-        cmd.Options.Add(_prometheusSd);
         cmd.Options.Add(_listen);
         cmd.Options.Add(_heartbeat);
         cmd.Options.Add(_deadAfter);
@@ -41,6 +40,7 @@ internal sealed class DistributedOptions
         cmd.Options.Add(_slots);
         cmd.Options.Add(_curveSecret);
         cmd.Options.Add(_curveAllow);
+        cmd.Options.Add(_prometheusSd);
     }
 
     public DistributedRequest Read(ParseResult parse) => new(

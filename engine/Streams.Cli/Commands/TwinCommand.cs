@@ -90,8 +90,8 @@ internal static class TwinCommand
         var calibration = new Option<FileInfo?>("--calibration") { Description = "Observation model from a 'streams twin calibrate' table (default: M/M/c theory).", HelpName = "FILE" };
         var mu = new Option<double?>("--mu") { Description = "Service rate of one worker, events/s (default: the calibration's mean, else 100).", HelpName = "MU" };
         var controls = new Option<int[]>("--controls") { Description = "The twin's controls (worker counts).", DefaultValueFactory = _ => [16, 32], AllowMultipleArgumentsPerToken = true, HelpName = "N" };
-        var states = new Option<int>("--states") { Description = "Load states (bins), from 0 to --max-load.", DefaultValueFactory = _ => 6, HelpName = "N" };
-        var maxLoad = new Option<double?>("--max-load") { Description = "Highest load state, in busy servers (default 1.25 x the smallest control: traffic intensity 0, 25, .. 125 % of it).", HelpName = "ERLANGS" };
+        var states = new Option<int>("--states") { Description = "Load states (bins), from 0 to --max-load.", DefaultValueFactory = _ => 11, HelpName = "N" };
+        var maxLoad = new Option<double?>("--max-load") { Description = "Highest load state, in busy servers (default 1.25 x the largest control; with 11 states and controls 16/32: steps of 25 % of 16).", HelpName = "ERLANGS" };
         var horizon = new Option<int>("--horizon") { Description = "Steps ahead of the prediction drawn.", DefaultValueFactory = _ => 10, HelpName = "K" };
         var target = new Option<double>("--queue-target") { Description = "Queue target of the recommendation's cost.", DefaultValueFactory = _ => 50, HelpName = "EVENTS" };
         var plot = new Option<FileInfo>("--plot") { Description = "The figure (PNG): truth, estimate, prediction with bands; queue; controls.", DefaultValueFactory = _ => new FileInfo("out/twin/replay.png"), HelpName = "FILE" };
@@ -121,7 +121,7 @@ internal static class TwinCommand
             }
 
             var cs = parse.GetValue(controls)!;
-            var max = parse.GetValue(maxLoad) ?? (1.25 * cs.Min());
+            var max = parse.GetValue(maxLoad) ?? (1.25 * cs.Max());
             var m = parse.GetValue(mu) ?? table?.Where(r => r.Mu > 0).Select(r => r.Mu).DefaultIfEmpty(100).Average() ?? 100;
             var model = table is null ? TwinModel.FromTheory(parse.GetValue(states), max, cs) : Calibration.Learn(table, parse.GetValue(states), max, cs);
             var policy = new TwinPolicy(model, new TwinCosts(QueueTarget: parse.GetValue(target)));

@@ -20,6 +20,8 @@ public sealed class ControllerHost : IDisposable
     private readonly ControllerSettings _settings;
     private readonly RunLog _log;
     private readonly Dictionary<string, StageLoop> _loops = new(StringComparer.Ordinal);
+    private readonly Lock _traceGate = new();
+    private bool _closed;
     private readonly Gauge _demand, _supply, _queue, _lambda, _mu;
     private readonly Counter _decisions;
 
@@ -252,14 +254,39 @@ public sealed class ControllerHost : IDisposable
         _decisions.WithLabels([.. lbl, action]).Inc();
     }
 
+    /// <summary>One line of the stage's trace: time, queue, workers ready, arrivals in the tick (no true load: this is real).</summary>
+    private static void RecordTick(StageLoop loop, string folder, in ControlObservation o)
+    {
+        if (loop.Trace is null)
+        {
+            Directory.CreateDirectory(folder);
+            loop.Trace = new StreamWriter(Path.Combine(folder, $"{loop.Stage.Name}.csv")) { AutoFlush = true };
+            loop.Trace.WriteLine(TwinTrace.Header);
+        }
+
+        loop.Trace.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{o.Time:0.###},{o.Queue:0},{o.Ready},{o.ArrivalRate * o.Interval:0},"));
+    }
+
     /// <summary>With <c>twin-advisor: true</c> (and another law), a twin that only watches and advises, through its metrics.</summary>
     private static TwinLaw? Advisor(ControllerSettings settings, ControlBounds bounds) =>
         settings.TwinAdvisor && settings.Law != "twin" ? new TwinLaw(bounds, new TwinLawSettings { QueueTarget = double.TryParse(settings.Parameters.GetValueOrDefault("queue-target"), NumberStyles.Float, CultureInfo.InvariantCulture, out var t) ? t : 5000 }) : null;
 
-    /// <summary>Feeds the advisor (when there is one) and exports the twin's estimate, prediction and recommendation.</summary>
+    /// <summary>
+    /// Feeds the advisor (when there is one), exports the twin's estimate, prediction and recommendation, and with
+    /// <c>record:</c> appends the tick to the stage's trace (the format <c>streams twin replay</c> reads).
+    /// </summary>
     private void PublishTwin(StageLoop loop, in ControlObservation o)
     {
         loop.Advisor?.Decide(o);
+        if (_settings.Record is { } folder)
+        {
+            lock (_traceGate)
+            {
+                if (_closed) return;
+                RecordTick(loop, folder, o);
+            }
+        }
+
         if ((loop.Law as TwinLaw ?? loop.Advisor) is not { } twin) return;
         var lbl = new[] { _pipeline.Name, loop.Stage.Name };
         _twinLoad.WithLabels(lbl).Set(twin.Filter.Estimate);
@@ -279,7 +306,15 @@ public sealed class ControllerHost : IDisposable
         _log.Error("controller", $"{loop.Stage.Name}: node provider {_nodes!.Name}: {message}; logged every 30 s");
     }
 
-    public void Dispose() => _pipeline.Sampled -= OnSample;
+    public void Dispose()
+    {
+        _pipeline.Sampled -= OnSample;
+        lock (_traceGate)
+        {
+            _closed = true;
+            foreach (var loop in _loops.Values) loop.Trace?.Dispose();
+        }
+    }
 
     private sealed class StageLoop(IStage stage, IControlLaw law)
     {
@@ -297,6 +332,9 @@ public sealed class ControllerHost : IDisposable
 
         /// <summary>A twin advising beside the law (metrics only), or null.</summary>
         public TwinLaw? Advisor { get; init; }
+
+        /// <summary>The stage's recorded trace (control key <c>record</c>), once the first tick is written.</summary>
+        public StreamWriter? Trace { get; set; }
 
         public double? LastTime { get; private set; }
 

@@ -24,6 +24,9 @@ public sealed record ControllerSettings(string Law, double IntervalSeconds, IRea
     /// <summary><c>twin-advisor: true</c>: a digital twin runs beside the law and exports its estimate and advice (streams_twin_*).</summary>
     public bool TwinAdvisor { get; init; }
 
+    /// <summary><c>record: DIR</c>: each controlled stage's ticks go to DIR/STAGE.csv (t, queue, workers, arrivals), a trace for <c>streams twin replay</c>.</summary>
+    public string? Record { get; init; }
+
     /// <summary>Reads the section of <paramref name="plan"/>; null when there is none or it says <c>law: off</c>. Throws <see cref="ConfigException"/> with the location of a bad entry.</summary>
     public static ControllerSettings? From(PipelinePlan plan, string? lawOverride = null)
     {
@@ -88,7 +91,7 @@ public sealed record ControllerSettings(string Law, double IntervalSeconds, IRea
 
         var reserved = new HashSet<string>(["law", "interval", "stages", "min", "max", "node-provider", "node-cores", "min-nodes", "max-nodes", "service-rate",
             "slurm-partition", "slurm-account", "slurm-qos", "slurm-constraint", "slurm-walltime", "slurm-drain-before", "slurm-replace-before",
-            "k8s-namespace", "k8s-image", "k8s-site", "k8s-nodetype", "k8s-lifetime", "k8s-kubeconfig", "twin-advisor",
+            "k8s-namespace", "k8s-image", "k8s-site", "k8s-nodetype", "k8s-lifetime", "k8s-kubeconfig", "twin-advisor", "record",
             "min-lifetime", "join-timeout", "breaker-failures", "breaker-window", "breaker-cooldown"], StringComparer.Ordinal);
         var parameters = c.Where(kv => !reserved.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value.Scalar ?? "", StringComparer.Ordinal);
         if (lawOverride is not null && c.ContainsKey("law"))
@@ -109,7 +112,7 @@ public sealed record ControllerSettings(string Law, double IntervalSeconds, IRea
         var advisor = Scalar("twin-advisor") is { } adv
             ? adv is "true" or "false" ? adv == "true" : throw new ConfigException($"'control.twin-advisor' must be true or false, got '{adv}'", c["twin-advisor"].Location)
             : false;
-        return new ControllerSettings(law, interval, stages, min, max, parameters) { Nodes = nodes, TwinAdvisor = advisor };
+        return new ControllerSettings(law, interval, stages, min, max, parameters) { Nodes = nodes, TwinAdvisor = advisor, Record = Scalar("record") };
     }
 }
 
