@@ -21,6 +21,7 @@ public static class ZmqThroughput
     {
         var size = Arg(args, "--size", 65536);
         var seconds = Arg(args, "--seconds", 5);
+        if (System.Array.IndexOf(args, "--codec") >= 0) return Codec(size);
         var mode = System.Array.IndexOf(args, "--raw") >= 0 ? "raw" : "full"; // raw: NetMQ alone, single frames, no Streams framing
         var batch = MakeBatch(size);
         ZmqSend.UsePooledBuffers();
@@ -90,6 +91,43 @@ public static class ZmqThroughput
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{{\"impl\": \"{(mode == "raw" ? "netmq-raw" : "streams-netmq-arrow")}\", \"size\": {size}, \"payloadBytes\": {encodedSize}, \"rows\": {batch.Count}, \"messagesPerSecond\": {(m1 - m0) / elapsed:0}, \"mbPerSecond\": {mbps:0.0}}}"));
         batch.Dispose();
+        return 0;
+    }
+
+    /// <summary>
+    /// Time per batch of each step of the Streams path without sockets: encode (Arrow IPC + frames), the copy into a
+    /// NetMQ message, and decode (with the payload copy the receiver makes). <c>zmq-throughput --size N --codec</c>.
+    /// </summary>
+    public static int Codec(int size)
+    {
+        using var batch = MakeBatch(size);
+        ZmqSend.UsePooledBuffers();
+        var e0 = BatchFrames.Encode(batch, 0);
+        var header = BatchFrames.ReadHeader(e0.Header);
+        double Time(Action step)
+        {
+            for (var i = 0; i < 200; i++) step();
+            var clock = Stopwatch.StartNew();
+            var n = 0;
+            while (clock.Elapsed.TotalSeconds < 2)
+            {
+                step();
+                n++;
+            }
+
+            return clock.Elapsed.TotalMilliseconds * 1000 / n;
+        }
+
+        var encode = Time(() => BatchFrames.Encode(batch, 1).Release());
+        var copy = Time(() =>
+        {
+            var msg = new Msg();
+            msg.InitPool(e0.PayloadLength);
+            e0.Payload.AsSpan(0, e0.PayloadLength).CopyTo(msg.Slice());
+            msg.Close();
+        });
+        var decode = Time(() => BatchFrames.Decode(header, e0.Meta, e0.Payload.AsMemory(0, e0.PayloadLength), copyPayload: true).Dispose());
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{{\"size\": {size}, \"encodeUs\": {encode:0.0}, \"copyIntoMsgUs\": {copy:0.0}, \"decodeUs\": {decode:0.0}}}"));
         return 0;
     }
 
