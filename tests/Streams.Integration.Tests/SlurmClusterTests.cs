@@ -183,4 +183,25 @@ public sealed class SlurmClusterTests(TempDir dir) : IClassFixture<TempDir>
         Assert.True(workers.GetProperty("left").GetInt64() >= 1, coordinator.Stderr); // drained, not killed
         Assert.Equal(0, workers.GetProperty("died").GetInt64());
     }
+
+    [Fact]
+    public async Task A_pilot_near_its_walltime_is_replaced_while_it_still_works_and_nothing_is_lost()
+    {
+        Assert.True(Run("bash", Script, "start").Code == 0, "local SLURM did not start");
+        var summary = dir.File("slurm-walltime.json");
+        using var coordinator = StreamsProcess.StartWith(dir.Path, new Dictionary<string, string> { ["SLURM_CONF"] = "/tmp/streams-slurm/slurm.conf" },
+            "run", Path.Combine(StreamsProcess.RepoRoot, "deploy", "pipelines", "slurm-walltime.yaml"), "--listen", $"tcp://127.0.0.1:{Ports.Free()}",
+            "--duration", "130", "--metrics-listen", "off", "--progress", "log", "--summary-json", summary);
+        Assert.True(await coordinator.WaitAsync(300) == 0, coordinator.Stderr);
+        Assert.Contains("is near its end (walltime or lifetime) and drains on its own", coordinator.Stderr, StringComparison.Ordinal);
+
+        var root = JsonDocument.Parse(await File.ReadAllTextAsync(summary)).RootElement;
+        var events = root.GetProperty("events");
+        Assert.True(events.GetProperty("received").GetInt64() > 10_000, coordinator.Stderr);
+        Assert.Equal(events.GetProperty("received").GetInt64(), events.GetProperty("processed").GetInt64()); // zero lost
+        var nodes = root.GetProperty("nodes");
+        Assert.True(nodes.GetProperty("requested").GetInt32() >= 2, coordinator.Stderr); // the first pilot and its replacement
+        Assert.True(nodes.GetProperty("joined").GetInt32() >= 2, coordinator.Stderr);
+        Assert.Equal(0, root.GetProperty("workers").GetProperty("died").GetInt64());
+    }
 }

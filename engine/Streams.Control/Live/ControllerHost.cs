@@ -31,6 +31,7 @@ public sealed class ControllerHost : IDisposable
     private readonly Gauge _twinLoad, _twinLoadSd, _twinPredicted, _twinQueue, _twinRecommended;
     private readonly HashSet<string> _seenReady = new(StringComparer.Ordinal);
     private readonly HashSet<string> _seenFailed = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _seenEnding = new(StringComparer.Ordinal);
     private readonly HashSet<string> _releasing = new(StringComparer.Ordinal);
     private int _requested, _released;
     private double _lastProviderError = -1;
@@ -189,6 +190,10 @@ public sealed class ControllerHost : IDisposable
         {
             if (n.State == NodeState.Ready) _seenReady.Add(n.Id);
             if (n.State == NodeState.Failed && _seenFailed.Add(n.Id)) _log.Warn("controller", $"{loop.Stage.Name}: node {n.Id} failed");
+            if (n.State == NodeState.Draining && !_releasing.Contains(n.Id) && _seenEnding.Add(n.Id))
+            {
+                _log.Info("controller", $"{loop.Stage.Name}: node {n.Id} is near its end (walltime or lifetime) and drains on its own; it no longer counts as capacity, so a replacement is requested now if needed");
+            }
         }
 
         var batches = loop.Stage.Stats.Batches;

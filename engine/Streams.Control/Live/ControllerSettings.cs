@@ -86,6 +86,13 @@ public sealed record ControllerSettings(string Law, double IntervalSeconds, IRea
                     BreakerCooldownSeconds = Number("breaker-cooldown", 300, 0),
                 },
             };
+            if (nodes.ReplaceBeforeEndSeconds > 0 && nodes.ReplaceBeforeEndSeconds < nodes.DrainBeforeEndSeconds + 60)
+            {
+                // SLURM may send --signal up to 60 s early: a replacement asked for later than that could come after the drain.
+                throw new ConfigException($"'control.slurm-replace-before' ({nodes.ReplaceBeforeEndSeconds} s) must be at least slurm-drain-before + 60 s ({nodes.DrainBeforeEndSeconds + 60} s): SLURM may signal up to 60 s early; or 0 to turn replacement off",
+                    c.GetValueOrDefault("slurm-replace-before")?.Location ?? c["node-provider"].Location);
+            }
+
             if (!c.ContainsKey("stages")) stages.AddRange(plan.Nodes.Where(n => n.Kind == OperatorKind.Processor && n.Spec.Placement == Placement.Workers).Select(n => n.Name));
         }
 
