@@ -66,6 +66,22 @@ public sealed class GuardedProviderTests
     }
 
     [Fact]
+    public void Nodes_an_earlier_run_asked_for_and_found_already_over_do_not_count_against_the_site()
+    {
+        var t = 0.0;
+        var fake = new FakeNodes();
+        var p = new GuardedProvider(fake, Guards, () => t);
+        // A restarted coordinator's state file brings back three jobs that ended while it was down (one failed).
+        fake.States["old1"] = NodeState.Failed;
+        fake.States["old2"] = NodeState.Gone;
+        fake.States["old3"] = NodeState.Gone;
+        p.List();
+        Assert.Equal("closed", p.Breaker);
+        Assert.Equal(0, p.BadEnds);
+        p.Request();
+    }
+
+    [Fact]
     public void Nodes_that_die_young_count_and_a_failed_test_node_keeps_it_open()
     {
         var t = 0.0;

@@ -36,6 +36,7 @@ public sealed class GuardedProvider(INodeProvider inner, NodeGuards guards, Func
     private readonly Dictionary<string, (double RequestedAt, double? ReadyAt)> _seen = new(StringComparer.Ordinal);
     private readonly Queue<double> _badEnds = new();
     private readonly HashSet<string> _released = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _recovered = new(StringComparer.Ordinal); // listed, never requested by this run
     private double? _openedAt;
     private string? _probe;
 
@@ -80,7 +81,12 @@ public sealed class GuardedProvider(INodeProvider inner, NodeGuards guards, Func
         var list = inner.List();
         foreach (var node in list)
         {
-            if (!_seen.TryGetValue(node.Id, out var n)) _seen[node.Id] = n = (now, null); // found again (e.g. after a restart)
+            if (!_seen.TryGetValue(node.Id, out var n))
+            {
+                _seen[node.Id] = n = (now, null); // found again (e.g. after a restart)
+                _recovered.Add(node.Id);
+            }
+
             switch (node.State)
             {
                 case NodeState.Ready when n.ReadyAt is null:
@@ -98,9 +104,11 @@ public sealed class GuardedProvider(INodeProvider inner, NodeGuards guards, Func
                     Ended(node.Id, bad: true, now);
                     break;
                 case NodeState.Gone or NodeState.Failed:
-                    // Released by us (cancelled while booting, or drained) is no fault of the site.
+                    // Released by us (cancelled while booting, or drained) is no fault of the site; nor is the end of a node
+                    // an earlier run asked for (a restarted coordinator finds its jobs again): its life is unknown here.
                     var ours = _released.Remove(node.Id);
-                    Ended(node.Id, node.State == NodeState.Failed || (!ours && (n.ReadyAt is null || now - n.ReadyAt < guards.YoungSeconds)), now);
+                    var inherited = _recovered.Remove(node.Id);
+                    Ended(node.Id, !inherited && (node.State == NodeState.Failed || (!ours && (n.ReadyAt is null || now - n.ReadyAt < guards.YoungSeconds))), now);
                     break;
             }
         }
