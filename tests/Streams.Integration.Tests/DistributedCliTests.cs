@@ -159,6 +159,18 @@ public sealed class DistributedCliTests(TempDir dir) : IClassFixture<TempDir>
     }
 
     [Fact]
+    public async Task A_second_coordinator_on_a_port_in_use_says_so_and_exits()
+    {
+        var port = Ports.Free();
+        using var first = Coordinator(Pipeline("port-1", 1_000_000), port, dir.File("port-1.json"));
+        await first.WaitForOutputAsync("listening for workers", 30);
+        var (code, _, stderr) = await StreamsProcess.RunAsync(60, "run", Pipeline("port-2", 10), "--listen", $"tcp://127.0.0.1:{port}", "--metrics-listen", "off");
+        Assert.NotEqual(0, code);
+        Assert.Contains($"cannot listen on tcp://127.0.0.1:{port}: the address is in use", stderr, StringComparison.Ordinal);
+        first.Signal("KILL");
+    }
+
+    [Fact]
     public async Task A_pipeline_with_stages_on_workers_needs_listen_and_says_so()
     {
         var (code, _, stderr) = await StreamsProcess.RunAsync(60, "run", Pipeline("nolisten", 10), "--metrics-listen", "off");

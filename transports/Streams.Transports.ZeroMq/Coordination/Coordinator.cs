@@ -442,7 +442,15 @@ public sealed class Coordinator : IRemoteStages, IDisposable
             return $"tcp://{(host == "*" ? "0.0.0.0" : host)}:{chosen}";
         }
 
-        router.Bind($"tcp://{host}:{port}");
+        try
+        {
+            router.Bind($"tcp://{host}:{port}");
+        }
+        catch (AddressAlreadyInUseException)
+        {
+            throw new ArgumentException($"cannot listen on {listen}: the address is in use (another coordinator, or a run still draining?); choose another port");
+        }
+
         return listen;
     }
 
