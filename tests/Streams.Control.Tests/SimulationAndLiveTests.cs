@@ -75,14 +75,14 @@ public sealed class SimulationAndLiveTests
         var plan = Plan("""
             name: t
             control: {node-provider: kubernetes, service-rate: 2000, node-cores: 16, slurm-drain-before: 90, slurm-replace-before: 600,
-                      k8s-namespace: jiriaf, k8s-image: 'streams:1', k8s-site: ornl, k8s-nodetype: gpu, k8s-lifetime: 7200}
+                      k8s-namespace: jiriaf, k8s-image: 'streams:1', k8s-site: ornl, k8s-nodetype: gpu, k8s-lifetime: 7200, k8s-join: 'tcp://coord:5555'}
             sources: [{name: s, operator: synthetic}]
             stages: [{name: w, operator: noop, input: s, placement: workers}]
             sinks: [{name: o, operator: count, input: w}]
             """);
         var nodes = ControllerSettings.From(plan)!.Nodes!;
         Assert.Equal(("kubernetes", 16, 90, 600), (nodes.Provider, nodes.Cores, nodes.DrainBeforeEndSeconds, nodes.ReplaceBeforeEndSeconds));
-        Assert.Equal(new KubernetesSettings("jiriaf", "streams:1", "ornl", "gpu", 7200, null), nodes.Kubernetes);
+        Assert.Equal(new KubernetesSettings("jiriaf", "streams:1", "ornl", "gpu", 7200, null) { Join = "tcp://coord:5555" }, nodes.Kubernetes);
 
         var bad = Plan("""
             name: t

@@ -34,7 +34,8 @@ internal static class NodeProviders
             var k = settings.Kubernetes;
             return KubernetesProvider.Connect(new KubernetesOptions
             {
-                Join = JoinAddress(coordinatorEndpoint, Environment.MachineName), // in a pod, the host name is the pod's: a Service of that name reaches it
+                // Pods reach the coordinator through its Service (deploy/k8s/coordinator.yaml), not by this pod's host name.
+                Join = k.Join ?? $"tcp://streams-coordinator:{coordinatorEndpoint[(coordinatorEndpoint.LastIndexOf(':') + 1)..]}",
                 Pipeline = pipeline,
                 Image = k.Image,
                 Namespace = k.Namespace,

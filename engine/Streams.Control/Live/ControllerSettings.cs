@@ -75,7 +75,10 @@ public sealed record ControllerSettings(string Law, double IntervalSeconds, IRea
                 DrainBeforeEndSeconds = (int)Number("slurm-drain-before", 120, 0),
                 ReplaceBeforeEndSeconds = (int)Number("slurm-replace-before", 300, 0),
                 Kubernetes = new KubernetesSettings(Scalar("k8s-namespace") ?? "default", Scalar("k8s-image") ?? "localhost/streams:latest",
-                    Scalar("k8s-site") ?? "perlmutter", Scalar("k8s-nodetype") ?? "cpu", (int)Number("k8s-lifetime", 3600, 60), Scalar("k8s-kubeconfig")),
+                    Scalar("k8s-site") ?? "perlmutter", Scalar("k8s-nodetype") ?? "cpu", (int)Number("k8s-lifetime", 3600, 60), Scalar("k8s-kubeconfig"))
+                {
+                    Join = Scalar("k8s-join"),
+                },
                 Guards = new Nodes.NodeGuards
                 {
                     MinLifetimeSeconds = Number("min-lifetime", 60, 0),
@@ -98,7 +101,7 @@ public sealed record ControllerSettings(string Law, double IntervalSeconds, IRea
 
         var reserved = new HashSet<string>(["law", "interval", "stages", "min", "max", "node-provider", "node-cores", "min-nodes", "max-nodes", "service-rate",
             "slurm-partition", "slurm-account", "slurm-qos", "slurm-constraint", "slurm-walltime", "slurm-drain-before", "slurm-replace-before",
-            "k8s-namespace", "k8s-image", "k8s-site", "k8s-nodetype", "k8s-lifetime", "k8s-kubeconfig", "twin-advisor", "record",
+            "k8s-namespace", "k8s-image", "k8s-site", "k8s-nodetype", "k8s-lifetime", "k8s-kubeconfig", "k8s-join", "twin-advisor", "record",
             "min-lifetime", "join-timeout", "breaker-failures", "breaker-window", "breaker-cooldown"], StringComparer.Ordinal);
         var parameters = c.Where(kv => !reserved.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value.Scalar ?? "", StringComparer.Ordinal);
         if (lawOverride is not null && c.ContainsKey("law"))
@@ -143,6 +146,10 @@ public sealed record NodeSettings(string Provider, int Cores, int MinNodes, int 
 /// <summary>
 /// <c>k8s-namespace</c> (default), <c>k8s-image</c> (localhost/streams:latest), <c>k8s-site</c> and <c>k8s-nodetype</c>
 /// (JRM node affinity: perlmutter, cpu), <c>k8s-lifetime</c> (seconds a worker runs; only JRM nodes with more alivetime
-/// are chosen: 3600), <c>k8s-kubeconfig</c> (default: in-cluster, else $KUBECONFIG or ~/.kube/config).
+/// are chosen: 3600), <c>k8s-kubeconfig</c> (default: in-cluster, else $KUBECONFIG or ~/.kube/config), <c>k8s-join</c>.
 /// </summary>
-public sealed record KubernetesSettings(string Namespace, string Image, string Site, string NodeType, int LifetimeSeconds, string? Kubeconfig);
+public sealed record KubernetesSettings(string Namespace, string Image, string Site, string NodeType, int LifetimeSeconds, string? Kubeconfig)
+{
+    /// <summary><c>k8s-join</c>: the address pods join; default tcp://streams-coordinator:PORT (the Service in deploy/k8s/coordinator.yaml).</summary>
+    public string? Join { get; init; }
+}
