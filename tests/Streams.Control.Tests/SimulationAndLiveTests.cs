@@ -124,11 +124,13 @@ public sealed class SimulationAndLiveTests
         var plan = Plan($$$"""
             name: live-twin
             control: {law: twin, interval: 1, queue-target: 2000, drain-seconds: 5, record: '{{{record}}}'}
-            sources: [{name: src, operator: synthetic, config: {rate-steps: ['0:200', '3:2400', '9:100'], batch-size: 50}}]
+            sources: [{name: src, operator: synthetic, config: {rate-steps: ['0:200', '3:2400', '8:100'], batch-size: 50}}]
             stages: [{name: work, operator: cpu-burn, input: src, workers: 1, max-workers: 6, config: {work-us: 500}}]
             sinks: [{name: out, operator: count, input: work}]
             """);
-        using var pipeline = Pipeline.Create(plan, new PipelineOptions { SampleInterval = TimeSpan.FromMilliseconds(250), Duration = TimeSpan.FromSeconds(20) });
+        // 22 s after the step down: on a busy machine (CI runs test projects side by side) the backlog of the high rate
+        // takes a while to drain before fewer workers are enough.
+        using var pipeline = Pipeline.Create(plan, new PipelineOptions { SampleInterval = TimeSpan.FromMilliseconds(250), Duration = TimeSpan.FromSeconds(30) });
         using var controller = new ControllerHost(pipeline, ControllerSettings.From(plan)!, RunLog.Null);
         var summary = await pipeline.RunAsync().WaitAsync(TimeSpan.FromSeconds(60));
 
@@ -144,7 +146,7 @@ public sealed class SimulationAndLiveTests
         // The recorded trace is what `streams twin replay` reads: one line per tick, the workers the controller set.
         controller.Dispose();
         var trace = Twin.TwinTrace.Read(Path.Combine(record, "work.csv"));
-        Assert.True(trace.Count >= 15, $"{trace.Count} ticks recorded");
+        Assert.True(trace.Count >= 20, $"{trace.Count} ticks recorded");
         Assert.Contains(trace, t => t.Workers >= 2);
         Assert.True(trace.Sum(t => t.Arrivals ?? 0) > 10_000);
         Directory.Delete(record, recursive: true);

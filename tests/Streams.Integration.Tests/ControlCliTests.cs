@@ -80,11 +80,12 @@ public sealed class ControlCliTests(TempDir dir) : IClassFixture<TempDir>
         var rows = File.ReadAllLines(csv);
         Assert.Equal("lambda,workers,mu,rho,observed_lq,observed_log_sd,mmc_lq", rows[0]);
         Assert.Equal(3, rows.Length);
-        foreach (var row in rows[1..])
-        {
-            var f = row.Split(',').Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
-            Assert.InRange(f[2], 1000, 3000);                     // mu near 1 / 500 us
-            Assert.InRange(f[3], 0.1, 0.9);                       // measured rho near what was asked
-        }
+        // Arrival rates as asked (rho x 1 worker x 2000/s nominal: 600 and 1200/s); mu and rho are measured, and a busy
+        // machine (CI runs test projects side by side) lowers mu, so they are only checked for sense.
+        double[][] f = [.. rows[1..].Select(r => r.Split(',').Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray())];
+        Assert.InRange(f[0][0], 600 * 0.8, 600 * 1.2);
+        Assert.InRange(f[1][0], 1200 * 0.8, 1200 * 1.2);
+        Assert.All(f, r => Assert.InRange(r[2], 100, 5000));     // mu, events/s per worker
+        Assert.True(f[1][3] > f[0][3], "rho should rise with lambda");
     }
 }

@@ -79,7 +79,7 @@ public static class Calibration
             }
         }
 
-        return new TwinModel(theory.Loads, controls, stay, mean, sd);
+        return new TwinModel(theory.Loads, controls, stay, mean, sd, theory.Jump);
     }
 
     private static double Interpolate(IReadOnlyList<(double X, double Y)> points, double x, Func<double, double> beyond)

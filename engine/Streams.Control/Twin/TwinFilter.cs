@@ -119,7 +119,7 @@ public sealed class TwinFilter
             for (var i = 0; i < b.Length; i++)
             {
                 if (b[i] == 0) continue;
-                for (var j = Math.Max(0, i - 1); j <= Math.Min(b.Length - 1, i + 1); j++) next[j] += b[i] * Model.Transition[i, j];
+                for (var j = 0; j < b.Length; j++) next[j] += b[i] * Model.Transition[i, j];
             }
 
             b = next;

@@ -17,16 +17,18 @@ public sealed class TwinModel
     private readonly double[,] _logMean; // [state, control]
     private readonly double[,] _logSd;
 
-    public TwinModel(IReadOnlyList<double> loads, IReadOnlyList<int> controls, double stay, double[,] logMean, double[,] logSd)
+    public TwinModel(IReadOnlyList<double> loads, IReadOnlyList<int> controls, double stay, double[,] logMean, double[,] logSd, double jump = 0)
     {
         ArgumentNullException.ThrowIfNull(loads);
         ArgumentNullException.ThrowIfNull(controls);
         if (loads.Count < 2) throw new ArgumentException("the twin needs at least two load states", nameof(loads));
         if (controls.Count < 1) throw new ArgumentException("the twin needs at least one control", nameof(controls));
         if (stay is <= 0 or > 1) throw new ArgumentOutOfRangeException(nameof(stay), "stay probability must be in (0, 1]");
+        if (jump is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(jump), "jump probability must be in [0, 1)");
         Loads = [.. loads];
         Controls = [.. controls];
         Stay = stay;
+        Jump = jump;
         _logMean = logMean;
         _logSd = logSd;
         Transition = new double[Loads.Length, Loads.Length];
@@ -36,6 +38,7 @@ public sealed class TwinModel
             Transition[i, i] = stay;
             if (i > 0) Transition[i, i - 1] = (1 - stay) / neighbours;
             if (i < Loads.Length - 1) Transition[i, i + 1] = (1 - stay) / neighbours;
+            for (var j = 0; j < Loads.Length; j++) Transition[i, j] = ((1 - jump) * Transition[i, j]) + (jump / Loads.Length);
         }
     }
 
@@ -47,7 +50,10 @@ public sealed class TwinModel
 
     public double Stay { get; }
 
-    /// <summary>P(next = j | now = i) as [i, j].</summary>
+    /// <summary>Probability per step of a jump to any state (a step change of the load by more than one bin); 0: none.</summary>
+    public double Jump { get; }
+
+    /// <summary>P(next = j | now = i) as [i, j]: stay, one bin up or down, or (with <see cref="Jump"/>) anywhere.</summary>
     public double[,] Transition { get; }
 
     public int States => Loads.Length;
@@ -103,7 +109,7 @@ public sealed class TwinModel
     /// of them), M/M/c mean queue per (load, control) for the log-mean, <paramref name="logSd"/> for every spread. A
     /// control that cannot keep up (load &gt;= servers) is given the queue <paramref name="saturatedQueue"/>.
     /// </summary>
-    public static TwinModel FromTheory(int states, double maxLoad, IReadOnlyList<int> controls, double stay = 0.9, double logSd = 0.6, double saturatedQueue = 10_000)
+    public static TwinModel FromTheory(int states, double maxLoad, IReadOnlyList<int> controls, double stay = 0.9, double logSd = 0.6, double saturatedQueue = 10_000, double jump = 0.01)
     {
         ArgumentNullException.ThrowIfNull(controls);
         var loads = Enumerable.Range(0, states).Select(i => maxLoad * i / (states - 1)).ToArray();
@@ -121,7 +127,7 @@ public sealed class TwinModel
             }
         }
 
-        return new TwinModel(loads, controls, stay, mean, sd);
+        return new TwinModel(loads, controls, stay, mean, sd, jump);
     }
 
     /// <summary>M/M/c mean queue at load <paramref name="load"/> (Erlangs) on <paramref name="servers"/>, capped at <paramref name="saturated"/>.</summary>

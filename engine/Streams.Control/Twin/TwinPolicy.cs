@@ -94,7 +94,7 @@ public sealed class TwinPolicy
         var controls = Model.Controls;
         var q = StepCost(state, control) + (Costs.SwitchCost * Math.Abs(controls[control] - controls[controlNow]) / controls.Max());
         double future = 0;
-        for (var j = Math.Max(0, state - 1); j <= Math.Min(Model.States - 1, state + 1); j++) future += Model.Transition[state, j] * _value[j, control];
+        for (var j = 0; j < Model.States; j++) future += Model.Transition[state, j] * _value[j, control];
         return q + (Costs.Discount * future);
     }
 }
