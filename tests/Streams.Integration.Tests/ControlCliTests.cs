@@ -83,8 +83,8 @@ public sealed class ControlCliTests(TempDir dir) : IClassFixture<TempDir>
         // Arrival rates as asked (rho x 1 worker x 2000/s nominal: 600 and 1200/s); mu and rho are measured, and a busy
         // machine (CI runs test projects side by side) lowers mu, so they are only checked for sense.
         double[][] f = [.. rows[1..].Select(r => r.Split(',').Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray())];
-        Assert.InRange(f[0][0], 600 * 0.8, 600 * 1.2);
-        Assert.InRange(f[1][0], 1200 * 0.8, 1200 * 1.2);
+        Assert.InRange(f[0][0], 600 * 0.7, 600 * 1.3);
+        Assert.InRange(f[1][0], 1200 * 0.7, 1200 * 1.3);
         Assert.All(f, r => Assert.InRange(r[2], 100, 5000));     // mu, events/s per worker
         Assert.True(f[1][3] > f[0][3], "rho should rise with lambda");
     }

@@ -57,7 +57,7 @@ public static class CalibrationExperiment
         using var pipeline = Pipeline.Create(planned.Plan!, new PipelineOptions { SampleInterval = TimeSpan.FromMilliseconds(20), Duration = TimeSpan.FromSeconds(plan.Seconds + 1) });
         var samples = new List<double>();
         double busy = 0, lastT = 0;
-        long outAtStart = 0, inAtStart = 0, lastOut = 0, lastIn = 0;
+        long outAtStart = 0, inAtStart = 0, lastOut = 0, lastIn = 0; // "in": events arrived (the source's), not those the stage took
         double startT = -1;
         pipeline.Sampled += snap =>
         {
@@ -65,14 +65,14 @@ public static class CalibrationExperiment
             var t = snap.Elapsed.TotalSeconds;
             if (t < 1)
             {
-                (lastT, outAtStart, inAtStart) = (t, s.EventsOut, s.EventsIn); // warm-up
+                (lastT, outAtStart, inAtStart) = (t, s.EventsOut, snap.Received); // warm-up
                 return;
             }
 
             if (startT < 0) startT = lastT;
             busy += s.BusyFraction * s.Workers * (t - lastT);
             samples.Add(s.QueueDepth);
-            (lastT, lastOut, lastIn) = (t, s.EventsOut, s.EventsIn);
+            (lastT, lastOut, lastIn) = (t, s.EventsOut, snap.Received);
         };
         await pipeline.RunAsync().ConfigureAwait(false);
         var seconds = Math.Max(1e-6, lastT - startT);
