@@ -102,6 +102,7 @@ public sealed class DistributedCliTests(TempDir dir) : IClassFixture<TempDir>
         Assert.True(await coordinator.WaitAsync(120) == 0, coordinator.Stderr);
         var s = PipelineSummary.FromJson(await File.ReadAllTextAsync(summary));
         Assert.Equal(new EventTotals(40000, 40000, 0, 0, 0), s.Events);
+        Assert.InRange(s.Stages.Single(x => x.Name == "work").MaxWorkers, 1, 2); // the workers' threads (one each), not the in-flight slots
         var w = Workers(summary);
         Assert.Equal(2, w.GetProperty("joined").GetInt64());
         Assert.Equal(1, w.GetProperty("left").GetInt64());

@@ -212,12 +212,12 @@ public sealed class Pipeline : IDisposable
 
     public void Dispose() => _intake.Dispose();
 
-    private static (IAsyncProcessor Processor, int Slots)? BindRemote(PlannedNode node, PipelineOptions options)
+    private static (IAsyncProcessor Processor, int Slots, Func<int> Threads)? BindRemote(PlannedNode node, PipelineOptions options)
     {
         if (node.Spec.Placement != Placement.Workers) return null;
         var remote = options.RemoteStages ?? throw new InvalidOperationException(
             $"stage '{node.Name}' runs on workers (placement: workers) but this run has no coordinator: start it with --listen tcp://HOST:PORT");
-        return (remote.Bind(node), remote.Slots);
+        return (remote.Bind(node), remote.Slots, () => remote.StateOf(node.Name).Threads);
     }
 
     private void OnFatal(string stage, string message) => StopIntake($"fatal failure in '{stage}': {message}");

@@ -25,16 +25,19 @@ internal sealed class StageRunner : IStage
     private int _nextWorkerId;
     private int _target;
     private int _peak;
+    private readonly Func<int>? _remoteThreads;
     private bool _closing;
 
-    public StageRunner(PlannedNode node, StageInput input, Outlet? outlet, RunShared run, (IAsyncProcessor Processor, int Slots)? remote = null)
+    public StageRunner(PlannedNode node, StageInput input, Outlet? outlet, RunShared run, (IAsyncProcessor Processor, int Slots, Func<int> Threads)? remote = null)
     {
         if (remote is { } r)
         {
-            // A stage run on worker processes: every slot shares the stand-in, and the slots are batches in flight.
+            // A stage run on worker processes: every slot shares the stand-in, and the slots are batches in flight. What
+            // serves it (and what the live view, the workers gauge and the summary show) are the workers' threads.
             _remote = true;
             _shared = r.Processor;
             _slots = r.Slots;
+            _remoteThreads = r.Threads;
         }
 
         _node = node;
@@ -59,10 +62,19 @@ internal sealed class StageRunner : IStage
 
     public int QueueCapacity => Input.Capacity;
 
+    /// <summary>Workers serving the stage: threads here, or for a stage on workers their threads (as last reported).</summary>
     public int Workers
     {
         get
         {
+            if (_remoteThreads is { } threads)
+            {
+                var n = threads();
+                Interlocked.Exchange(ref _peak, Math.Max(Volatile.Read(ref _peak), n));
+                Stats.WorkersGauge.Set(n);
+                return n;
+            }
+
             lock (_gate) return _workers.Count;
         }
     }
@@ -92,8 +104,12 @@ internal sealed class StageRunner : IStage
                 _workers[i].Stop.Cancel();
             }
 
-            _peak = Math.Max(_peak, _target);
-            Stats.WorkersGauge.Set(_target);
+            if (!_remote)
+            {
+                _peak = Math.Max(_peak, _target);
+                Stats.WorkersGauge.Set(_target);
+            }
+
             return _target;
         }
     }
