@@ -41,7 +41,8 @@ fi
 
 echo "publishing streams (self-contained, linux-x64)"
 rm -rf "$work/context" && mkdir -p "$work/context"
-dotnet publish engine/Streams.Cli -c Release -r linux-x64 --self-contained -nologo -v q -o "$work/context/streams" >/dev/null
+# Its own build folders (--artifacts-path), so that the publish never rewrites the bin/ and obj/ of a build in use.
+dotnet publish engine/Streams.Cli -c Release -r linux-x64 --self-contained -nologo -v q --artifacts-path "$work/artifacts" -o "$work/context/streams" >/dev/null
 cp -r deploy/pipelines "$work/context/pipelines"
 
 echo "building $tag"
