@@ -58,6 +58,7 @@ public sealed record KubernetesOptions
 public sealed class KubernetesProvider : INodeProvider, IDisposable
 {
     private const string PipelineLabel = "streams.io/pipeline";
+    private const int MetricsPort = 9464; // the worker's metrics endpoint in its pod, as the scrape annotations say
     private readonly KubernetesOptions _o;
     private readonly IKubernetes _client;
     private readonly Func<string, bool>? _askToLeave;
@@ -177,7 +178,12 @@ public sealed class KubernetesProvider : INodeProvider, IDisposable
                     {
                         Labels = labels,
                         // Prometheus' kubernetes_sd pod role finds workers by these (a pod name is no address outside the cluster).
-                        Annotations = new Dictionary<string, string> { ["prometheus.io/scrape"] = "true", ["prometheus.io/port"] = "9464", ["prometheus.io/path"] = "/metrics" },
+                        Annotations = new Dictionary<string, string>
+                        {
+                            ["prometheus.io/scrape"] = "true",
+                            ["prometheus.io/port"] = MetricsPort.ToString(CultureInfo.InvariantCulture),
+                            ["prometheus.io/path"] = "/metrics",
+                        },
                     },
                     Spec = new V1PodSpec
                     {
@@ -212,8 +218,8 @@ public sealed class KubernetesProvider : INodeProvider, IDisposable
                             {
                                 Name = "worker",
                                 Image = _o.Image,
-                                Args = ["worker", "--join", _o.Join, "--name", name, "--threads", cores, "--leave-after", leaveAfter, "--metrics-listen", "0.0.0.0:9464"],
-                                Ports = [new V1ContainerPort { Name = "metrics", ContainerPort = 9464 }],
+                                Args = ["worker", "--join", _o.Join, "--name", name, "--threads", cores, "--leave-after", leaveAfter, "--metrics-listen", $"0.0.0.0:{MetricsPort}"],
+                                Ports = [new V1ContainerPort { Name = "metrics", ContainerPort = MetricsPort }],
                                 Resources = new V1ResourceRequirements { Requests = new Dictionary<string, ResourceQuantity> { ["cpu"] = new(cores) } },
                             },
                         ],

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 
 namespace Streams.Integration.Tests;
@@ -12,27 +11,10 @@ public sealed class ContainerTests(TempDir dir) : IClassFixture<TempDir>
 {
     private const string Tag = "localhost/streams:it";
 
-    private static (int Code, string Output) Run(string file, IReadOnlyDictionary<string, string>? env, params string[] args)
-    {
-        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = StreamsProcess.RepoRoot };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        foreach (var (k, v) in env ?? new Dictionary<string, string>()) psi.Environment[k] = v;
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(900_000))
-        {
-            p.Kill(entireProcessTree: true);
-            Assert.Fail($"{file} {string.Join(' ', args)} did not finish in 15 minutes");
-        }
-
-        return (p.ExitCode, stdout.Result + stderr.Result);
-    }
-
     [Fact]
     public async Task The_image_builds_runs_the_default_pipeline_and_a_worker_in_it_joins_a_coordinator_here()
     {
-        var (code, output) = Run("bash", null, "deploy/container/build.sh", Tag);
+        var (code, output) = ExternalCommand.Run("bash", null, 900, "deploy/container/build.sh", Tag);
         Assert.True(code == 0, $"deploy/container/build.sh failed (it installs podman and runc as root):\n{output}");
         Assert.Matches(@"\d+\.\d+\.\d+\+", output);                     // streams --version, inside the container
         Assert.Contains("received 2000, processed 2000, failed 0", output, StringComparison.Ordinal);
@@ -50,7 +32,7 @@ public sealed class ContainerTests(TempDir dir) : IClassFixture<TempDir>
             "--progress", "none", "--summary-json", summary, "--worker-wait", "120");
         await coordinator.WaitForOutputAsync("listening for workers", 30);
         var conf = dir.Write("containers.conf", "[containers]\ndefault_ulimits = []\n");
-        var worker = Task.Run(() => Run("podman", new Dictionary<string, string> { ["CONTAINERS_CONF"] = conf },
+        var worker = Task.Run(() => ExternalCommand.Run("podman", new Dictionary<string, string> { ["CONTAINERS_CONF"] = conf }, 300,
             "--storage-driver=vfs", "--runtime", "runc", "--cgroup-manager=cgroupfs", "run", "--rm", "--network=host", Tag,
             "worker", "--join", $"tcp://127.0.0.1:{port}", "--name", "in-container"));
         Assert.True(await coordinator.WaitAsync(180) == 0, coordinator.Stderr);

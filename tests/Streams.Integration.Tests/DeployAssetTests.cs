@@ -81,17 +81,8 @@ public sealed class DeployAssetTests
         Assert.Contains($"{exprs.Count} rules found", output, StringComparison.Ordinal);
     }
 
-    private static (int Code, string Output) Promtool(params string[] args)
-    {
-        using var p = Process.Start(new ProcessStartInfo(Path.Combine(Path.GetDirectoryName(PrometheusServer.FindPrometheus())!, "promtool"), args)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
-        var output = p.StandardOutput.ReadToEnd() + p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        return (p.ExitCode, output);
-    }
+    private static (int Code, string Output) Promtool(params string[] args) =>
+        ExternalCommand.Run(Path.Combine(Path.GetDirectoryName(PrometheusServer.FindPrometheus())!, "promtool"), null, 60, args);
 
     [Fact]
     public void The_prometheus_config_is_valid_and_discovers_workers_from_the_file_streams_writes()

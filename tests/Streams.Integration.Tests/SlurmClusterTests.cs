@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Streams.Control.Nodes;
 using Streams.Jrm;
@@ -13,17 +12,9 @@ public sealed class SlurmClusterTests(TempDir dir) : IClassFixture<TempDir>
 {
     private static readonly string Script = Path.Combine(StreamsProcess.RepoRoot, "deploy", "slurm", "local-cluster.sh");
 
-    private static (int Code, string Output) Run(string file, params string[] args)
-    {
-        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        psi.Environment["SLURM_CONF"] = "/tmp/streams-slurm/slurm.conf";
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        Assert.True(p.WaitForExit(300_000), $"{file} {string.Join(' ', args)} did not finish");
-        return (p.ExitCode, stdout.Result + stderr.Result);
-    }
+    private static readonly Dictionary<string, string> SlurmEnvironment = new() { ["SLURM_CONF"] = "/tmp/streams-slurm/slurm.conf" };
+
+    private static (int Code, string Output) Run(string file, params string[] args) => ExternalCommand.Run(file, SlurmEnvironment, 300, args);
 
     /// <summary>A SLURM provider whose pilots run this build's `streams` and join 127.0.0.1:<paramref name="port"/>.</summary>
     private SlurmProvider Pilots(int port, string stateFolder) => new(
@@ -35,7 +26,7 @@ public sealed class SlurmClusterTests(TempDir dir) : IClassFixture<TempDir>
             Walltime = "00:10:00",
             DrainBeforeEndSeconds = 60,
         },
-        new ProcessRunner(environment: new Dictionary<string, string> { ["SLURM_CONF"] = "/tmp/streams-slurm/slurm.conf" }));
+        new ProcessRunner(environment: SlurmEnvironment));
 
     [Fact]
     public async Task A_batch_job_on_the_local_cluster_runs_the_streams_command()
@@ -165,7 +156,7 @@ public sealed class SlurmClusterTests(TempDir dir) : IClassFixture<TempDir>
     {
         if (pipeline.Contains("slurm", StringComparison.Ordinal)) Assert.True(Run("bash", Script, "start").Code == 0, "local SLURM did not start");
         var summary = dir.File(pipeline + ".json");
-        using var coordinator = StreamsProcess.StartWith(dir.Path, new Dictionary<string, string> { ["SLURM_CONF"] = "/tmp/streams-slurm/slurm.conf" },
+        using var coordinator = StreamsProcess.StartWith(dir.Path, SlurmEnvironment,
             "run", Path.Combine(StreamsProcess.RepoRoot, "deploy", "pipelines", pipeline), "--listen", $"tcp://127.0.0.1:{Ports.Free()}",
             "--duration", "40", "--metrics-listen", "off", "--progress", "log", "--summary-json", summary);
         Assert.True(await coordinator.WaitAsync(120) == 0, coordinator.Stderr);
@@ -189,7 +180,7 @@ public sealed class SlurmClusterTests(TempDir dir) : IClassFixture<TempDir>
     {
         Assert.True(Run("bash", Script, "start").Code == 0, "local SLURM did not start");
         var summary = dir.File("slurm-walltime.json");
-        using var coordinator = StreamsProcess.StartWith(dir.Path, new Dictionary<string, string> { ["SLURM_CONF"] = "/tmp/streams-slurm/slurm.conf" },
+        using var coordinator = StreamsProcess.StartWith(dir.Path, SlurmEnvironment,
             "run", Path.Combine(StreamsProcess.RepoRoot, "deploy", "pipelines", "slurm-walltime.yaml"), "--listen", $"tcp://127.0.0.1:{Ports.Free()}",
             "--duration", "130", "--metrics-listen", "off", "--progress", "log", "--summary-json", summary);
         Assert.True(await coordinator.WaitAsync(300) == 0, coordinator.Stderr);

@@ -17,6 +17,17 @@ public static class ControlLaws
         ["twin"] = ["queue-target", "states", "control-step", "stay", "core-cost", "switch-cost", "drain-seconds", "horizon"],
     };
 
+    /// <summary>
+    /// The entries of <paramref name="parameters"/> that law <paramref name="name"/> takes: for a law other than the one a
+    /// file's parameters were written for (<c>--control</c>, a twin advisor beside the file's law).
+    /// </summary>
+    public static Dictionary<string, string> ParametersOf(string name, IReadOnlyDictionary<string, string> parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        var known = Parameters[name];
+        return parameters.Where(kv => known.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+    }
+
     public static IControlLaw Create(string name, ControlBounds bounds, IReadOnlyDictionary<string, string>? parameters = null)
     {
         var p = parameters ?? new Dictionary<string, string>();

@@ -68,9 +68,6 @@ public sealed class QueueModelLaw(ControlBounds bounds, QueueModelSettings? sett
     /// <summary>Smoothed per-server service rate (events/s).</summary>
     public double Mu => _mu;
 
-    /// <summary>The recurring pattern found in the arrival rate, if any.</summary>
-    public SeasonalMemory? Season => _season;
-
     /// <summary>The highest rate seen one period ago over the coming boot time and a quarter more; 0 without a period.</summary>
     private double Anticipate(in ControlObservation o)
     {

@@ -21,9 +21,6 @@ public sealed class SeasonalMemory(double maxPeriodSeconds = 3600, double bucket
     /// <summary>The detected period in seconds, or null.</summary>
     public double? Period { get; private set; }
 
-    /// <summary>Autocorrelation at the detected period (or at the best lag tried).</summary>
-    public double Strength { get; private set; }
-
     public void Add(double time, double rate)
     {
         if (double.IsNaN(_bucketStart)) _bucketStart = time;
@@ -63,7 +60,6 @@ public sealed class SeasonalMemory(double maxPeriodSeconds = 3600, double bucket
         var minLag = (int)(300 / bucketSeconds);
         var maxLag = Math.Min((int)(MaxPeriodSeconds / bucketSeconds), n - (int)(600 / bucketSeconds)); // at least 10 min of overlap
         Period = null;
-        Strength = 0;
         if (maxLag < minLag) return;
         var mean = _buckets.Average();
         var variance = _buckets.Sum(v => (v - mean) * (v - mean)) / n;
@@ -83,7 +79,6 @@ public sealed class SeasonalMemory(double maxPeriodSeconds = 3600, double bucket
             if (acf[lag] > acf[best]) best = lag;
         }
 
-        Strength = acf[best];
         var dip = Enumerable.Range(1, best - 1).Select(l => acf[l]).DefaultIfEmpty(1).Min();
         if (acf[best] >= 0.6 && acf[best] - dip >= 0.5) Period = best * bucketSeconds;
     }

@@ -147,7 +147,7 @@ public sealed class ControllerHost : IDisposable
         var allocation = queue > 0 ? 1 : utilisation;
         var o = new ControlObservation(now, dt, queue, lambda, mu, s.Workers, 0, utilisation, allocation);
         var d = loop.Law.Decide(o);
-        PublishTwin(loop, o);
+        AfterDecision(loop, o);
         var target = loop.Stage.SetWorkers(d.Servers);
         var action = target > s.Workers ? "up" : target < s.Workers ? "down" : "hold";
         Publish(loop, d, target, o, action);
@@ -209,7 +209,7 @@ public sealed class ControllerHost : IDisposable
         var oldest = pool.Where(n => n.State == NodeState.Booting).Select(n => (DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0) - n.RequestedAt).DefaultIfEmpty(0).Max();
         var o = new ControlObservation(now, dt, queue, arrivals / dt, loop.Mu, ready, booting, utilisation, queue > 0 ? 1 : utilisation, oldest);
         var d = loop.Law.Decide(o);
-        PublishTwin(loop, o);
+        AfterDecision(loop, o);
         var wanted = Math.Clamp((int)Math.Ceiling((d.Demand - 1e-9) / settings.Cores), settings.MinNodes, settings.MaxNodes);
         var (request, release) = CapacitySplit.Plan(wanted, pool);
         Publish(loop, d, ready, o, request > 0 ? "up" : release.Count > 0 ? "down" : "hold");
@@ -259,39 +259,24 @@ public sealed class ControllerHost : IDisposable
         _decisions.WithLabels([.. lbl, action]).Inc();
     }
 
-    /// <summary>One line of the stage's trace: time, queue, workers ready, arrivals in the tick (no true load: this is real).</summary>
-    private static void RecordTick(StageLoop loop, string folder, in ControlObservation o)
-    {
-        if (loop.Trace is null)
-        {
-            Directory.CreateDirectory(folder);
-            loop.Trace = new StreamWriter(Path.Combine(folder, $"{loop.Stage.Name}.csv")) { AutoFlush = true };
-            loop.Trace.WriteLine(TwinTrace.Header);
-        }
-
-        loop.Trace.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{o.Time:0.###},{o.Queue:0},{o.Ready},{o.ArrivalRate * o.Interval:0},"));
-    }
-
-    /// <summary>With <c>twin-advisor: true</c> (and another law), a twin that only watches and advises, through its metrics.</summary>
-    private static TwinLaw? Advisor(ControllerSettings settings, ControlBounds bounds) =>
-        settings.TwinAdvisor && settings.Law != "twin" ? new TwinLaw(bounds, new TwinLawSettings { QueueTarget = double.TryParse(settings.Parameters.GetValueOrDefault("queue-target"), NumberStyles.Float, CultureInfo.InvariantCulture, out var t) ? t : 5000 }) : null;
-
     /// <summary>
-    /// Feeds the advisor (when there is one), exports the twin's estimate, prediction and recommendation, and with
-    /// <c>record:</c> appends the tick to the stage's trace (the format <c>streams twin replay</c> reads).
+    /// With <c>twin-advisor: true</c> (and another law), a twin that only watches and advises, through its metrics; it
+    /// takes the file's parameters that a twin law takes too (queue-target, drain-seconds).
     /// </summary>
-    private void PublishTwin(StageLoop loop, in ControlObservation o)
+    private static TwinLaw? Advisor(ControllerSettings settings, ControlBounds bounds) =>
+        settings.TwinAdvisor && settings.Law != "twin" ? (TwinLaw)ControlLaws.Create("twin", bounds, ControlLaws.ParametersOf("twin", settings.Parameters)) : null;
+
+    /// <summary>After each decision: feeds the advisor, exports the twin's view, and with <c>record:</c> writes the tick.</summary>
+    private void AfterDecision(StageLoop loop, in ControlObservation o)
     {
         loop.Advisor?.Decide(o);
-        if (_settings.Record is { } folder)
-        {
-            lock (_traceGate)
-            {
-                if (_closed) return;
-                RecordTick(loop, folder, o);
-            }
-        }
+        PublishTwin(loop);
+        if (_settings.Record is { } folder) Record(loop, folder, o);
+    }
 
+    /// <summary>Exports the estimate, prediction and recommendation of the stage's twin (its law or its advisor), if any.</summary>
+    private void PublishTwin(StageLoop loop)
+    {
         if ((loop.Law as TwinLaw ?? loop.Advisor) is not { } twin) return;
         var lbl = new[] { _pipeline.Name, loop.Stage.Name };
         _twinLoad.WithLabels(lbl).Set(twin.Filter.Estimate);
@@ -299,6 +284,26 @@ public sealed class ControllerHost : IDisposable
         _twinPredicted.WithLabels(lbl).Set(twin.Prediction.Load);
         _twinQueue.WithLabels(lbl).Set(twin.Prediction.Queue);
         _twinRecommended.WithLabels(lbl).Set(twin.Recommended);
+    }
+
+    /// <summary>
+    /// Appends the tick to FOLDER/STAGE.csv in the format <c>streams twin replay</c> reads: time, queue, workers ready,
+    /// arrivals in the tick (no true load: this is real).
+    /// </summary>
+    private void Record(StageLoop loop, string folder, in ControlObservation o)
+    {
+        lock (_traceGate)
+        {
+            if (_closed) return;
+            if (loop.Trace is null)
+            {
+                Directory.CreateDirectory(folder);
+                loop.Trace = new StreamWriter(Path.Combine(folder, $"{loop.Stage.Name}.csv")) { AutoFlush = true };
+                loop.Trace.WriteLine(TwinTrace.Header);
+            }
+
+            loop.Trace.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{o.Time:0.###},{o.Queue:0},{o.Ready},{o.ArrivalRate * o.Interval:0},"));
+        }
     }
 
     private static bool IsProviderError(Exception e) => e is InvalidOperationException or System.ComponentModel.Win32Exception or IOException;

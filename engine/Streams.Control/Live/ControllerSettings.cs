@@ -104,11 +104,8 @@ public sealed record ControllerSettings(string Law, double IntervalSeconds, IRea
             "k8s-namespace", "k8s-image", "k8s-site", "k8s-nodetype", "k8s-lifetime", "k8s-kubeconfig", "k8s-join", "twin-advisor", "record",
             "min-lifetime", "join-timeout", "breaker-failures", "breaker-window", "breaker-cooldown"], StringComparer.Ordinal);
         var parameters = c.Where(kv => !reserved.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value.Scalar ?? "", StringComparer.Ordinal);
-        if (lawOverride is not null && c.ContainsKey("law"))
-        {
-            // --control swaps the file's law for another: keep the file's parameters that law takes, drop the rest.
-            foreach (var key in parameters.Keys.Where(k => !ControlLaws.Parameters[law].Contains(k)).ToList()) parameters.Remove(key);
-        }
+        // --control swaps the file's law for another: keep the file's parameters that law takes, drop the rest.
+        if (lawOverride is not null && c.ContainsKey("law")) parameters = ControlLaws.ParametersOf(law, parameters);
 
         try
         {
