@@ -92,6 +92,18 @@ public sealed class SimulationAndLiveTests
             sinks: [{name: o, operator: count, input: w}]
             """);
         Assert.Contains("use local, slurm or kubernetes", Assert.Throws<ConfigException>(() => ControllerSettings.From(bad)).Message, StringComparison.Ordinal);
+
+        // SLURM may signal up to 60 s early, so its replacement must be asked for 60 s before the drain; a Kubernetes worker
+        // leaves on its own timer, exactly.
+        string Section(string provider) => $$"""
+            name: t
+            control: {node-provider: {{provider}}, service-rate: 2000, slurm-drain-before: 120, slurm-replace-before: 130}
+            sources: [{name: s, operator: synthetic}]
+            stages: [{name: w, operator: noop, input: s, placement: workers}]
+            sinks: [{name: o, operator: count, input: w}]
+            """;
+        Assert.Contains("slurm-drain-before + 60 s", Assert.Throws<ConfigException>(() => ControllerSettings.From(Plan(Section("slurm")))).Message, StringComparison.Ordinal);
+        Assert.Equal(130, ControllerSettings.From(Plan(Section("kubernetes")))!.Nodes!.ReplaceBeforeEndSeconds);
     }
 
     [Fact]

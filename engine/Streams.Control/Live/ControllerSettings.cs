@@ -89,9 +89,10 @@ public sealed record ControllerSettings(string Law, double IntervalSeconds, IRea
                     BreakerCooldownSeconds = Number("breaker-cooldown", 300, 0),
                 },
             };
-            if (nodes.ReplaceBeforeEndSeconds > 0 && nodes.ReplaceBeforeEndSeconds < nodes.DrainBeforeEndSeconds + 60)
+            if (provider == "slurm" && nodes.ReplaceBeforeEndSeconds > 0 && nodes.ReplaceBeforeEndSeconds < nodes.DrainBeforeEndSeconds + 60)
             {
                 // SLURM may send --signal up to 60 s early: a replacement asked for later than that could come after the drain.
+                // (A Kubernetes worker leaves on its own timer, exactly; local workers have no end.)
                 throw new ConfigException($"'control.slurm-replace-before' ({nodes.ReplaceBeforeEndSeconds} s) must be at least slurm-drain-before + 60 s ({nodes.DrainBeforeEndSeconds + 60} s): SLURM may signal up to 60 s early; or 0 to turn replacement off",
                     c.GetValueOrDefault("slurm-replace-before")?.Location ?? c["node-provider"].Location);
             }
