@@ -18,16 +18,32 @@ public sealed record TwinCosts(double QueueTarget = 5000, double OverTargetCost 
 /// </summary>
 public sealed class TwinPolicy
 {
-    private readonly double[,] _value; // [state, control in force]
+    private readonly double[,] _value;    // [state, control in force]
+    private readonly double[,] _stepCost; // [state, control]: the immediate cost, fixed by the model and the costs
+    private readonly double[,] _expected; // [state, next control]: sum over next states j of P(j | state) x value(j, control)
+    private readonly int _largest;
 
     public TwinPolicy(TwinModel model, TwinCosts costs)
     {
         Model = model ?? throw new ArgumentNullException(nameof(model));
         Costs = costs ?? throw new ArgumentNullException(nameof(costs));
         var (n, m) = (model.States, model.Controls.Length);
+        _largest = model.Controls.Max();
+        _stepCost = new double[n, m];
+        for (var i = 0; i < n; i++)
+        {
+            for (var u = 0; u < m; u++)
+            {
+                var c = model.Controls[u];
+                _stepCost[i, u] = (costs.OverTargetCost * OverTargetProbability(model.Loads[i], c, costs.QueueTarget)) + (costs.CoreCost * c / _largest);
+            }
+        }
+
         _value = new double[n, m];
+        _expected = new double[n, m];
         for (var iteration = 0; iteration < 1000; iteration++)
         {
+            Expect();
             var next = new double[n, m];
             double change = 0;
             for (var i = 0; i < n; i++)
@@ -44,6 +60,8 @@ public sealed class TwinPolicy
             Array.Copy(next, _value, next.Length);
             if (change < 1e-9) break;
         }
+
+        Expect();
     }
 
     public TwinModel Model { get; }
@@ -54,11 +72,7 @@ public sealed class TwinPolicy
     public double Value(int state, int control) => _value[state, control];
 
     /// <summary>Immediate cost of <paramref name="control"/> (an index) in <paramref name="state"/>.</summary>
-    public double StepCost(int state, int control)
-    {
-        var c = Model.Controls[control];
-        return (Costs.OverTargetCost * OverTargetProbability(Model.Loads[state], c, Costs.QueueTarget)) + (Costs.CoreCost * c / Model.Controls.Max());
-    }
+    public double StepCost(int state, int control) => _stepCost[state, control];
 
     /// <summary>P(more than <paramref name="target"/> waiting) in an M/M/c queue at load <paramref name="load"/>: C(c, a) rho^(target+1); 1 when it cannot keep up.</summary>
     public static double OverTargetProbability(double load, int servers, double target)
@@ -92,9 +106,22 @@ public sealed class TwinPolicy
     private double ActionCost(int state, int controlNow, int control)
     {
         var controls = Model.Controls;
-        var q = StepCost(state, control) + (Costs.SwitchCost * Math.Abs(controls[control] - controls[controlNow]) / controls.Max());
-        double future = 0;
-        for (var j = 0; j < Model.States; j++) future += Model.Transition[state, j] * _value[j, control];
-        return q + (Costs.Discount * future);
+        var change = Costs.SwitchCost * Math.Abs(controls[control] - controls[controlNow]) / _largest;
+        return _stepCost[state, control] + change + (Costs.Discount * _expected[state, control]);
+    }
+
+    /// <summary>Refreshes <see cref="_expected"/> from the current values.</summary>
+    private void Expect()
+    {
+        var (n, m) = (Model.States, Model.Controls.Length);
+        for (var i = 0; i < n; i++)
+        {
+            for (var u = 0; u < m; u++)
+            {
+                double future = 0;
+                for (var j = 0; j < n; j++) future += Model.Transition[i, j] * _value[j, u];
+                _expected[i, u] = future;
+            }
+        }
     }
 }
