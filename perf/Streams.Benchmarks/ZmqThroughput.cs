@@ -9,11 +9,14 @@ using Streams.Transports.ZeroMq.Framing;
 namespace Streams.Benchmarks;
 
 /// <summary>
-/// Arrow batches over NetMQ PUSH/PULL on tcp://127.0.0.1, as the coordinator and workers move them: a sender thread
-/// encodes the batch (<see cref="BatchFrames.Encode"/>) and sends its three frames, a receiver thread decodes every
-/// message back into a batch. Reports payload MB/s; perf/zmq-throughput.sh compares it with a pyzmq (libzmq) pair
-/// moving single-frame messages of the same size, in the same run.
-/// <c>dotnet run -c Release --project perf/Streams.Benchmarks -- zmq-throughput --size 65536 --seconds 5</c>
+/// Arrow batches over NetMQ PUSH/PULL on tcp://127.0.0.1, as a zmq-push sink and a zmq-pull source move them: a
+/// sender encodes each batch into its three frames (<see cref="ZmqSend.SendBatch(NetMQ.IOutgoingSocket, EventBatch, ulong, bool)"/>),
+/// a receiver decodes every message back into a batch (<see cref="ZmqReceive.TryReceiveBatch"/>) and disposes it.
+/// Reports payload MB/s; perf/zmq-throughput.sh compares it with a pyzmq (libzmq) pair moving single-frame messages of
+/// the same size, in the same run.
+/// <c>dotnet run -c Release --project perf/Streams.Benchmarks -- zmq-throughput --size 65536 --seconds 5</c>; options:
+/// <c>--warmup S</c>, <c>--processes</c> (sender in a child process), <c>--raw</c> (NetMQ alone, single frames),
+/// <c>--hwm N</c>, <c>--io-threads N</c>, <c>--socket-buffer BYTES</c>, <c>--codec</c> (time per step, no sockets).
 /// </summary>
 public static class ZmqThroughput
 {
@@ -26,11 +29,21 @@ public static class ZmqThroughput
         var batch = MakeBatch(size);
         ZmqSend.UsePooledBuffers();
         var encodedSize = BatchFrames.Encode(batch, 0).PayloadLength;
+        var kernelBuffer = Arg(args, "--socket-buffer", 0); // SO_SNDBUF / SO_RCVBUF, bytes (0: the system's)
+        var sendTo = Arg(args, "--send-to", 0);
+        var hwm = Arg(args, "--hwm", 1000); // messages queued per socket, as libzmq's default
+        var ioThreads = Arg(args, "--io-threads", 1); // NetMQ I/O threads per process, as libzmq's default
+        NetMQConfig.ThreadPoolSize = ioThreads;
+        if (sendTo > 0)
+        {
+            // Child of --processes: sends until its parent kills it.
+            Send(sendTo, mode, batch, encodedSize, kernelBuffer, hwm, CancellationToken.None);
+            return 0;
+        }
 
         using var pull = new PullSocket();
         var port = pull.BindRandomPort("tcp://127.0.0.1");
-        pull.Options.ReceiveHighWatermark = 1000;
-        var kernelBuffer = Arg(args, "--socket-buffer", 0); // SO_SNDBUF / SO_RCVBUF, bytes (0: the system's)
+        pull.Options.ReceiveHighWatermark = hwm;
         if (kernelBuffer > 0) pull.Options.ReceiveBuffer = kernelBuffer;
         using var stop = new CancellationTokenSource();
         long received = 0, bytes = 0;
@@ -55,48 +68,69 @@ public static class ZmqThroughput
         }) { IsBackground = true };
         receiver.Start();
 
-        var sender = new Thread(() =>
+        Process? child = null;
+        Thread? sender = null;
+        if (System.Array.IndexOf(args, "--processes") >= 0)
         {
-            using var push = new PushSocket();
-            push.Options.SendHighWatermark = 1000;
-            push.Options.Linger = TimeSpan.Zero;
-            if (kernelBuffer > 0) push.Options.SendBuffer = kernelBuffer;
-            push.Connect($"tcp://127.0.0.1:{port}");
-            ulong id = 0;
-            var raw = new byte[encodedSize];
-            while (!stop.IsCancellationRequested && mode == "raw")
-            {
-                push.TrySendFrame(TimeSpan.FromMilliseconds(100), raw);
-            }
+            // The sender in a process of its own, as a coordinator and a worker are.
+            var self = Environment.ProcessPath!;
+            var start = new ProcessStartInfo(self) { RedirectStandardInput = true };
+            if (Path.GetFileNameWithoutExtension(self) == "dotnet") start.ArgumentList.Add(typeof(ZmqThroughput).Assembly.Location);
+            foreach (var a in new[] { "zmq-throughput", "--send-to", port.ToString(CultureInfo.InvariantCulture), "--size", size.ToString(CultureInfo.InvariantCulture), "--socket-buffer", kernelBuffer.ToString(CultureInfo.InvariantCulture), "--hwm", hwm.ToString(CultureInfo.InvariantCulture) }) start.ArgumentList.Add(a);
+            if (mode == "raw") start.ArgumentList.Add("--raw");
+            child = Process.Start(start)!;
+        }
+        else
+        {
+            sender = new Thread(() => Send(port, mode, batch, encodedSize, kernelBuffer, hwm, stop.Token)) { IsBackground = true };
+            sender.Start();
+        }
 
-            while (!stop.IsCancellationRequested)
-            {
-                var e = BatchFrames.Encode(batch, ++id);
-                ZmqSend.SendBatch(push, e);
-                e.Release();
-            }
-        }) { IsBackground = true };
-        sender.Start();
-
-        Thread.Sleep(1000); // warm-up
+        Thread.Sleep(TimeSpan.FromSeconds(Arg(args, "--warmup", 1))); // warm-up (and the JIT's tiers)
         var (m0, b0) = (Interlocked.Read(ref received), Interlocked.Read(ref bytes));
         var clock = Stopwatch.StartNew();
         Thread.Sleep(TimeSpan.FromSeconds(seconds));
         var (m1, b1) = (Interlocked.Read(ref received), Interlocked.Read(ref bytes));
         var elapsed = clock.Elapsed.TotalSeconds;
         stop.Cancel();
-        sender.Join(2000);
+        sender?.Join(2000);
+        if (child is not null)
+        {
+            child.Kill();
+            child.WaitForExit(5000);
+        }
+
         receiver.Join(2000);
         var mbps = (b1 - b0) / elapsed / 1e6;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{{\"impl\": \"{(mode == "raw" ? "netmq-raw" : "streams-netmq-arrow")}\", \"size\": {size}, \"payloadBytes\": {encodedSize}, \"rows\": {batch.Count}, \"messagesPerSecond\": {(m1 - m0) / elapsed:0}, \"mbPerSecond\": {mbps:0.0}}}"));
+            $"{{\"impl\": \"{(mode == "raw" ? "netmq-raw" : "streams-netmq-arrow")}\", \"size\": {size}, \"payloadBytes\": {encodedSize}, \"rows\": {batch.Count}, \"messagesPerSecond\": {(m1 - m0) / elapsed:0}, \"mbPerSecond\": {mbps:0.0}, \"poolAllocations\": {ZmqSend.Pool.Allocations}, \"poolReuses\": {ZmqSend.Pool.Reuses}}}"));
         batch.Dispose();
         return 0;
     }
 
+    private static void Send(int port, string mode, EventBatch batch, int encodedSize, int kernelBuffer, int hwm, CancellationToken stop)
+    {
+        using var push = new PushSocket();
+        push.Options.SendHighWatermark = hwm;
+        push.Options.Linger = TimeSpan.Zero;
+        if (kernelBuffer > 0) push.Options.SendBuffer = kernelBuffer;
+        push.Connect($"tcp://127.0.0.1:{port}");
+        ulong id = 0;
+        var raw = new byte[encodedSize];
+        while (!stop.IsCancellationRequested && mode == "raw")
+        {
+            push.TrySendFrame(TimeSpan.FromMilliseconds(100), raw);
+        }
+
+        while (!stop.IsCancellationRequested)
+        {
+            ZmqSend.SendBatch(push, batch, ++id);
+        }
+    }
+
     /// <summary>
-    /// Time per batch of each step of the Streams path without sockets: encode (Arrow IPC + frames), the copy into a
-    /// NetMQ message, and decode (with the payload copy the receiver makes). <c>zmq-throughput --size N --codec</c>.
+    /// Time per batch of each step of the Streams path without sockets: measuring the Arrow payload, encoding it into a
+    /// pooled NetMQ message, and decoding it in place. <c>zmq-throughput --size N --codec</c>.
     /// </summary>
     public static int Codec(int size)
     {
@@ -118,16 +152,17 @@ public static class ZmqThroughput
             return clock.Elapsed.TotalMilliseconds * 1000 / n;
         }
 
-        var encode = Time(() => BatchFrames.Encode(batch, 1).Release());
-        var copy = Time(() =>
+        var measure = Time(() => BatchFrames.MeasureArrow(batch.Records!));
+        var encode = Time(() =>
         {
             var msg = new Msg();
             msg.InitPool(e0.PayloadLength);
-            e0.Payload.AsSpan(0, e0.PayloadLength).CopyTo(msg.Slice());
+            System.Runtime.InteropServices.MemoryMarshal.TryGetArray<byte>(msg.SliceAsMemory(), out var target);
+            using (var stream = new MemoryStream(target.Array!, target.Offset, e0.PayloadLength, writable: true)) BatchFrames.WriteArrow(batch.Records!, stream);
             msg.Close();
         });
-        var decode = Time(() => BatchFrames.Decode(header, e0.Meta, e0.Payload.AsMemory(0, e0.PayloadLength), copyPayload: true).Dispose());
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{{\"size\": {size}, \"encodeUs\": {encode:0.0}, \"copyIntoMsgUs\": {copy:0.0}, \"decodeUs\": {decode:0.0}}}"));
+        var decode = Time(() => BatchFrames.Decode(header, e0.Meta, e0.Payload.AsMemory(0, e0.PayloadLength)).Dispose());
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{{\"size\": {size}, \"measureUs\": {measure:0.0}, \"encodeIntoMsgUs\": {encode:0.0}, \"decodeInPlaceUs\": {decode:0.0}}}"));
         return 0;
     }
 

@@ -5,6 +5,7 @@ recv). Prints the same JSON line as the Streams harness."""
 import argparse
 import json
 import os
+import subprocess
 import sys
 import threading
 import time
@@ -14,13 +15,36 @@ import zmq
 ap = argparse.ArgumentParser()
 ap.add_argument("--size", type=int, default=65536)
 ap.add_argument("--seconds", type=float, default=5)
+ap.add_argument("--hwm", type=int, default=1000, help="messages queued per socket (libzmq's default)")
+ap.add_argument("--processes", action="store_true", help="sender in a process of its own (as a coordinator and a worker are)")
+ap.add_argument("--send-to", type=int, default=0, help=argparse.SUPPRESS)  # child of --processes
 a = ap.parse_args()
 
 ctx = zmq.Context(io_threads=1)
-pull = ctx.socket(zmq.PULL)
-pull.set_hwm(1000)
-port = pull.bind_to_random_port("tcp://127.0.0.1")
 stop = threading.Event()
+
+
+def send(port):
+    push = ctx.socket(zmq.PUSH)
+    push.set_hwm(a.hwm)
+    push.linger = 0
+    push.connect("tcp://127.0.0.1:%d" % port)
+    payload = bytes(bytearray(i & 0xFF for i in range(a.size)))
+    while not stop.is_set():
+        try:
+            push.send(payload, copy=False, flags=zmq.NOBLOCK)
+        except zmq.Again:
+            time.sleep(0.0001)
+    push.close()
+
+
+if a.send_to:
+    send(a.send_to)  # until the parent kills this process
+    sys.exit(0)
+
+pull = ctx.socket(zmq.PULL)
+pull.set_hwm(a.hwm)
+port = pull.bind_to_random_port("tcp://127.0.0.1")
 count = [0, 0]
 
 
@@ -35,21 +59,12 @@ def receive():
         count[1] += len(m)
 
 
-def send():
-    push = ctx.socket(zmq.PUSH)
-    push.set_hwm(1000)
-    push.linger = 0
-    push.connect("tcp://127.0.0.1:%d" % port)
-    payload = bytes(bytearray(i & 0xFF for i in range(a.size)))
-    while not stop.is_set():
-        try:
-            push.send(payload, copy=False, flags=zmq.NOBLOCK)
-        except zmq.Again:
-            time.sleep(0.0001)
-    push.close()
-
-
-threads = [threading.Thread(target=receive, daemon=True), threading.Thread(target=send, daemon=True)]
+threads = [threading.Thread(target=receive, daemon=True)]
+child = None
+if a.processes:
+    child = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--size", str(a.size), "--hwm", str(a.hwm), "--send-to", str(port)])
+else:
+    threads.append(threading.Thread(target=send, args=(port,), daemon=True))
 for t in threads:
     t.start()
 time.sleep(1)
@@ -59,6 +74,9 @@ m1, b1, t1 = count[0], count[1], time.perf_counter()
 stop.set()
 for t in threads:
     t.join(2)
+if child:
+    child.kill()
+    child.wait()
 el = t1 - t0
 print(json.dumps({"impl": "pyzmq-libzmq", "size": a.size, "messagesPerSecond": round((m1 - m0) / el), "mbPerSecond": round((b1 - b0) / el / 1e6, 1)}))
 sys.stdout.flush()

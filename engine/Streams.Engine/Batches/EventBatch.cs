@@ -133,8 +133,7 @@ public sealed class EventBatch : IDisposable
             var keep = new List<int>(w);
             for (var r = 0; r < _count; r++) if (!remove[r]) keep.Add(r);
             var filtered = ArrowRows.Take(_records.Batch, keep);
-            _records.Release();
-            _records = new SharedRecords(filtered);
+            _records = new SharedRecords(filtered, parent: _records); // Take may share the old columns' memory
         }
 
         _count = w;
@@ -184,7 +183,8 @@ public sealed class EventBatch : IDisposable
         }
 
         input._ledger?.Retain();
-        return new EventBatch(dataType, meta, slots, n, null, null, new SharedRecords(records), input._ledger);
+        input._records?.Retain(); // the new records may share the input's columns: keep their memory until both are gone
+        return new EventBatch(dataType, meta, slots, n, null, null, new SharedRecords(records, parent: input._records), input._ledger);
     }
 
     /// <summary>
@@ -202,9 +202,10 @@ public sealed class EventBatch : IDisposable
 
     /// <summary>
     /// A new batch of events with an Arrow payload (one row per event), for a source to emit; it takes ownership of
-    /// <paramref name="records"/>.
+    /// <paramref name="records"/>, and of <paramref name="memory"/> when the columns are read in place from a buffer
+    /// that must be returned (disposed) once neither this batch nor any batch derived from it can read them.
     /// </summary>
-    public static EventBatch FromSource(ReadOnlySpan<EventMeta> meta, string dataType, RecordBatch records)
+    public static EventBatch FromSource(ReadOnlySpan<EventMeta> meta, string dataType, RecordBatch records, IDisposable? memory = null)
     {
         ArgumentNullException.ThrowIfNull(records);
         if (records.Length != meta.Length) throw new ArgumentException($"record batch has {records.Length} rows for {meta.Length} events", nameof(records));
@@ -213,7 +214,7 @@ public sealed class EventBatch : IDisposable
         var slots = ArrayPool<int>.Shared.Rent(Math.Max(n, 1));
         meta.CopyTo(m);
         for (var i = 0; i < n; i++) slots[i] = i;
-        return new EventBatch(dataType, m, slots, n, null, null, new SharedRecords(records), null);
+        return new EventBatch(dataType, m, slots, n, null, null, new SharedRecords(records, memory), null);
     }
 
     /// <summary>
@@ -269,8 +270,12 @@ public sealed class EventBatch : IDisposable
         return new EventBatch(dataType, m, slots, 1, pooledBuffer, offsets, null, null);
     }
 
-    /// <summary>An Arrow record batch shared by fan-out copies, disposed with the last of them.</summary>
-    internal sealed class SharedRecords(RecordBatch batch)
+    /// <summary>
+    /// An Arrow record batch shared by fan-out copies, disposed with the last of them. Records derived from others
+    /// (a processor's output, rows kept after a failure) hold a reference to their <c>parent</c>, since they may share
+    /// its columns: memory is freed, or a pooled buffer (<c>memory</c>) returned, only when no batch can read it.
+    /// </summary>
+    internal sealed class SharedRecords(RecordBatch batch, IDisposable? memory = null, SharedRecords? parent = null)
     {
         private int _refs = 1;
 
@@ -280,7 +285,10 @@ public sealed class EventBatch : IDisposable
 
         public void Release()
         {
-            if (Interlocked.Decrement(ref _refs) == 0) Batch.Dispose();
+            if (Interlocked.Decrement(ref _refs) != 0) return;
+            Batch.Dispose();
+            memory?.Dispose();
+            parent?.Release();
         }
     }
 }

@@ -104,4 +104,76 @@ public sealed class FramingTests
         var arrowHeader = header with { Kind = PayloadKind.Arrow };
         Assert.Throws<FrameException>(() => BatchFrames.Decode(arrowHeader, e.Meta.AsSpan(), new byte[] { 1, 2, 3 }));
     }
+
+    [Fact]
+    public void Memory_handed_to_a_failing_decode_is_returned()
+    {
+        using var batch = BytesBatch(3);
+        var e = BatchFrames.Encode(batch, 5);
+        var header = BatchFrames.ReadHeader(e.Header) with { Kind = PayloadKind.Arrow };
+        var lease = new Lease();
+        Assert.Throws<FrameException>(() => BatchFrames.Decode(header, e.Meta, new byte[] { 1, 2, 3 }, lease));
+        Assert.Equal(1, lease.Disposals);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_batch_sent_over_tcp_arrives_whole_and_its_buffer_returns_to_the_pool_once_disposed(bool arrow)
+    {
+        ZmqSend.UsePooledBuffers();
+        using var batch = arrow ? ArrowBatch(2000) : BytesBatch(40); // ~300 KB: a bucket of the pool no other test uses
+        using var pull = new NetMQ.Sockets.PullSocket();
+        var port = pull.BindRandomPort("tcp://127.0.0.1");
+        using var push = new NetMQ.Sockets.PushSocket($">tcp://127.0.0.1:{port}");
+        ZmqSend.SendBatch(push, batch, 77);
+        Assert.True(ZmqReceive.TryReceiveBatch(pull, TimeSpan.FromSeconds(10), out var back, out var payloadBytes));
+        var encoded = BatchFrames.Encode(batch, 77);
+        Assert.Equal(encoded.PayloadLength, payloadBytes); // the measured payload frame is the encoder's, byte for byte in size
+        Assert.Equal(batch.Meta.ToArray().Select(m => (m.EventNumber, m.DataId, m.Tick)), back!.Meta.ToArray().Select(m => (m.EventNumber, m.DataId, m.Tick)));
+        if (arrow)
+        {
+            var sent = (BinaryArray)batch.Records!.Column("payload");
+            var got = (BinaryArray)back.Records!.Column("payload");
+            Assert.All(Enumerable.Range(0, batch.Count), i => Assert.True(sent.GetBytes(i).SequenceEqual(got.GetBytes(i))));
+            // Read in place: the column's bytes are the received message's pooled buffer, kept until the batch goes.
+            Assert.True(System.Runtime.InteropServices.MemoryMarshal.TryGetArray(got.ValueBuffer.Memory, out var buffer));
+            Assert.False(ZmqSend.Pool.Holds(buffer.Array!));
+            back.Dispose();
+            Assert.True(ZmqSend.Pool.Holds(buffer.Array!), "the payload's buffer went back to the pool");
+        }
+        else
+        {
+            Assert.All(Enumerable.Range(0, batch.Count), i => Assert.True(batch.GetPayload(i).SequenceEqual(back.GetPayload(i))));
+            back.Dispose();
+        }
+    }
+
+    private static EventBatch ArrowBatch(int n)
+    {
+        var numbers = new UInt64Array.Builder();
+        var payloads = new BinaryArray.Builder();
+        var rng = new Random(3);
+        for (var i = 0; i < n; i++)
+        {
+            var p = new byte[rng.Next(0, 300)];
+            rng.NextBytes(p);
+            numbers.Append((ulong)i);
+            payloads.Append(p.AsSpan());
+        }
+
+        var schema = new Schema.Builder()
+            .Field(f => f.Name("n").DataType(Apache.Arrow.Types.UInt64Type.Default))
+            .Field(f => f.Name("payload").DataType(Apache.Arrow.Types.BinaryType.Default))
+            .Build();
+        var meta = Enumerable.Range(0, n).Select(i => new EventMeta((ulong)(100 + i), (ushort)(i % 4), (ulong)i, 0)).ToArray();
+        return EventBatch.FromSource(meta, "arrow/test", new RecordBatch(schema, [numbers.Build(), payloads.Build()], n));
+    }
+
+    private sealed class Lease : IDisposable
+    {
+        public int Disposals { get; private set; }
+
+        public void Dispose() => Disposals++;
+    }
 }

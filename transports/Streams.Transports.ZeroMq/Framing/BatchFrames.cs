@@ -36,6 +36,20 @@ public static class BatchFrames
     /// <summary>Encodes <paramref name="batch"/> under <paramref name="batchId"/>.</summary>
     public static EncodedBatch Encode(EventBatch batch, ulong batchId)
     {
+        var (header, meta) = EncodeHeaderAndMeta(batch, batchId);
+        if (batch.HasBytes)
+        {
+            var payload = System.Buffers.ArrayPool<byte>.Shared.Rent(Math.Max(batch.PayloadBytes, 1));
+            return new EncodedBatch(header, meta, payload, CopyBytes(batch, payload));
+        }
+
+        var (arrow, length) = EncodeArrow(batch.Records!);
+        return new EncodedBatch(header, meta, arrow, length);
+    }
+
+    /// <summary>The header and metadata frames of <paramref name="batch"/> under <paramref name="batchId"/>.</summary>
+    public static (byte[] Header, byte[] Meta) EncodeHeaderAndMeta(EventBatch batch, ulong batchId)
+    {
         ArgumentNullException.ThrowIfNull(batch);
         var kind = batch.HasBytes ? PayloadKind.Bytes : PayloadKind.Arrow;
         var type = Encoding.UTF8.GetBytes(batch.DataType);
@@ -55,27 +69,21 @@ public static class BatchFrames
             BinaryPrimitives.WriteUInt32LittleEndian(e[20..], kind == PayloadKind.Bytes ? (uint)batch.GetPayload(i).Length : 0u);
         }
 
-        byte[] payload;
-        int length;
-        if (kind == PayloadKind.Bytes)
-        {
-            payload = System.Buffers.ArrayPool<byte>.Shared.Rent(Math.Max(batch.PayloadBytes, 1));
-            var at = 0;
-            for (var i = 0; i < n; i++)
-            {
-                var p = batch.GetPayload(i);
-                p.CopyTo(payload.AsSpan(at));
-                at += p.Length;
-            }
+        return (header, meta);
+    }
 
-            length = at;
-        }
-        else
+    /// <summary>Copies a raw-byte batch's events back to back into <paramref name="payload"/>; returns the bytes written.</summary>
+    internal static int CopyBytes(EventBatch batch, Span<byte> payload)
+    {
+        var at = 0;
+        for (var i = 0; i < batch.Count; i++)
         {
-            (payload, length) = EncodeArrow(batch.Records!);
+            var p = batch.GetPayload(i);
+            p.CopyTo(payload[at..]);
+            at += p.Length;
         }
 
-        return new EncodedBatch(header, meta, payload, length);
+        return at;
     }
 
     /// <summary>Writes the header frame; <paramref name="header"/> must hold <see cref="HeaderSize"/> + the type.</summary>
@@ -117,11 +125,27 @@ public static class BatchFrames
     }
 
     /// <summary>
-    /// Decodes a batch from its three frames; throws <see cref="FrameException"/> for anything malformed. With
-    /// <paramref name="copyPayload"/> the batch owns copies of the payload (the frames' memory may then be reused, as
-    /// a pooled NetMQ message is); otherwise an Arrow payload is read in place and must outlive the batch.
+    /// Decodes a batch from its three frames; throws <see cref="FrameException"/> for anything malformed. An Arrow
+    /// payload is read in place: its memory must outlive the batch and every batch derived from it. Pass
+    /// <paramref name="payloadMemory"/> when that memory is to be returned (a pooled NetMQ message): the batch owns it
+    /// from then on, even when decoding fails, and disposes it once nothing can read the columns.
     /// </summary>
-    public static EventBatch Decode(BatchHeader header, ReadOnlySpan<byte> meta, ReadOnlyMemory<byte> payload, bool copyPayload = false)
+    public static EventBatch Decode(BatchHeader header, ReadOnlySpan<byte> meta, ReadOnlyMemory<byte> payload, IDisposable? payloadMemory = null)
+    {
+        try
+        {
+            var batch = DecodeFrames(header, meta, payload, payloadMemory);
+            if (batch.HasBytes) payloadMemory?.Dispose(); // raw bytes were copied into the batch
+            return batch;
+        }
+        catch
+        {
+            payloadMemory?.Dispose();
+            throw;
+        }
+    }
+
+    private static EventBatch DecodeFrames(BatchHeader header, ReadOnlySpan<byte> meta, ReadOnlyMemory<byte> payload, IDisposable? payloadMemory)
     {
         var n = header.Count;
         if (meta.Length != n * MetaEntrySize) throw new FrameException($"metadata frame is {meta.Length} bytes; {n} events need {n * MetaEntrySize}");
@@ -148,14 +172,14 @@ public static class BatchFrames
             return EventBatch.FromBytes(metas, header.DataType, payload.Span, lengths);
         }
 
-        var records = DecodeArrow(payload, copyPayload);
+        var records = DecodeArrow(payload);
         if (records.Length != n)
         {
             records.Dispose();
             throw new FrameException($"Arrow payload has {records.Length} rows for {n} events");
         }
 
-        return EventBatch.FromSource(metas, header.DataType, records);
+        return EventBatch.FromSource(metas, header.DataType, records, payloadMemory);
     }
 
     /// <summary>Payload bytes of event <paramref name="index"/> in a metadata frame (0 for Arrow payloads).</summary>
@@ -164,14 +188,25 @@ public static class BatchFrames
     internal static (byte[] Buffer, int Length) EncodeArrow(RecordBatch records)
     {
         using var ms = new PooledStream(EstimateArrowSize(records));
-        using (var writer = new ArrowStreamWriter(ms, records.Schema, leaveOpen: true))
-        {
-            writer.WriteRecordBatch(records);
-            writer.WriteEnd();
-        }
-
+        WriteArrow(records, ms);
         var length = (int)ms.Length;
         return (ms.Detach(), length);
+    }
+
+    /// <summary>Writes the payload frame of an Arrow batch (schema, the record batch, end marker) to <paramref name="stream"/>.</summary>
+    internal static void WriteArrow(RecordBatch records, Stream stream)
+    {
+        using var writer = new ArrowStreamWriter(stream, records.Schema, leaveOpen: true);
+        writer.WriteRecordBatch(records);
+        writer.WriteEnd();
+    }
+
+    /// <summary>The exact size of the payload frame <see cref="WriteArrow"/> writes (it writes into a counter).</summary>
+    internal static int MeasureArrow(RecordBatch records)
+    {
+        using var counter = new CountingStream();
+        WriteArrow(records, counter);
+        return (int)Math.Min(counter.Length, int.MaxValue);
     }
 
     private static int EstimateArrowSize(RecordBatch records)
@@ -190,19 +225,10 @@ public static class BatchFrames
         }
     }
 
-    internal static RecordBatch DecodeArrow(ReadOnlyMemory<byte> payload, bool copy = false)
+    internal static RecordBatch DecodeArrow(ReadOnlyMemory<byte> payload)
     {
         try
         {
-            if (copy)
-            {
-                // Read through a stream: the reader copies the buffers into memory of its own allocator.
-                var segment = System.Runtime.InteropServices.MemoryMarshal.TryGetArray(payload, out var seg) ? seg : new ArraySegment<byte>(payload.ToArray());
-                using var stream = new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false);
-                using var copying = new ArrowStreamReader(stream, Apache.Arrow.Memory.MemoryAllocator.Default.Value);
-                return copying.ReadNextRecordBatch() ?? throw new FrameException("Arrow payload holds no record batch");
-            }
-
             using var reader = new ArrowStreamReader(payload);
             return reader.ReadNextRecordBatch() ?? throw new FrameException("Arrow payload holds no record batch");
         }

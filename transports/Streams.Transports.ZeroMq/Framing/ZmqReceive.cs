@@ -7,8 +7,8 @@ namespace Streams.Transports.ZeroMq.Framing;
 public static class ZmqReceive
 {
     /// <summary>
-    /// Waits up to <paramref name="timeout"/> for one message and decodes it as a batch (the batch owns copies of what
-    /// it needs; the socket's buffers go back to the pool). Returns false on timeout. A message that is not a batch
+    /// Waits up to <paramref name="timeout"/> for one message and decodes it as a batch. An Arrow payload is read in
+    /// place (no copy): the batch keeps the message's pooled buffer and returns it when disposed. Returns false on timeout. A message that is not a batch
     /// is read to its end and reported as <see cref="FrameException"/>.
     /// </summary>
     public static bool TryReceiveBatch(NetMQSocket socket, TimeSpan timeout, out EventBatch? batch, out int payloadBytes)
@@ -45,13 +45,28 @@ public static class ZmqReceive
             extra.Close();
             if (count != 3) throw new FrameException($"message of {count} frames; 3 expected (header, metadata, payload)");
             var header = BatchFrames.ReadHeader(frames[0].Slice());
-            batch = BatchFrames.Decode(header, frames[1].Slice(), frames[2].SliceAsMemory(), copyPayload: true);
             payloadBytes = frames[2].Size;
+            var payload = frames[2].SliceAsMemory();
+            var lease = new MessageLease(frames[2]);
+            frames[2].InitEmpty(); // the batch owns the payload's pooled buffer now
+            batch = BatchFrames.Decode(header, frames[1].Slice(), payload, lease);
             return true;
         }
         finally
         {
             for (var i = 0; i < Math.Min(count, 3); i++) frames[i].Close();
+        }
+    }
+
+    /// <summary>A received message kept for the columns read from it; disposing it hands its buffer back to NetMQ's pool.</summary>
+    private sealed class MessageLease(Msg msg) : IDisposable
+    {
+        private Msg _msg = msg;
+        private int _closed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _closed, 1) == 0) _msg.Close();
         }
     }
 }

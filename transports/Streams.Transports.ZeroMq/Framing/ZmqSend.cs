@@ -1,4 +1,6 @@
+using System.Runtime.InteropServices;
 using NetMQ;
+using Streams.Engine.Batches;
 
 namespace Streams.Transports.ZeroMq.Framing;
 
@@ -8,14 +10,18 @@ public static class ZmqSend
     private static int _pooled;
 
     /// <summary>
-    /// Makes NetMQ take its message buffers from a pool instead of allocating one per message: with 64 KiB - 1 MiB
-    /// batches the allocations (and, past 85 KB, large-object-heap collections) otherwise dominate. Safe because Streams
-    /// only receives through <see cref="NetMQMessage"/>, whose frames are copies. Idempotent.
+    /// Makes NetMQ take its message buffers from <see cref="MessageBufferPool"/> instead of allocating one per message:
+    /// with 64 KiB - 1 MiB batches the allocations (and, past 85 KB, large-object-heap collections and the zeroing of
+    /// fresh pages) otherwise dominate. Safe because every Streams receive closes its messages once it has copied or
+    /// decoded what it keeps (<see cref="NetMQMessage"/> frames are copies too). Idempotent.
     /// </summary>
     public static void UsePooledBuffers()
     {
-        if (Interlocked.Exchange(ref _pooled, 1) == 0) BufferPool.SetBufferManagerBufferPool(512L * 1024 * 1024, 64 * 1024 * 1024);
+        if (Interlocked.Exchange(ref _pooled, 1) == 0) BufferPool.SetCustomBufferPool(Pool);
     }
+
+    /// <summary>The pool NetMQ's messages come from once <see cref="UsePooledBuffers"/> has run.</summary>
+    public static MessageBufferPool Pool { get; } = new();
 
     /// <summary>
     /// At process exit: lets NetMQ deliver what sockets still queue (each within its linger, for example a zmq-push
@@ -29,8 +35,46 @@ public static class ZmqSend
     }
 
     /// <summary>
-    /// Sends the three frames of a batch, copying the payload into a pooled NetMQ message (measured faster in NetMQ
-    /// 4.0 than handing it the encoder's buffer).
+    /// Encodes <paramref name="batch"/> under <paramref name="batchId"/> and sends its three frames. The payload is
+    /// written straight into a pooled NetMQ message (its exact size measured first), so it is built once and never
+    /// copied on this side of the kernel.
+    /// </summary>
+    public static void SendBatch(IOutgoingSocket socket, EventBatch batch, ulong batchId, bool more = false)
+    {
+        ArgumentNullException.ThrowIfNull(socket);
+        ArgumentNullException.ThrowIfNull(batch);
+        var (header, meta) = BatchFrames.EncodeHeaderAndMeta(batch, batchId);
+        var msg = new Msg();
+        try
+        {
+            if (batch.HasBytes)
+            {
+                msg.InitPool(batch.PayloadBytes);
+                BatchFrames.CopyBytes(batch, msg.Slice());
+            }
+            else
+            {
+                var records = batch.Records!;
+                var size = BatchFrames.MeasureArrow(records);
+                msg.InitPool(size);
+                if (!MemoryMarshal.TryGetArray<byte>(msg.SliceAsMemory(), out var target)) throw new InvalidOperationException("NetMQ message is not array-backed");
+                using var stream = new MemoryStream(target.Array!, target.Offset, size, writable: true);
+                BatchFrames.WriteArrow(records, stream);
+                if (stream.Position != size) throw new InvalidOperationException($"Arrow payload came out at {stream.Position} bytes, measured {size}");
+            }
+
+            socket.SendMoreFrame(header).SendMoreFrame(meta);
+            socket.Send(ref msg, more);
+        }
+        finally
+        {
+            msg.Close();
+        }
+    }
+
+    /// <summary>
+    /// Sends the three frames of an encoded batch, copying the payload into a pooled NetMQ message (the encoded batch
+    /// stays the caller's, for example to send it again).
     /// </summary>
     public static void SendBatch(IOutgoingSocket socket, EncodedBatch batch, bool more = false)
     {

@@ -66,9 +66,7 @@ public sealed class ZmqPushSink : ISink
     public void Write(EventBatch batch, ProcessContext context)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        var e = BatchFrames.Encode(batch, ++_nextId);
-        ZmqSend.SendBatch(Socket(), e);
-        e.Release();
+        ZmqSend.SendBatch(Socket(), batch, ++_nextId);
     }
 
     public void Flush()
