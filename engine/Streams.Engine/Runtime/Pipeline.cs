@@ -48,7 +48,8 @@ public interface IRemoteStages
 /// <param name="Threads">Worker threads running the stage across the joined worker processes.</param>
 /// <param name="Workers">Worker processes joined.</param>
 /// <param name="WaitingBatches">Batches handed over and waiting for a worker with credit.</param>
-public readonly record struct RemoteStageState(int Threads, int Workers, int WaitingBatches);
+/// <param name="PeakThreads">The most worker threads that served the stage at once so far in the run.</param>
+public readonly record struct RemoteStageState(int Threads, int Workers, int WaitingBatches, int PeakThreads = 0);
 
 /// <summary>
 /// A running pipeline built from a <see cref="PipelinePlan"/>: sources, stages with bounded queues and worker pools,
@@ -212,12 +213,12 @@ public sealed class Pipeline : IDisposable
 
     public void Dispose() => _intake.Dispose();
 
-    private static (IAsyncProcessor Processor, int Slots, Func<int> Threads)? BindRemote(PlannedNode node, PipelineOptions options)
+    private static (IAsyncProcessor Processor, int Slots, Func<RemoteStageState> State)? BindRemote(PlannedNode node, PipelineOptions options)
     {
         if (node.Spec.Placement != Placement.Workers) return null;
         var remote = options.RemoteStages ?? throw new InvalidOperationException(
             $"stage '{node.Name}' runs on workers (placement: workers) but this run has no coordinator: start it with --listen tcp://HOST:PORT");
-        return (remote.Bind(node), remote.Slots, () => remote.StateOf(node.Name).Threads);
+        return (remote.Bind(node), remote.Slots, () => remote.StateOf(node.Name));
     }
 
     private void OnFatal(string stage, string message) => StopIntake($"fatal failure in '{stage}': {message}");

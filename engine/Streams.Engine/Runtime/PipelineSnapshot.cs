@@ -64,6 +64,7 @@ internal sealed class PipelineSampler(IReadOnlyList<IStage> stages, RunAccounts 
                 _lastOut[i] = outNow;
                 _lastBusy[i] = busyNow;
                 st.QueueDepthGauge.Set(s.QueueDepth);
+                st.WorkersGauge.Set(workers);
                 st.RateGauge.Set(rate);
                 st.BusyGauge.Set(busy);
                 list[i] = new StageSnapshot(s.Name, s.Kind.ToString().ToLowerInvariant(), st.EventsIn, outNow, st.Failed, st.Discarded,

@@ -25,10 +25,10 @@ internal sealed class StageRunner : IStage
     private int _nextWorkerId;
     private int _target;
     private int _peak;
-    private readonly Func<int>? _remoteThreads;
+    private readonly Func<RemoteStageState>? _remoteState;
     private bool _closing;
 
-    public StageRunner(PlannedNode node, StageInput input, Outlet? outlet, RunShared run, (IAsyncProcessor Processor, int Slots, Func<int> Threads)? remote = null)
+    public StageRunner(PlannedNode node, StageInput input, Outlet? outlet, RunShared run, (IAsyncProcessor Processor, int Slots, Func<RemoteStageState> State)? remote = null)
     {
         if (remote is { } r)
         {
@@ -37,7 +37,7 @@ internal sealed class StageRunner : IStage
             _remote = true;
             _shared = r.Processor;
             _slots = r.Slots;
-            _remoteThreads = r.Threads;
+            _remoteState = r.State;
         }
 
         _node = node;
@@ -67,21 +67,14 @@ internal sealed class StageRunner : IStage
     {
         get
         {
-            if (_remoteThreads is { } threads)
-            {
-                var n = threads();
-                Interlocked.Exchange(ref _peak, Math.Max(Volatile.Read(ref _peak), n));
-                Stats.WorkersGauge.Set(n);
-                return n;
-            }
-
+            if (_remoteState is { } state) return state().Threads;
             lock (_gate) return _workers.Count;
         }
     }
 
     public int MaxWorkers => _remote ? _slots : _node.MaxWorkers;
 
-    public int PeakWorkers => Volatile.Read(ref _peak);
+    public int PeakWorkers => _remoteState is { } state ? state().PeakThreads : Volatile.Read(ref _peak);
 
     public void Start() => SetWorkers(_remote ? _slots : _node.Spec.Workers);
 

@@ -401,11 +401,14 @@ public sealed class Coordinator : IRemoteStages, IDisposable
     public RemoteStageState StateOf(string stage) => Volatile.Read(ref _state).Value;
 
     private StrongBox<RemoteStageState> _state = new(default);
+    private int _peakThreads;
 
     private void Publish()
     {
         Volatile.Write(ref _workersAlive, _book.Workers.Count);
-        Volatile.Write(ref _state, new StrongBox<RemoteStageState>(new RemoteStageState(_book.Workers.Where(w => !w.Leaving).Sum(w => w.Threads), _book.Workers.Count, _book.Pending)));
+        var threads = _book.Workers.Where(w => !w.Leaving).Sum(w => w.Threads);
+        _peakThreads = Math.Max(_peakThreads, threads);
+        Volatile.Write(ref _state, new StrongBox<RemoteStageState>(new RemoteStageState(threads, _book.Workers.Count, _book.Pending, _peakThreads)));
         _metrics.Alive.Set(_book.Workers.Count);
         _metrics.Waiting.Set(_book.Pending);
         foreach (var w in _book.Workers) _metrics.InFlight(w.Name).Set(w.InFlight.Count);
