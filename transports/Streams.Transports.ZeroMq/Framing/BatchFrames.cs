@@ -250,9 +250,6 @@ public readonly record struct BatchHeader(PayloadKind Kind, ulong BatchId, int C
 public readonly record struct EncodedBatch(byte[] Header, byte[] Meta, byte[] Payload, int PayloadLength)
 {
     public void Release() => System.Buffers.ArrayPool<byte>.Shared.Return(Payload);
-
-    /// <summary>The payload as an array of exactly <see cref="PayloadLength"/> bytes.</summary>
-    public byte[] PayloadArray() => Payload.AsSpan(0, PayloadLength).ToArray();
 }
 
 /// <summary>A frame that does not follow the documented layout.</summary>

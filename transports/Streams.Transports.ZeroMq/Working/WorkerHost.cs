@@ -460,8 +460,7 @@ public sealed class WorkerHost : IDisposable
                     var e = BatchFrames.Encode(output, header.BatchId);
                     m.Append(e.Header);
                     m.Append(e.Meta);
-                    m.Append(e.PayloadArray());
-                    e.Release();
+                    m.Append(new NetMQFrame(e.Payload, e.PayloadLength)); // the encoder's buffer itself, not returned: the frame keeps it
                 }
 
                 m.Append(Protocol.Indices(output is null || output.Count == 0 ? [] : result.Kept));
