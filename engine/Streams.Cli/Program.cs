@@ -8,6 +8,7 @@ public static class Program
 {
     public static async Task<int> Main(string[] args)
     {
+        Transports.ZeroMq.Framing.ZmqSend.PreferInlineSocketCompletions(); // before any socket exists
         var root = new RootCommand("""
             Streams: a streaming data-pipeline engine for nuclear-physics event reconstruction.
             Pipelines are YAML files (native, or ERSAP services.yaml); see README.md.

@@ -10,7 +10,12 @@ public static class Program
 {
     public static int Main(string[] args)
     {
-        if (args.Length > 0 && args[0] == "zmq-throughput") return ZmqThroughput.Run(args);
+        if (args.Length > 0 && args[0] == "zmq-throughput")
+        {
+            Transports.ZeroMq.Framing.ZmqSend.PreferInlineSocketCompletions(); // as the streams command does
+            return ZmqThroughput.Run(args);
+        }
+
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;
     }

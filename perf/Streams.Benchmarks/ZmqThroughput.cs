@@ -31,7 +31,7 @@ public static class ZmqThroughput
         var encodedSize = BatchFrames.Encode(batch, 0).PayloadLength;
         var kernelBuffer = Arg(args, "--socket-buffer", 0); // SO_SNDBUF / SO_RCVBUF, bytes (0: the system's)
         var sendTo = Arg(args, "--send-to", 0);
-        var hwm = Arg(args, "--hwm", 1000); // messages queued per socket, as libzmq's default
+        var hwm = Arg(args, "--hwm", 64); // batches queued per socket, as the zmq-push and zmq-pull operators' default
         var ioThreads = Arg(args, "--io-threads", 1); // NetMQ I/O threads per process, as libzmq's default
         NetMQConfig.ThreadPoolSize = ioThreads;
         if (sendTo > 0)
@@ -88,9 +88,11 @@ public static class ZmqThroughput
 
         Thread.Sleep(TimeSpan.FromSeconds(Arg(args, "--warmup", 1))); // warm-up (and the JIT's tiers)
         var (m0, b0) = (Interlocked.Read(ref received), Interlocked.Read(ref bytes));
+        var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         Thread.Sleep(TimeSpan.FromSeconds(seconds));
         var (m1, b1) = (Interlocked.Read(ref received), Interlocked.Read(ref bytes));
+        var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalMilliseconds; // this process: both sides unless --processes
         var elapsed = clock.Elapsed.TotalSeconds;
         stop.Cancel();
         sender?.Join(2000);
@@ -103,7 +105,7 @@ public static class ZmqThroughput
         receiver.Join(2000);
         var mbps = (b1 - b0) / elapsed / 1e6;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{{\"impl\": \"{(mode == "raw" ? "netmq-raw" : "streams-netmq-arrow")}\", \"size\": {size}, \"payloadBytes\": {encodedSize}, \"rows\": {batch.Count}, \"messagesPerSecond\": {(m1 - m0) / elapsed:0}, \"mbPerSecond\": {mbps:0.0}, \"poolAllocations\": {ZmqSend.Pool.Allocations}, \"poolReuses\": {ZmqSend.Pool.Reuses}}}"));
+            $"{{\"impl\": \"{(mode == "raw" ? "netmq-raw" : "streams-netmq-arrow")}\", \"size\": {size}, \"payloadBytes\": {encodedSize}, \"rows\": {batch.Count}, \"messagesPerSecond\": {(m1 - m0) / elapsed:0}, \"mbPerSecond\": {mbps:0.0}, \"cpuMsPerGB\": {cpu / ((b1 - b0) / 1e9):0}, \"poolAllocations\": {ZmqSend.Pool.Allocations}, \"poolReuses\": {ZmqSend.Pool.Reuses}}}"));
         batch.Dispose();
         return 0;
     }

