@@ -8,8 +8,8 @@ public static class ZmqReceive
 {
     /// <summary>
     /// Waits up to <paramref name="timeout"/> for one message and decodes it as a batch. An Arrow payload is read in
-    /// place (no copy): the batch keeps the message's pooled buffer and returns it when disposed. Returns false on timeout. A message that is not a batch
-    /// is read to its end and reported as <see cref="FrameException"/>.
+    /// place (no copy): the batch keeps the message's pooled buffer and returns it when disposed. Returns false on
+    /// timeout. A message that is not a batch is read to its end and reported as <see cref="FrameException"/>.
     /// </summary>
     public static bool TryReceiveBatch(NetMQSocket socket, TimeSpan timeout, out EventBatch? batch, out int payloadBytes)
     {
