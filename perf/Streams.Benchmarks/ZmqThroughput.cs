@@ -36,7 +36,15 @@ public static class ZmqThroughput
         NetMQConfig.ThreadPoolSize = ioThreads;
         if (sendTo > 0)
         {
-            // Child of --processes: sends until its parent kills it.
+            // Child of --processes: sends until its parent kills it, or goes when the parent's end of stdin closes.
+            new Thread(() =>
+            {
+                while (Console.In.Read() >= 0)
+                {
+                }
+
+                Environment.Exit(0);
+            }) { IsBackground = true }.Start();
             Send(sendTo, mode, batch, encodedSize, kernelBuffer, hwm, CancellationToken.None);
             return 0;
         }
@@ -74,7 +82,7 @@ public static class ZmqThroughput
         {
             // The sender in a process of its own, as a coordinator and a worker are.
             var self = Environment.ProcessPath!;
-            var start = new ProcessStartInfo(self) { RedirectStandardInput = true };
+            var start = new ProcessStartInfo(self) { RedirectStandardInput = true }; // closes if this process dies
             if (Path.GetFileNameWithoutExtension(self) == "dotnet") start.ArgumentList.Add(typeof(ZmqThroughput).Assembly.Location);
             foreach (var a in new[] { "zmq-throughput", "--send-to", port.ToString(CultureInfo.InvariantCulture), "--size", size.ToString(CultureInfo.InvariantCulture), "--socket-buffer", kernelBuffer.ToString(CultureInfo.InvariantCulture), "--hwm", hwm.ToString(CultureInfo.InvariantCulture) }) start.ArgumentList.Add(a);
             if (mode == "raw") start.ArgumentList.Add("--raw");

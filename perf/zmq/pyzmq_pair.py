@@ -42,6 +42,10 @@ def send(port):
 
 
 if a.send_to:
+    def orphaned():  # the parent's end of stdin closes when it dies
+        sys.stdin.read()
+        os._exit(0)
+    threading.Thread(target=orphaned, daemon=True).start()
     send(a.send_to)  # until the parent kills this process
     sys.exit(0)
 
@@ -65,7 +69,8 @@ def receive():
 threads = [threading.Thread(target=receive, daemon=True)]
 child = None
 if a.processes:
-    child = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--size", str(a.size), "--hwm", str(a.hwm), "--send-to", str(port)] + (["--copy"] if a.copy else []))
+    child = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--size", str(a.size), "--hwm", str(a.hwm), "--send-to", str(port)] + (["--copy"] if a.copy else []),
+                             stdin=subprocess.PIPE)
 else:
     threads.append(threading.Thread(target=send, args=(port,), daemon=True))
 for t in threads:
