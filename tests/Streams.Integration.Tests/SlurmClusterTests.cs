@@ -172,7 +172,7 @@ public sealed class SlurmClusterTests(TempDir dir) : IClassFixture<TempDir>
         Assert.Equal(0, nodes.GetProperty("failed").GetInt32());
         var workers = root.GetProperty("workers");
         Assert.True(workers.GetProperty("left").GetInt64() >= 1, coordinator.Stderr); // drained, not killed
-        Assert.Equal(0, workers.GetProperty("died").GetInt64());
+        Assert.True(workers.GetProperty("died").GetInt64() == 0, $"a worker was declared dead:\n{workers}\n{coordinator.Stderr}");
     }
 
     [Fact]
