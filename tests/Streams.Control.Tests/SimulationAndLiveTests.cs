@@ -121,11 +121,7 @@ public sealed class SimulationAndLiveTests
         using var controller = new ControllerHost(pipeline, settings, RunLog.Null);
         var summary = await pipeline.RunAsync().WaitAsync(TimeSpan.FromSeconds(60));
 
-        var (low, high) = controller.Range["work"];
-        Assert.True(high >= 2, $"never raised (highest {high})");
-        Assert.True(controller.Final["work"] < high, $"never lowered after the step down (stayed at {high})");
-        Assert.True(summary.Events.Balanced);
-        Assert.Equal(0, summary.Events.Failed + summary.Events.Discarded);
+        var (low, _) = AssertRaisedThenLowered(controller, summary);
         Assert.True(low >= 1);
     }
 
@@ -146,11 +142,7 @@ public sealed class SimulationAndLiveTests
         using var controller = new ControllerHost(pipeline, ControllerSettings.From(plan)!, RunLog.Null);
         var summary = await pipeline.RunAsync().WaitAsync(TimeSpan.FromSeconds(60));
 
-        var (_, high) = controller.Range["work"];
-        Assert.True(high >= 2, $"never raised (highest {high})");
-        Assert.True(controller.Final["work"] < high, $"never lowered after the step down (stayed at {high})");
-        Assert.True(summary.Events.Balanced);
-        Assert.Equal(0, summary.Events.Failed + summary.Events.Discarded);
+        AssertRaisedThenLowered(controller, summary);
         var exported = await Exposition(pipeline);
         Assert.Contains("streams_twin_load_estimate{pipeline=\"live-twin\",stage=\"work\"}", exported, StringComparison.Ordinal);
         Assert.Contains("streams_twin_recommended_servers{", exported, StringComparison.Ordinal);
@@ -185,6 +177,17 @@ public sealed class SimulationAndLiveTests
         var load = double.Parse(estimate.Split(' ')[^1], System.Globalization.CultureInfo.InvariantCulture);
         Assert.True(load > 0 && double.IsFinite(load), estimate);
         Assert.Contains("streams_twin_recommended_servers{pipeline=\"advised\"", exported, StringComparison.Ordinal);
+    }
+
+    /// <summary>The stage "work" got more than one worker, fewer again after the step down, and lost nothing.</summary>
+    private static (int Low, int High) AssertRaisedThenLowered(ControllerHost controller, PipelineSummary summary)
+    {
+        var (low, high) = controller.Range["work"];
+        Assert.True(high >= 2, $"never raised (highest {high})");
+        Assert.True(controller.Final["work"] < high, $"never lowered after the step down (stayed at {high})");
+        Assert.True(summary.Events.Balanced);
+        Assert.Equal(0, summary.Events.Failed + summary.Events.Discarded);
+        return (low, high);
     }
 
     private static async Task<string> Exposition(Pipeline pipeline)

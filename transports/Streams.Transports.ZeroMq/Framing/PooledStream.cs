@@ -3,7 +3,7 @@ using System.Buffers;
 namespace Streams.Transports.ZeroMq.Framing;
 
 /// <summary>A write-only stream over a buffer rented from <see cref="ArrayPool{T}.Shared"/> (no allocation per batch).</summary>
-internal sealed class PooledStream(int capacity) : Stream
+internal sealed class PooledStream(int capacity) : WriteOnlyStream
 {
     private byte[] _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(capacity, 256));
     private int _length;
@@ -16,7 +16,7 @@ internal sealed class PooledStream(int capacity) : Stream
         return b;
     }
 
-    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+    public override long Length => _length;
 
     public override void Write(ReadOnlySpan<byte> buffer)
     {
@@ -31,38 +31,6 @@ internal sealed class PooledStream(int capacity) : Stream
         buffer.CopyTo(_buffer.AsSpan(_length));
         _length += buffer.Length;
     }
-
-    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
-    {
-        Write(buffer.Span);
-        return ValueTask.CompletedTask;
-    }
-
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
-    {
-        Write(buffer.AsSpan(offset, count));
-        return Task.CompletedTask;
-    }
-
-    public override bool CanRead => false;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => true;
-
-    public override long Length => _length;
-
-    public override long Position { get => _length; set => throw new NotSupportedException(); }
-
-    public override void Flush()
-    {
-    }
-
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

@@ -89,25 +89,4 @@ public static class ZmqSend
             msg.Close();
         }
     }
-
-    /// <summary>
-    /// Sends the three frames of an encoded batch, copying the payload into a pooled NetMQ message (the encoded batch
-    /// stays the caller's, for example to send it again).
-    /// </summary>
-    public static void SendBatch(IOutgoingSocket socket, EncodedBatch batch, bool more = false)
-    {
-        ArgumentNullException.ThrowIfNull(socket);
-        socket.SendMoreFrame(batch.Header).SendMoreFrame(batch.Meta);
-        var msg = new Msg();
-        msg.InitPool(batch.PayloadLength);
-        batch.Payload.AsSpan(0, batch.PayloadLength).CopyTo(msg.Slice());
-        try
-        {
-            socket.Send(ref msg, more);
-        }
-        finally
-        {
-            msg.Close();
-        }
-    }
 }
