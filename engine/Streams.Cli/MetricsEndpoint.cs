@@ -29,7 +29,12 @@ internal sealed class MetricsEndpoint : IDisposable
     /// <summary>HOST:PORT as a scraper reaches it (the host name for an endpoint on every interface), or null when none runs.</summary>
     public string? Address { get; }
 
-    public static MetricsEndpoint Start(string listen, CollectorRegistry registry, RunLog log)
+    /// <summary>
+    /// Serves <paramref name="registry"/> at <paramref name="listen"/> (HOST:PORT, port 0 = any free port); when
+    /// <paramref name="anyPortIfBusy"/> (the built-in default, which the user did not choose) a port another run holds
+    /// is left to it and a free one taken. Logs the URL to <paramref name="log"/>.
+    /// </summary>
+    public static MetricsEndpoint Start(string listen, CollectorRegistry registry, RunLog log, bool anyPortIfBusy = false)
     {
         if (ListenAddress.IsOff(listen)) return new MetricsEndpoint(null, null, null);
         if (ListenAddress.TryParse(listen, out var address, anyPort: true) is { } error) throw new ArgumentException(error, nameof(listen));
@@ -46,6 +51,11 @@ internal sealed class MetricsEndpoint : IDisposable
             server.Start();
             log.Info("", $"metrics at {url}");
             return new MetricsEndpoint(server, url, hostPort);
+        }
+        catch (Exception e) when (anyPortIfBusy && address.Port != 0 && e is HttpListenerException or SocketException or InvalidOperationException)
+        {
+            log.Info("", $"metrics port {port} is taken (another run?); using a free port");
+            return Start($"{host}:0", registry, log);
         }
         catch (Exception e) when (e is HttpListenerException or SocketException or InvalidOperationException)
         {

@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using Streams.Engine.Operators;
 using Streams.Engine.Spec;
 
@@ -16,10 +18,56 @@ internal static class PipelineFiles
         return reader.ReadToEnd();
     }
 
-    /// <summary>Loads and plans <paramref name="path"/> (null: the default); on failure prints every problem and returns null.</summary>
-    public static PipelinePlan? LoadAndPlan(string? path, OperatorCatalog catalog, TextWriter errors)
+    /// <summary>The UDP port of the default pipeline's loopback EJFAT link as written in the file.</summary>
+    internal const int DefaultEjfatPort = 19722;
+
+    /// <summary>
+    /// The embedded default with its loopback EJFAT ports moved to two consecutive free ones, so two default runs on
+    /// one node (two users, say) never meet: each receiver owns its ports and each sender sends to its own receiver.
+    /// A file given by name keeps the ports it fixes.
+    /// </summary>
+    internal static string WithFreePorts(string yaml)
     {
-        var loaded = path is null ? PipelineLoader.Load(ReadDefault(), DefaultName) : PipelineLoader.LoadFile(path);
+        var port = FreeUdpPortPair();
+        return yaml.Replace($"port: {DefaultEjfatPort}", $"port: {port}", StringComparison.Ordinal)
+            .Replace($"127.0.0.1:{DefaultEjfatPort}", $"127.0.0.1:{port}", StringComparison.Ordinal);
+    }
+
+    /// <summary>A port P such that P and P+1 are free on 127.0.0.1 for UDP now (the kernel picks P).</summary>
+    private static int FreeUdpPortPair()
+    {
+        for (var attempt = 0; attempt < 64; attempt++)
+        {
+            using var first = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+            first.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            var p = ((IPEndPoint)first.LocalEndPoint!).Port;
+            if (p >= 65535) continue;
+            using var second = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+            try
+            {
+                second.Bind(new IPEndPoint(IPAddress.Loopback, p + 1));
+                return p;
+            }
+            catch (SocketException)
+            {
+                // p + 1 is taken: ask again
+            }
+        }
+
+        return DefaultEjfatPort; // no pair found: the fixed port, which fails clearly if taken
+    }
+
+    /// <summary>Loads and plans <paramref name="path"/> (null: the default); on failure prints every problem and returns null.</summary>
+    public static PipelinePlan? LoadAndPlan(string? path, OperatorCatalog catalog, TextWriter errors) => LoadAndPlan(path, catalog, errors, out _);
+
+    /// <summary>
+    /// As above; <paramref name="exitCode"/> tells a run how to end when planning failed: 4 when every problem is an
+    /// output that cannot be written (a read-only folder), else 2 (the file is invalid).
+    /// </summary>
+    public static PipelinePlan? LoadAndPlan(string? path, OperatorCatalog catalog, TextWriter errors, out int exitCode)
+    {
+        exitCode = Engine.Runtime.ExitCodes.Usage;
+        var loaded = path is null ? PipelineLoader.Load(WithFreePorts(ReadDefault()), DefaultName) : PipelineLoader.LoadFile(path);
         if (!loaded.Ok)
         {
             Report(loaded.Diagnostics, errors);
@@ -29,6 +77,7 @@ internal static class PipelineFiles
         var planned = PipelinePlanner.Plan(loaded.Spec!, catalog);
         if (!planned.Ok)
         {
+            if (planned.Diagnostics.All(d => d.Output)) exitCode = Engine.Runtime.ExitCodes.OutputFailed;
             Report(planned.Diagnostics, errors);
             return null;
         }

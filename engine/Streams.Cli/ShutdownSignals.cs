@@ -3,35 +3,54 @@ using System.Runtime.InteropServices;
 namespace Streams.Cli;
 
 /// <summary>
-/// Ctrl+C (SIGINT) and SIGTERM: the first asks for a graceful drain (stop intake, finish what is in flight, flush the
-/// sinks); a second one exits at once with status 130.
+/// Ctrl+C (SIGINT), SIGTERM and SIGHUP (a closed terminal, or SLURM ending a step): the first asks for a graceful
+/// drain (stop intake, finish what is in flight, flush the sinks); a second one aborts: <c>abort</c> closes the
+/// outputs in a valid state and reports what was lost, then the process exits with status 130.
 /// </summary>
 internal sealed class ShutdownSignals : IDisposable
 {
     private readonly PosixSignalRegistration[] _registrations;
+    private readonly Action<string> _drain;
+    private readonly Action<string> _announce;
+    private readonly Action<string>? _abort;
     private int _count;
 
-    public ShutdownSignals(Action<string> drain, Action<string> announce)
+    /// <param name="drain">Starts the graceful drain, given the reason.</param>
+    /// <param name="announce">Tells the user (a log line).</param>
+    /// <param name="abort">Aborts (close outputs, write the summary), given the reason; the process exits after it returns.</param>
+    public ShutdownSignals(Action<string> drain, Action<string> announce, Action<string>? abort = null)
     {
+        _drain = drain;
+        _announce = announce;
+        _abort = abort;
         _registrations =
         [
-            PosixSignalRegistration.Create(PosixSignal.SIGINT, c => Handle(c, "SIGINT (Ctrl+C)", drain, announce)),
-            PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => Handle(c, "SIGTERM", drain, announce)),
+            PosixSignalRegistration.Create(PosixSignal.SIGINT, c => Handle(c, "SIGINT (Ctrl+C)")),
+            PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => Handle(c, "SIGTERM")),
+            PosixSignalRegistration.Create(PosixSignal.SIGHUP, c => Handle(c, "SIGHUP")),
         ];
     }
 
-    private void Handle(PosixSignalContext context, string name, Action<string> drain, Action<string> announce)
+    private void Handle(PosixSignalContext context, string name)
     {
         context.Cancel = true;
-        if (Interlocked.Increment(ref _count) == 1)
+        var count = Interlocked.Increment(ref _count);
+        if (count > 2) Environment.Exit(Engine.Runtime.ExitCodes.Aborted); // a third signal: no more waiting
+        if (count == 1)
         {
-            announce($"{name} received: draining (again to abort)");
-            drain($"{name} received");
+            _announce($"{name} received: draining (again to abort)");
+            _drain($"{name} received");
+            return;
         }
-        else
+
+        _announce($"{name} received again: aborting without drain");
+        try
         {
-            announce($"{name} received again: aborting without drain");
-            Environment.Exit(130);
+            _abort?.Invoke($"{name} received again");
+        }
+        finally
+        {
+            Environment.Exit(Engine.Runtime.ExitCodes.Aborted);
         }
     }
 

@@ -83,8 +83,8 @@ internal static class RunCommand
             return Usage(stderr, $"--metrics-listen: {bad}");
         }
 
-        var plan = PipelineFiles.LoadAndPlan(req.Pipeline, OperatorSet.Create(), stderr);
-        if (plan is null) return InvalidPipelineExit;
+        var plan = PipelineFiles.LoadAndPlan(req.Pipeline, OperatorSet.Create(), stderr, out var invalidExit);
+        if (plan is null) return invalidExit;
         return await ExecuteAsync(plan, req).ConfigureAwait(false);
     }
 
@@ -137,9 +137,18 @@ internal static class RunCommand
         var nodes = control?.Nodes is { } ns && coordinator is not null ? NodeProviders.Create(ns, coordinator, plan.Name, Path.GetFullPath(Path.Combine("out", "nodes"))) : null;
         using var nodesLifetime = nodes as IDisposable;
         using var controller = control is null ? null : new Control.Live.ControllerHost(pipeline, control, log, coordinator, nodes);
-        using var endpoint = MetricsEndpoint.Start(req.MetricsListen ?? plan.Spec.MetricsListen ?? MetricsEndpoint.Default, pipeline.Registry, log);
+        // A port the user did not choose is never taken from another run: the default falls back to a free one.
+        var fixedMetrics = req.MetricsListen ?? plan.Spec.MetricsListen;
+        using var endpoint = MetricsEndpoint.Start(fixedMetrics ?? MetricsEndpoint.Default, pipeline.Registry, log, anyPortIfBusy: fixedMetrics is null);
         coordinator?.ScrapeTargets?.SetCoordinator(endpoint.Address);
-        using var signals = new ShutdownSignals(pipeline.StopIntake, m => log.Warn("", m));
+        using var signals = new ShutdownSignals(pipeline.StopIntake, m => log.Warn("", m), reason =>
+        {
+            // A second signal: the outputs are closed readable and the summary says what was lost; then exit 130.
+            var aborted = pipeline.Abort(reason);
+            SummaryPrinter.Print(aborted, rich: false);
+            stderr.WriteLine($"error: {aborted.ExitReason}");
+            if (req.SummaryJson is { } at) TryWriteSummary(at, aborted, stderr);
+        });
 
         PipelineSummary result;
         if (live)
@@ -168,42 +177,29 @@ internal static class RunCommand
         }
 
         coordinator?.Stop("run finished");
-        PrintSummary(result, live);
-        if (req.SummaryJson is { } path)
-        {
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            await File.WriteAllTextAsync(path, result.ToJson()).ConfigureAwait(false);
-            log.Info("", $"summary written to {path}");
-        }
+        SummaryPrinter.Print(result, live);
+        if (req.SummaryJson is { } path && TryWriteSummary(path, result, stderr)) log.Info("", $"summary written to {path}");
 
-        if (!result.Events.Balanced) log.Error("", $"accounting does not balance: {result.Events}");
-        if (result.ExitReason.StartsWith("fatal", StringComparison.Ordinal)) return FatalExit;
-        return result.Events.Balanced ? 0 : 1;
+        if (!result.Ok) stderr.WriteLine($"error: {result.ExitReason}");
+        return result.ExitCode;
     }
 
-    private static void PrintSummary(PipelineSummary s, bool rich)
+    /// <summary>Writes the summary JSON (whole or not at all: a temporary file renamed over the target).</summary>
+    private static bool TryWriteSummary(string path, PipelineSummary summary, TextWriter stderr)
     {
-        var e = s.Events;
-        if (rich)
+        try
         {
-            var t = new Table().Border(TableBorder.Simple);
-            t.Title = new TableTitle($"[bold]{Markup.Escape(s.Pipeline)}[/]: {s.DurationSeconds:0.00} s, {Markup.Escape(s.ExitReason)}");
-            t.AddColumns("received", "processed", "failed", "discarded", "in flight", "processed/s");
-            t.AddRow(Format.Count(e.Received), Format.Count(e.Processed), Format.Count(e.Failed), Format.Count(e.Discarded), Format.Count(e.InFlight), Format.Rate(e.Processed / Math.Max(s.DurationSeconds, 1e-9)));
-            AnsiConsole.Write(t);
-            foreach (var err in s.Errors.Take(10)) AnsiConsole.MarkupLine($"[red]{err.Count} x[/] [[{Markup.Escape(err.Stage)}]] {Markup.Escape(err.Message)}");
-            return;
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+            var temp = $"{path}.{Environment.ProcessId}.tmp";
+            File.WriteAllText(temp, summary.ToJson());
+            File.Move(temp, path, overwrite: true);
+            return true;
         }
-
-        var inv = CultureInfo.InvariantCulture;
-        Console.WriteLine(string.Create(inv, $"pipeline {s.Pipeline}: {s.DurationSeconds:0.00} s ({s.ExitReason})"));
-        Console.WriteLine(string.Create(inv, $"events: received {e.Received}, processed {e.Processed}, failed {e.Failed}, discarded {e.Discarded}, in flight {e.InFlight} ({e.Processed / Math.Max(s.DurationSeconds, 1e-9):0} processed/s)"));
-        foreach (var st in s.Stages)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            Console.WriteLine(string.Create(inv, $"  {st.Name,-20} {st.Kind,-9} in {st.EventsIn,12} out {st.EventsOut,12} failed {st.Failed,8} discarded {st.Discarded,8} workers<= {st.MaxWorkers}"));
+            stderr.WriteLine($"error: could not write the summary to {path}: {e.Message}");
+            return false;
         }
-
-        foreach (var err in s.Errors.Take(10)) Console.WriteLine(string.Create(inv, $"  {err.Count} x [{err.Stage}] {err.Message}"));
     }
 
     private static int Usage(TextWriter w, string message)

@@ -31,4 +31,7 @@ public sealed class ConfigException : Exception
     }
 
     public SourceLocation? Location { get; }
+
+    /// <summary>True when the problem is an output that cannot be written (<c>streams run</c> exits 4, not 2).</summary>
+    public bool Output { get; init; }
 }

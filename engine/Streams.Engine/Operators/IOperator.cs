@@ -60,3 +60,25 @@ public interface ISink : IOperator
     /// <summary>Writes out anything buffered; called once when the pipeline drains.</summary>
     void Flush();
 }
+
+/// <summary>
+/// A source that must acquire something before the run starts (a UDP port, a file). The engine opens every such source
+/// before any source runs; when one cannot open, no source runs and the run ends with "a source could not start"
+/// (exit status 5), so nothing is sent toward a port another run holds.
+/// </summary>
+public interface IOpeningSource : ISource
+{
+    /// <summary>Acquires the source's resources; throw (with a clear message) when it cannot.</summary>
+    void Open(SourceContext context);
+}
+
+/// <summary>
+/// A sink whose output must stay valid when the run is aborted without a drain (a second Ctrl+C): <see cref="Abort"/>
+/// is called from another thread, possibly while <see cref="ISink.Write"/> runs, and must leave a readable file (with
+/// what was written so far) or remove it and say so. Later writes fail.
+/// </summary>
+public interface IAbortableSink : ISink
+{
+    /// <summary>Closes the output in a valid state; returns a one-line account of what it holds or lost.</summary>
+    string Abort();
+}

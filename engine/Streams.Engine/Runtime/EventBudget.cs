@@ -1,23 +1,30 @@
 namespace Streams.Engine.Runtime;
 
-/// <summary>
-/// How many more events the sources may emit (<c>--events N</c>), shared by all sources, and the intake switch:
-/// once intake stops, no more is granted.
-/// </summary>
-internal sealed class EventBudget(long limit)
+/// <summary>The run's intake switch: once stopped, no source is granted another event.</summary>
+internal sealed class IntakeSwitch
 {
-    private long _remaining = limit <= 0 ? long.MaxValue : limit;
     private volatile bool _stopped;
 
     public bool Stopped => _stopped;
 
-    public bool Exhausted => Volatile.Read(ref _remaining) == 0;
-
     public void Stop() => _stopped = true;
+}
+
+/// <summary>
+/// How many more events one source may emit (<c>--events N</c> applies to each source, so in a chain whose second
+/// source receives what the first one sends, N events go all the way through), and the run's intake switch.
+/// </summary>
+internal sealed class EventBudget(long limit, IntakeSwitch intake)
+{
+    private long _remaining = limit <= 0 ? long.MaxValue : limit;
+
+    public bool Stopped => intake.Stopped;
+
+    public bool Exhausted => Volatile.Read(ref _remaining) == 0;
 
     public int TryReserve(int wanted)
     {
-        if (_stopped || wanted <= 0) return 0;
+        if (intake.Stopped || wanted <= 0) return 0;
         while (true)
         {
             var left = Volatile.Read(ref _remaining);

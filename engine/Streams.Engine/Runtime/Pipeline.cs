@@ -64,6 +64,8 @@ public sealed class Pipeline : IDisposable
     private readonly List<StageRunner> _stages = [];
     private readonly CancellationTokenSource _intake = new();
     private readonly PipelineSampler _sampler;
+    private readonly IntakeSwitch _intakeSwitch = new();
+    private readonly Stopwatch _clock = new();
     private string? _stopReason;
     private int _started;
 
@@ -76,7 +78,7 @@ public sealed class Pipeline : IDisposable
         _ = new PipelineMetrics(Registry, plan.Name, Accounts);
         var errors = new ErrorBook(options.Log);
         Errors = errors;
-        _run = new RunShared(plan.Name, options.Log, Accounts, errors, metrics, new EventBudget(options.EventLimit), OnFatal, Registry);
+        _run = new RunShared(plan.Name, options.Log, Accounts, errors, metrics, options.EventLimit, _intakeSwitch, Faults, OnFatal, Registry) { StopIntake = StopIntake };
 
         var inputs = new Dictionary<PlannedNode, StageInput>();
         foreach (var node in plan.Nodes.Where(n => n.Kind != OperatorKind.Source))
@@ -108,6 +110,9 @@ public sealed class Pipeline : IDisposable
 
     internal ErrorBook Errors { get; }
 
+    /// <summary>Fatal failures, failed sources and outputs that could not be written, as the run found them.</summary>
+    public RunFaults Faults { get; } = new();
+
     /// <summary>Why intake stopped (null while it runs).</summary>
     public string? StopReason => Volatile.Read(ref _stopReason);
 
@@ -137,7 +142,7 @@ public sealed class Pipeline : IDisposable
     {
         if (Interlocked.CompareExchange(ref _stopReason, reason, null) is not null) return;
         _options.Log.Info("", $"stopping intake: {reason}; draining");
-        _run.Budget.Stop();
+        _intakeSwitch.Stop();
         _intake.Cancel();
     }
 
@@ -148,7 +153,7 @@ public sealed class Pipeline : IDisposable
     public async Task<PipelineSummary> RunAsync(CancellationToken cancellationToken = default)
     {
         if (Interlocked.Exchange(ref _started, 1) != 0) throw new InvalidOperationException("a pipeline runs once");
-        var clock = Stopwatch.StartNew();
+        _clock.Start();
         using var stopOnCancel = cancellationToken.Register(() => StopIntake("cancelled"));
         using var samplerStop = new CancellationTokenSource();
         var sampling = SampleLoopAsync(samplerStop.Token);
@@ -161,10 +166,13 @@ public sealed class Pipeline : IDisposable
         }
 
         _options.Log.Info("", $"pipeline '{Name}' starting: {string.Join(" -> ", Stages.Select(s => $"{s.Name}"))}");
+        // Every source acquires its ports and files first: if one cannot, none runs (nothing is sent anywhere).
+        var opened = _sources.Select(s => s.Open()).ToArray();
+        if (!opened.All(o => o)) foreach (var s in _sources.Where((_, i) => opened[i])) s.Close();
         foreach (var s in _stages) s.Start();
         var sources = Task.WhenAll(_sources.Select(s => s.RunAsync(_intake.Token)));
         var sourcesDone = sources.ContinueWith(
-            _ => StopIntake(_options.EventLimit > 0 && _run.Budget.Exhausted ? $"event limit {_options.EventLimit} reached" : "end of input"),
+            _ => StopIntake(_options.EventLimit > 0 && _sources.Any(s => s.BudgetExhausted) ? $"event limit {_options.EventLimit} reached" : "end of input"),
             CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         await Task.WhenAll(_stages.Select(s => s.RunToCompletionAsync()).Append(sources).Append(sourcesDone)).ConfigureAwait(false);
         await samplerStop.CancelAsync().ConfigureAwait(false);
@@ -172,19 +180,63 @@ public sealed class Pipeline : IDisposable
         var last = _sampler.Sample();
         Sampled?.Invoke(last);
 
-        var summary = new PipelineSummary(
+        var summary = Summarize(StopReason!);
+        var e = summary.Events;
+        _options.Log.Info("", $"pipeline '{Name}' finished in {summary.DurationSeconds:0.00} s ({summary.StopReason}): received {e.Received}, processed {e.Processed}, failed {e.Failed}, discarded {e.Discarded}, in flight {e.InFlight}");
+        return summary;
+    }
+
+    /// <summary>
+    /// Aborts a run without a drain (a second Ctrl+C): every sink that can (<see cref="IAbortableSink"/>) closes its
+    /// output in a valid state, and the summary as it stands is returned, its in-flight events being the ones lost.
+    /// Call from any thread while <see cref="RunAsync"/> runs; the caller then ends the process.
+    /// </summary>
+    public PipelineSummary Abort(string reason)
+    {
+        StopIntake(reason);
+        foreach (var s in _stages) s.AbortSinks();
+        var summary = Summarize(reason);
+        var lost = summary.Events.InFlight;
+        return summary with
+        {
+            Ok = false,
+            ExitCode = ExitCodes.Aborted,
+            ExitReason = $"aborted ({reason}): {lost} event(s) in flight were lost",
+        };
+    }
+
+    private PipelineSummary Summarize(string stopReason)
+    {
+        var events = new EventTotals(Accounts.Received, Accounts.Processed, Accounts.Failed, Accounts.Discarded, Accounts.InFlight);
+        var verdict = RunVerdict.Decide(stopReason, events, Faults);
+        return new PipelineSummary(
             Name,
-            clock.Elapsed.TotalSeconds,
-            StopReason!,
-            new EventTotals(Accounts.Received, Accounts.Processed, Accounts.Failed, Accounts.Discarded, Accounts.InFlight),
-            [.. Stages.Select(s => new StageSummary(s.Name, s.Kind.ToString().ToLowerInvariant(), s.Stats.EventsIn, s.Stats.EventsOut, s.Stats.Failed, s.Stats.Discarded, s.PeakWorkers))],
+            _clock.Elapsed.TotalSeconds,
+            verdict.Reason,
+            events,
+            [.. Stages.Select((s, i) => new StageSummary(s.Name, s.Kind.ToString().ToLowerInvariant(), s.Stats.EventsIn, s.Stats.EventsOut, s.Stats.Failed, s.Stats.Discarded, s.PeakWorkers) { Operator = Plan.Nodes[i].Descriptor.Name })],
             Errors.Snapshot())
         {
-            Sections = _run.SummarySections.IsEmpty ? null : _run.SummarySections.OrderBy(kv => kv.Key, StringComparer.Ordinal).ToDictionary(kv => kv.Key, kv => kv.Value()),
+            Ok = verdict.Ok,
+            ExitCode = verdict.ExitCode,
+            StopReason = stopReason,
+            OutputFailures = Faults.Outputs,
+            SourceFailures = Faults.Sources,
+            Sections = _run.SummarySections.IsEmpty ? null : _run.SummarySections.OrderBy(kv => kv.Key, StringComparer.Ordinal).ToDictionary(kv => kv.Key, kv => SafeSection(kv.Value)),
         };
-        var e = summary.Events;
-        _options.Log.Info("", $"pipeline '{Name}' finished in {summary.DurationSeconds:0.00} s ({summary.ExitReason}): received {e.Received}, processed {e.Processed}, failed {e.Failed}, discarded {e.Discarded}, in flight {e.InFlight}");
-        return summary;
+    }
+
+    private object SafeSection(Func<object> produce)
+    {
+        try
+        {
+            return produce();
+        }
+        catch (Exception e)
+        {
+            _options.Log.Warn("", $"a summary section failed: {StageRunner.Describe(e)}");
+            return new { error = e.Message };
+        }
     }
 
     private async Task SampleLoopAsync(CancellationToken stop)
@@ -221,5 +273,10 @@ public sealed class Pipeline : IDisposable
         return (remote.Bind(node), remote.Slots, () => remote.StateOf(node.Name));
     }
 
-    private void OnFatal(string stage, string message) => StopIntake($"fatal failure in '{stage}': {message}");
+    private void OnFatal(string stage, string message)
+    {
+        // Kept even when intake already stopped (a bounded source ended first): the verdict is still "fatal".
+        Faults.SetFatal(stage, message);
+        StopIntake($"fatal failure in '{stage}': {message}");
+    }
 }

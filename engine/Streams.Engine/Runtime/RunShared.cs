@@ -4,7 +4,7 @@ using Streams.Engine.Metrics;
 namespace Streams.Engine.Runtime;
 
 /// <summary>What every runner of one pipeline run shares: the log, the books, the failure records, the metrics.</summary>
-internal sealed class RunShared(string pipeline, RunLog log, RunAccounts accounts, ErrorBook errors, StageMetrics metrics, EventBudget budget, Action<string, string> fatal, Prometheus.CollectorRegistry registry)
+internal sealed class RunShared(string pipeline, RunLog log, RunAccounts accounts, ErrorBook errors, StageMetrics metrics, long eventLimit, IntakeSwitch intake, RunFaults faults, Action<string, string> fatal, Prometheus.CollectorRegistry registry)
 {
     public Prometheus.CollectorRegistry Registry { get; } = registry;
 
@@ -21,7 +21,16 @@ internal sealed class RunShared(string pipeline, RunLog log, RunAccounts account
 
     public StageMetrics Metrics { get; } = metrics;
 
-    public EventBudget Budget { get; } = budget;
+    /// <summary>Events each source may emit (0: no limit).</summary>
+    public long EventLimit { get; } = eventLimit;
+
+    public IntakeSwitch Intake { get; } = intake;
+
+    /// <summary>Fatal failures, failed sources and outputs: what the verdict is decided from.</summary>
+    public RunFaults Faults { get; } = faults;
+
+    /// <summary>Stops intake with a reason (the first reason given is the one reported).</summary>
+    public Action<string> StopIntake { get; init; } = _ => { };
 
     /// <summary>Stops intake because of a fatal failure: (stage, message).</summary>
     public Action<string, string> Fatal { get; } = fatal;

@@ -19,6 +19,7 @@ internal sealed class StageRunner : IStage
     private readonly string? _expectedOutputType;
     private readonly Lock _gate = new();
     private readonly List<Worker> _workers = [];
+    private readonly List<IOperator> _live = []; // operator instances in use, for AbortSinks
     private readonly bool _remote;
     private readonly int _slots;
     private IOperator? _shared;
@@ -193,7 +194,12 @@ internal sealed class StageRunner : IStage
         finally
         {
             if (op is not null && !ReferenceEquals(op, _shared)) FlushAndDispose(op);
-            lock (_gate) _workers.Remove(w);
+            lock (_gate)
+            {
+                _workers.Remove(w);
+                if (op is not null) _live.Remove(op);
+            }
+
             w.Stop.Dispose();
         }
     }
@@ -201,6 +207,39 @@ internal sealed class StageRunner : IStage
     private IOperator? AcquireOperator(int workerId)
     {
         if (_remote) return _shared;
+        var op = CreateOperator(workerId);
+        if (op is not null)
+        {
+            lock (_gate) _live.Add(op);
+        }
+
+        return op;
+    }
+
+    /// <summary>
+    /// Aborts the sinks of this stage without a drain (a second Ctrl+C): each <see cref="IAbortableSink"/> in use
+    /// closes its output in a valid state and says what it holds; later writes fail.
+    /// </summary>
+    public void AbortSinks()
+    {
+        IOperator[] live;
+        lock (_gate) live = [.. _live.Distinct()];
+        foreach (var op in live.OfType<IAbortableSink>())
+        {
+            try
+            {
+                _run.Log.Warn(Name, op.Abort());
+            }
+            catch (Exception e)
+            {
+                _run.Log.Error(Name, $"abort failed: {Describe(e)}");
+                _run.Faults.Output(Name, $"abort failed: {Describe(e)}", 0);
+            }
+        }
+    }
+
+    private IOperator? CreateOperator(int workerId)
+    {
         try
         {
             if (_node.Descriptor.Shareable)
@@ -316,7 +355,11 @@ internal sealed class StageRunner : IStage
         }
         catch (Exception e)
         {
+            // A sink that throws could not write its output: the events not yet failed are failed (they did not reach
+            // it), and the run's verdict becomes "an output could not be written".
+            var before = ctx.FailedCount;
             ctx.FailRemaining(Describe(e));
+            _run.Faults.Output(Name, Describe(e), ctx.FailedCount - before);
         }
 
         var busy = Stopwatch.GetTimestamp() - t0;
@@ -354,7 +397,7 @@ internal sealed class StageRunner : IStage
         catch (Exception e)
         {
             _run.Log.Error(Name, $"flush failed: {Describe(e)}");
-            _run.Errors.Report(Name, Severity.Error, $"flush failed: {Describe(e)}", 0, -1);
+            _run.Faults.Output(Name, $"flush failed: {Describe(e)}", 0);
         }
 
         try
@@ -363,7 +406,8 @@ internal sealed class StageRunner : IStage
         }
         catch (Exception e)
         {
-            _run.Log.Warn(Name, $"dispose failed: {Describe(e)}");
+            _run.Log.Error(Name, $"close failed: {Describe(e)}");
+            if (op is ISink) _run.Faults.Output(Name, $"close failed: {Describe(e)}", 0);
         }
     }
 

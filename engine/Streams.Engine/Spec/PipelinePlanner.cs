@@ -89,7 +89,7 @@ public static class PipelinePlanner
         }
         catch (ConfigException e)
         {
-            problems.Add(new Diagnostic(e.Location ?? node.OperatorLocation, e.Message));
+            problems.Add(new Diagnostic(e.Location ?? node.OperatorLocation, e.Message) { Output = e.Output });
         }
         catch (Exception e)
         {

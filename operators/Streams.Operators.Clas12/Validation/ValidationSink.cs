@@ -50,6 +50,7 @@ public sealed class ValidationSink : ISink
     {
         ArgumentNullException.ThrowIfNull(config);
         _output = config.GetString("output");
+        if (!string.IsNullOrEmpty(_output)) OutputCheck.FolderCanBeWritten(config, "output", _output);
     }
 
     public void Reset()

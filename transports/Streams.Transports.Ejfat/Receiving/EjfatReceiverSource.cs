@@ -15,7 +15,7 @@ namespace Streams.Transports.Ejfat.Receiving;
 /// counted (queue full). Every lost event and dropped datagram has a reason, published as <c>streams_ejfat_*</c>
 /// metrics and as the <c>"ejfat"</c> section of the run summary.
 /// </summary>
-public sealed partial class EjfatReceiverSource : ISource
+public sealed partial class EjfatReceiverSource : IOpeningSource
 {
     public const string DataType = "binary/ejfat";
 
@@ -40,6 +40,7 @@ public sealed partial class EjfatReceiverSource : ISource
             new("recv-buffer-mb", ParameterType.Int, "256", "Kernel receive buffer per socket (SO_RCVBUF; forced when running as root).") { Min = 1, Max = 1024 },
             new("count", ParameterType.Long, "0", "Stop after this many completed events (0: until the run stops).") { Min = 0 },
             new("idle-stop-seconds", ParameterType.Double, "0", "Stop once nothing has arrived for this long after the first datagram (0: never).") { Min = 0 },
+            new("start-timeout-seconds", ParameterType.Double, "0", "Fail the run when no datagram has arrived this long after the start (0: wait for ever).") { Min = 0 },
             new("setpoint", ParameterType.Double, "0.5", "Feedback: target fill fraction of the downstream queue.") { Min = 0, Max = 1 },
             new("kp", ParameterType.Double, "1", "Feedback: proportional gain."),
             new("ki", ParameterType.Double, "0", "Feedback: integral gain."),
@@ -49,6 +50,7 @@ public sealed partial class EjfatReceiverSource : ISource
     };
 
     private ReceiverConfig _config = null!;
+    private Socket[]? _sockets;
 
     /// <summary>Ports actually bound (set once listening; useful with port 0 in tests).</summary>
     public IReadOnlyList<int> BoundPorts { get; private set; } = [];
@@ -74,22 +76,47 @@ public sealed partial class EjfatReceiverSource : ISource
             config.GetInt("recv-buffer-mb") << 20,
             new QueueFeedback(config.GetDouble("setpoint"), config.GetDouble("kp"), config.GetDouble("ki"), config.GetDouble("kd")),
             config.GetLong("count"),
-            TimeSpan.FromSeconds(config.GetDouble("idle-stop-seconds")));
+            TimeSpan.FromSeconds(config.GetDouble("idle-stop-seconds")),
+            TimeSpan.FromSeconds(config.GetDouble("start-timeout-seconds")));
     }
 
     public void Reset()
     {
     }
 
-    public async Task RunAsync(SourceContext context, CancellationToken cancellationToken)
+    /// <summary>
+    /// Binds every port, each exclusively: a port another process (another run) holds fails the start at once with
+    /// "address already in use", instead of two receivers sharing a port and one of them silently getting nothing.
+    /// </summary>
+    public void Open(SourceContext context)
     {
-        ArgumentNullException.ThrowIfNull(context);
         var c = _config;
         var sockets = new Socket[c.Ports];
         try
         {
             for (var i = 0; i < sockets.Length; i++) sockets[i] = Bind(c.Bind, c.BasePort == 0 ? 0 : c.BasePort + i, c.ReceiveBuffer);
-            BoundPorts = [.. sockets.Select(s => ((IPEndPoint)s.LocalEndPoint!).Port)];
+        }
+        catch (SocketException e)
+        {
+            foreach (var s in sockets) s?.Dispose();
+            var port = c.BasePort + Array.FindIndex(sockets, s => s is null);
+            throw new IOException(e.SocketErrorCode == SocketError.AddressAlreadyInUse
+                ? $"UDP port {c.Bind}:{port} is already in use (another run or program holds it; choose another 'port')"
+                : $"cannot listen on UDP {c.Bind}:{port}: {e.Message}", e);
+        }
+
+        _sockets = sockets;
+        BoundPorts = [.. sockets.Select(s => ((IPEndPoint)s.LocalEndPoint!).Port)];
+    }
+
+    public async Task RunAsync(SourceContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var c = _config;
+        if (_sockets is null) Open(context);
+        var sockets = _sockets!;
+        try
+        {
             context.Log.Info(context.StageName, $"listening on {c.Bind}:{BoundPorts[0]}{(sockets.Length > 1 ? $"..{BoundPorts[^1]}" : "")} with {c.Threads} receive thread(s), LB header {c.LbMode.ToString().ToLowerInvariant()}, socket buffer {sockets[0].ReceiveBufferSize >> 20} MiB");
 
             var workers = new ReceiveThread[c.Threads];
@@ -127,6 +154,12 @@ public sealed partial class EjfatReceiverSource : ISource
                         lastPackets = packets;
                         lastArrival = now;
                     }
+                    else if (c.StartTimeout > TimeSpan.Zero && packets == 0 && now >= c.StartTimeout)
+                    {
+                        await stopAll.CancelAsync().ConfigureAwait(false);
+                        await Task.WhenAll(workers.Select(w => w.Done)).ConfigureAwait(false);
+                        throw new IOException($"nothing arrived on UDP {c.Bind}:{BoundPorts[0]}{(sockets.Length > 1 ? $"..{BoundPorts[^1]}" : "")} within {c.StartTimeout.TotalSeconds:0.#} s of the start (start-timeout-seconds)");
+                    }
                     else if (c.IdleStop > TimeSpan.Zero && packets > 0 && now - lastArrival >= c.IdleStop)
                     {
                         context.Log.Info(context.StageName, $"nothing received for {c.IdleStop.TotalSeconds:0.#} s: stopping (idle-stop-seconds)");
@@ -152,6 +185,7 @@ public sealed partial class EjfatReceiverSource : ISource
         finally
         {
             foreach (var s in sockets) s?.Dispose();
+            _sockets = null;
         }
     }
 
@@ -167,7 +201,8 @@ public sealed partial class EjfatReceiverSource : ISource
         var s = new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         try
         {
-            s.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            // No SO_REUSEADDR: a UDP port is owned by one receiver (with it, a second run could bind the same port and
+            // the kernel would hand one of them every datagram).
             s.ReceiveBufferSize = receiveBuffer;
             if (OperatingSystem.IsLinux() && s.ReceiveBufferSize < receiveBuffer)
             {
@@ -194,6 +229,8 @@ public sealed partial class EjfatReceiverSource : ISource
 
     public void Dispose()
     {
+        foreach (var s in _sockets ?? []) s.Dispose();
+        _sockets = null;
     }
 
     private sealed record ReceiverConfig(
@@ -210,7 +247,8 @@ public sealed partial class EjfatReceiverSource : ISource
         int ReceiveBuffer,
         QueueFeedback Feedback,
         long Count,
-        TimeSpan IdleStop)
+        TimeSpan IdleStop,
+        TimeSpan StartTimeout)
     {
         /// <summary>Completed events taken so far, by all threads (for <see cref="Count"/>).</summary>
         public long Taken;

@@ -1,0 +1,58 @@
+using System.Globalization;
+using System.Text.Json;
+using Spectre.Console;
+using Streams.Engine.Runtime;
+
+namespace Streams.Cli.Display;
+
+/// <summary>
+/// The end of a run on the terminal: the verdict, events per source (a chain whose second source receives what the
+/// first sends counts each event once per source), the totals, per-stage counts, the physics figures when a
+/// validation stage ran, failed outputs and the most frequent failures.
+/// </summary>
+internal static class SummaryPrinter
+{
+    public static void Print(PipelineSummary s, bool rich)
+    {
+        var e = s.Events;
+        var inv = CultureInfo.InvariantCulture;
+        var sources = string.Join(", ", s.Stages.Where(st => st.Kind == "source").Select(st => $"{Format.Count(st.EventsIn)} from {st.Name}{(st.Operator is { } op ? $" ({op})" : "")}"));
+        var physics = Physics(s);
+        var verdict = s.Ok ? $"ok ({s.StopReason})" : $"FAILED, exit status {s.ExitCode}: {s.ExitReason}";
+        if (rich)
+        {
+            var t = new Table().Border(TableBorder.Simple);
+            t.Title = new TableTitle($"[bold]{Markup.Escape(s.Pipeline)}[/]: {s.DurationSeconds:0.00} s, {(s.Ok ? "[green]" : "[red]")}{Markup.Escape(verdict)}[/]");
+            t.AddColumns("events in (all sources)", "processed", "failed", "discarded", "in flight", "processed/s");
+            t.AddRow(Format.Count(e.Received), Format.Count(e.Processed), Format.Count(e.Failed), Format.Count(e.Discarded), Format.Count(e.InFlight), Format.Rate(e.Processed / Math.Max(s.DurationSeconds, 1e-9)));
+            if (sources.Length > 0) t.Caption = new TableTitle($"events entered: {Markup.Escape(sources)}{(physics is null ? "" : $"\n{Markup.Escape(physics)}")}");
+            AnsiConsole.Write(t);
+            foreach (var o in s.OutputFailures) AnsiConsole.MarkupLine($"[red]output failed[/] [[{Markup.Escape(o.Stage)}]] {o.Occurrences} x {Markup.Escape(o.Message)}{(o.Events > 0 ? $" ({o.Events} events)" : "")}");
+            foreach (var err in s.Errors.Take(10)) AnsiConsole.MarkupLine($"[red]{err.Count} x[/] [[{Markup.Escape(err.Stage)}]] {Markup.Escape(err.Message)}");
+            return;
+        }
+
+        Console.WriteLine(string.Create(inv, $"pipeline {s.Pipeline}: {s.DurationSeconds:0.00} s, {verdict}"));
+        if (sources.Length > 0) Console.WriteLine($"events entered: {sources}");
+        Console.WriteLine(string.Create(inv, $"events: received {e.Received}, processed {e.Processed}, failed {e.Failed}, discarded {e.Discarded}, in flight {e.InFlight} ({e.Processed / Math.Max(s.DurationSeconds, 1e-9):0} processed/s)"));
+        foreach (var st in s.Stages)
+        {
+            Console.WriteLine(string.Create(inv, $"  {st.Name,-20} {st.Kind,-9} in {st.EventsIn,12} out {st.EventsOut,12} failed {st.Failed,8} discarded {st.Discarded,8} workers<= {st.MaxWorkers}"));
+        }
+
+        if (physics is not null) Console.WriteLine(physics);
+        foreach (var o in s.OutputFailures) Console.WriteLine(string.Create(inv, $"  output failed [{o.Stage}] {o.Occurrences} x {o.Message}{(o.Events > 0 ? $" ({o.Events} events)" : "")}"));
+        foreach (var err in s.Errors.Take(10)) Console.WriteLine(string.Create(inv, $"  {err.Count} x [{err.Stage}] {err.Message}"));
+    }
+
+    /// <summary>The physics line of a run with a validation stage: events reconstructed, efficiency, fake rate, sigma(dp/p).</summary>
+    internal static string? Physics(PipelineSummary s)
+    {
+        if (s.Sections?.GetValueOrDefault("validation") is not { } section) return null;
+        var v = JsonSerializer.SerializeToElement(section);
+        if (v.ValueKind != JsonValueKind.Object || !v.TryGetProperty("events", out var events) || !v.TryGetProperty("efficiency", out var eff)) return null;
+        var fake = v.TryGetProperty("fakeRate", out var f) ? f.GetDouble() : double.NaN;
+        var sigma = v.TryGetProperty("momentumResolution", out var m) ? m.GetDouble() : double.NaN;
+        return string.Create(CultureInfo.InvariantCulture, $"physics: {Format.Count(events.GetInt64())} events reconstructed and validated: efficiency {eff.GetDouble():0.0000}, fake rate {fake:0.0000}, sigma(dp/p) {sigma * 100:0.00}%");
+    }
+}
