@@ -16,28 +16,25 @@ internal static class PipelineFiles
         return reader.ReadToEnd();
     }
 
-    /// <summary>Loads and plans <paramref name="path"/> (null: the default); on failure prints every problem and returns null.</summary>
+    /// <summary>Loads and plans <paramref name="path"/> (null: the default); on failure prints every problem (loader's and planner's, in one pass) and returns null.</summary>
     public static PipelinePlan? LoadAndPlan(string? path, OperatorCatalog catalog, TextWriter errors)
     {
         var loaded = path is null ? PipelineLoader.Load(ReadDefault(), DefaultName) : PipelineLoader.LoadFile(path);
-        if (!loaded.Ok)
-        {
-            Report(loaded.Diagnostics, errors);
-            return null;
-        }
-
-        var planned = PipelinePlanner.Plan(loaded.Spec!, catalog);
-        if (!planned.Ok)
-        {
-            Report(planned.Diagnostics, errors);
-            return null;
-        }
-
-        return planned.Plan;
+        var planned = PipelinePlanner.Plan(loaded, catalog);
+        if (planned.Ok) return planned.Plan;
+        Report(planned.Diagnostics, errors);
+        return null;
     }
 
     private static void Report(IReadOnlyList<Diagnostic> diagnostics, TextWriter errors)
     {
+        // A file that could not be read at all (line 0) is one line: "error: PATH: is a directory".
+        if (diagnostics is [{ Location.Line: 0 } only])
+        {
+            errors.WriteLine($"error: {only.Location}: {only.Message}");
+            return;
+        }
+
         foreach (var d in diagnostics) errors.WriteLine($"{d.Location}: error: {d.Message}");
         errors.WriteLine($"{diagnostics.Count} error(s)");
     }
