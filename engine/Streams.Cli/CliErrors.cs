@@ -18,10 +18,14 @@ internal static partial class CliErrors
     /// <summary>Exit status of any other failure (a file that cannot be read or written, a socket error, ...).</summary>
     public const int FailureExit = 1;
 
-    /// <summary>Prints "error: MESSAGE" and returns <see cref="UsageExit"/>.</summary>
+    /// <summary>The command line being run (set by <see cref="Program"/>), for the usage line of <see cref="Usage"/>.</summary>
+    public static ParseResult? Current { get; set; }
+
+    /// <summary>Prints "error: MESSAGE" and the usage line of the command being run, and returns <see cref="UsageExit"/>.</summary>
     public static int Usage(string message)
     {
         Console.Error.WriteLine($"error: {message}");
+        if (Current is { } p) Console.Error.WriteLine(UsageLine(p.CommandResult));
         return UsageExit;
     }
 
@@ -128,7 +132,9 @@ internal static partial class CliErrors
         }
 
         if (e.SymbolResult is OptionResult or2 && m.StartsWith("Required argument missing", StringComparison.Ordinal)) return $"{or2.Option.Name} needs a value";
-        return OneLine(char.ToLowerInvariant(m[0]) + m[1..]).TrimEnd('.');
+        // System.CommandLine's sentences start with a capital ("Option ..."); ours start with the flag or NAME.
+        var sentence = m.Length > 1 && char.IsUpper(m[0]) && char.IsLower(m[1]) ? char.ToLowerInvariant(m[0]) + m[1..] : m;
+        return OneLine(sentence).TrimEnd('.');
     }
 
     private static string UnknownOption(string token, Command cmd)

@@ -43,6 +43,7 @@ public static class Program
             Environment.Exit(CliErrors.FailureExit);
         };
         var parse = root.Parse(args);
+        CliErrors.Current = parse;
         if (CliErrors.ReportParseErrors(parse, Console.Error) is { } usage) return usage;
         int code;
         try
