@@ -56,8 +56,12 @@ internal static partial class CliErrors
             IOException or System.Net.Sockets.SocketException => null,
             _ => $"unexpected {e.GetType().Name}",
         };
-        return $"error: {(what is null ? "" : what + ": ")}{OneLine(e.Message)}";
+        return $"error: {(what is null ? "" : what + ": ")}{Message(e)}";
     }
+
+    /// <summary>An exception's message without .NET's " (Parameter 'x')" suffix, on one line.</summary>
+    public static string Message(Exception e) =>
+        OneLine(e is ArgumentException { ParamName: { } p } ? e.Message.Replace($" (Parameter '{p}')", "", StringComparison.Ordinal) : e.Message);
 
     /// <summary>"usage: streams run [PIPELINE.yaml] [options]  (streams run --help for more)".</summary>
     public static string UsageLine(CommandResult result)

@@ -11,7 +11,7 @@ internal static class BenchCommand
     {
         var workUs = new Option<double>("--work-us") { Description = "CPU work per event in microseconds.", DefaultValueFactory = _ => 200, HelpName = "W" }.NotNegative();
         var maxThreads = new Option<int>("--max-threads") { Description = "Measure 1..N worker threads.", DefaultValueFactory = _ => Environment.ProcessorCount, HelpName = "N" }.Range(1, 4096);
-        var seconds = new Option<double>("--seconds") { Description = "Measured seconds per point (after a 1 s warm-up).", DefaultValueFactory = _ => 5, HelpName = "S" }.Positive();
+        var seconds = new Option<double>("--seconds") { Description = "Measured seconds per point (after a 1 s warm-up).", DefaultValueFactory = _ => 5, HelpName = "S" }.Must(v => v >= 0.5, "0.5 or more");
         var batch = new Option<int>("--batch") { Description = "Events per batch.", DefaultValueFactory = _ => 16, HelpName = "B" }.Range(1, 1 << 20);
         var repeats = new Option<int>("--repeats") { Description = "Runs per point (avg_rate is their mean, rms their spread).", DefaultValueFactory = _ => 3 }.Range(1, 1000);
         var output = new Option<FileInfo?>("--output", "-o") { Description = "Also write the rows to this file.", HelpName = "FILE" };

@@ -48,6 +48,7 @@ internal static class WorkerCommand
                 if (parse.GetValue(threads) is < 1) throw new ArgumentException("--threads must be at least 1");
                 if (parse.GetValue(credit) < 1) throw new ArgumentException("--credit-per-thread must be at least 1");
                 if (parse.GetValue(leaveAfter) is <= 0) throw new ArgumentException("--leave-after must be more than 0 seconds");
+                if (parse.GetValue(metricsListen) is { } ml && !Engine.Spec.ListenAddress.IsOff(ml) && Engine.Spec.ListenAddress.TryParse(ml, out _, anyPort: true) is { } badMl) throw new ArgumentException($"--metrics-listen: {badMl}");
                 if (parse.GetValue(giveUp) <= 0) throw new ArgumentException("--give-up-after must be more than 0 seconds");
                 if (parse.GetValue(secret) is not null && parse.GetValue(serverKey) is null) throw new ArgumentException("--curve-secret needs --curve-server-key");
                 metricsEndpoint = MetricsEndpoint.Start(parse.GetValue(metricsListen)!, registry, log);
@@ -67,7 +68,7 @@ internal static class WorkerCommand
             catch (ArgumentException e)
             {
                 metricsEndpoint?.Dispose();
-                return CliErrors.Usage(e.Message);
+                return CliErrors.Usage(CliErrors.Message(e));
             }
             catch (CurveKeyException e)
             {
