@@ -29,7 +29,7 @@ internal static class WorkerCommand
         var cmd = new Command("worker", """
             Join a coordinator and run the stages it places on workers ('placement: workers'), returning results until
             the run ends. SIGTERM or Ctrl+C: finish the batches in hand, then leave. Exit status: 0 run ended or left,
-            2 refused (key, version, unknown operator), 3 no coordinator answered.
+            2 refused (key, version, unknown operator) or a usage error, 3 no coordinator answered.
             """)
         {
             join, name, threads, credit, giveUp, serverKey, secret, leaveAfter, metricsListen, quiet,
