@@ -148,4 +148,13 @@ public class PipelinePlannerTests
         Assert.StartsWith("'queue' of 'work' is 'zero'", messages[1], StringComparison.Ordinal);
         Assert.StartsWith("unknown parameter 'nope'", messages[2], StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void An_entry_the_loader_could_not_read_is_not_also_called_undefined()
+    {
+        // 'work' has no operator (a loader error); 'out' takes its input: only the missing operator is reported.
+        var loaded = Spec.PipelineLoader.Load(Wrap(Gen, "  - {name: work, input: gen}", Out), "test.yaml");
+        var d = Assert.Single(Spec.PipelinePlanner.Plan(loaded, TestPipelines.Catalog()).Diagnostics);
+        Assert.Contains("has no 'operator'", d.Message, StringComparison.Ordinal);
+    }
 }
