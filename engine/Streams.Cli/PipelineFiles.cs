@@ -68,25 +68,22 @@ internal static class PipelineFiles
     {
         exitCode = Engine.Runtime.ExitCodes.Usage;
         var loaded = path is null ? PipelineLoader.Load(WithFreePorts(ReadDefault()), DefaultName) : PipelineLoader.LoadFile(path);
-        if (!loaded.Ok)
-        {
-            Report(loaded.Diagnostics, errors);
-            return null;
-        }
-
-        var planned = PipelinePlanner.Plan(loaded.Spec!, catalog);
-        if (!planned.Ok)
-        {
-            if (planned.Diagnostics.All(d => d.Output)) exitCode = Engine.Runtime.ExitCodes.OutputFailed;
-            Report(planned.Diagnostics, errors);
-            return null;
-        }
-
-        return planned.Plan;
+        var planned = PipelinePlanner.Plan(loaded, catalog); // the loader's and the planner's problems, in one pass
+        if (planned.Ok) return planned.Plan;
+        if (planned.Diagnostics.All(d => d.Output)) exitCode = Engine.Runtime.ExitCodes.OutputFailed;
+        Report(planned.Diagnostics, errors);
+        return null;
     }
 
     private static void Report(IReadOnlyList<Diagnostic> diagnostics, TextWriter errors)
     {
+        // A file that could not be read at all (line 0) is one line: "error: PATH: is a directory".
+        if (diagnostics is [{ Location.Line: 0 } only])
+        {
+            errors.WriteLine($"error: {only.Location}: {only.Message}");
+            return;
+        }
+
         foreach (var d in diagnostics) errors.WriteLine($"{d.Location}: error: {d.Message}");
         errors.WriteLine($"{diagnostics.Count} error(s)");
     }

@@ -36,8 +36,27 @@ public static class Program
             TwinCommand.Create(),
         };
 
-        // Ctrl+C and SIGTERM are handled by `run` itself (graceful drain), not by System.CommandLine's 2 s timeout.
-        var code = await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }).ConfigureAwait(false);
+        // Every error is one line (never a stack trace): usage errors exit 2 with one usage line, other failures 1.
+        AppDomain.CurrentDomain.UnhandledException += (_, e) =>
+        {
+            Console.Error.WriteLine(CliErrors.Unexpected(e.ExceptionObject as Exception ?? new InvalidOperationException("unknown failure")));
+            Environment.Exit(CliErrors.FailureExit);
+        };
+        var parse = root.Parse(args);
+        CliErrors.Current = parse;
+        if (CliErrors.ReportParseErrors(parse, Console.Error) is { } usage) return usage;
+        int code;
+        try
+        {
+            // Ctrl+C and SIGTERM are handled by `run` itself (graceful drain), not by System.CommandLine's 2 s timeout.
+            code = await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null, EnableDefaultExceptionHandler = false }).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            Console.Error.WriteLine(CliErrors.Unexpected(e));
+            code = CliErrors.FailureExit;
+        }
+
         Transports.ZeroMq.Framing.ZmqSend.Shutdown(TimeSpan.FromSeconds(15)); // deliver what ZeroMQ sockets still hold
         return code;
     }

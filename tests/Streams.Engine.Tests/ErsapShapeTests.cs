@@ -111,4 +111,27 @@ public class ErsapShapeTests
         Assert.True(d.Location.Line >= 1);
         Assert.Equal("services.yaml", d.Location.File);
     }
+
+    [Fact]
+    public void Every_mistake_of_a_services_yaml_is_reported_in_one_pass()
+    {
+        const string yaml = """
+            io-services:
+              reader: {class: synthetic, name: R}
+              writer: {class: count, name: W, bogus: 1}
+            services:
+              - {class: cpu-brun, name: S1}
+              - {class: noop, name: S2, queue: zero}
+            configuration:
+              services:
+                S2: {nope: 1}
+            """;
+        var planned = PipelinePlanner.Plan(PipelineLoader.Load(yaml, "services.yaml"), TestPipelines.Catalog());
+        Assert.False(planned.Ok);
+        Assert.Equal([3, 5, 6, 9], planned.Diagnostics.Select(d => d.Location.Line));
+        Assert.Contains("unknown key 'bogus'", planned.Diagnostics[0].Message, StringComparison.Ordinal);
+        Assert.Contains("did you mean cpu-burn?", planned.Diagnostics[1].Message, StringComparison.Ordinal);
+        Assert.Contains("'queue' of 'S2'", planned.Diagnostics[2].Message, StringComparison.Ordinal);
+        Assert.Contains("unknown parameter 'nope'", planned.Diagnostics[3].Message, StringComparison.Ordinal);
+    }
 }

@@ -94,7 +94,9 @@ public class PipelineLoaderTests
     {
         var r = PipelineLoader.LoadFile("/nonexistent/pipeline.yaml");
         Assert.False(r.Ok);
-        Assert.Contains("cannot read pipeline file", Assert.Single(r.Diagnostics).Message, StringComparison.Ordinal);
+        var d = Assert.Single(r.Diagnostics);
+        Assert.Equal("no such file", d.Message);
+        Assert.Equal("/nonexistent/pipeline.yaml", d.Location.ToString());
     }
 
     [Fact]
@@ -102,5 +104,63 @@ public class PipelineLoaderTests
     {
         var r = PipelineLoader.Load("sources:\n  - {name: a, operator: synthetic, workers: x}\nsinks:\n  - {name: b, input: a, colour: red}\n", "f.yaml");
         Assert.True(r.Diagnostics.Count >= 3, string.Join("\n", r.Diagnostics));
+    }
+
+    [Fact]
+    public void A_tab_in_the_indentation_is_reported_where_the_tab_is()
+    {
+        // YamlDotNet notices it at the end of line 3 (3:20); the tab is the first character of line 4.
+        var r = PipelineLoader.Load("sources:\n  - name: gen\n    operator: synthetic\n\tconfig: {}\n", "tab.yaml");
+        var d = Assert.Single(r.Diagnostics);
+        Assert.Equal(new SourceLocation("tab.yaml", 4, 1), d.Location);
+        Assert.Contains("tab", d.Message, StringComparison.Ordinal);
+
+        r = PipelineLoader.Load("name: x\nsources: []\nsinks: []\nextra:\n  - a\n  \t- b\n", "tab2.yaml");
+        Assert.Equal(new SourceLocation("tab2.yaml", 6, 3), Assert.Single(r.Diagnostics).Location);
+    }
+
+    [Theory]
+    [InlineData("queue: 99999999999", "'queue' of 'b' is 99999999999, out of range; expected 1..65536")]
+    [InlineData("queue: 70000", "'queue' of 'b' is 70000; expected 1..65536")]
+    [InlineData("workers: 99999999999999999999", "out of range; expected 1..1024")]
+    [InlineData("queue: lots", "'queue' of 'b' is 'lots'; expected a whole number 1..65536")]
+    public void A_number_too_large_is_out_of_range_not_a_non_number(string field, string message)
+    {
+        var r = PipelineLoader.Load($"sources:\n  - {{name: a, operator: synthetic}}\nsinks:\n  - {{name: b, operator: count, input: a, {field}}}\n", "f.yaml");
+        Assert.Contains(message, Assert.Single(r.Diagnostics).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_unknown_key_gets_the_closest_known_one()
+    {
+        var r = PipelineLoader.Load("sources:\n  - {name: a, operator: synthetic}\nsinks:\n  - {name: b, operator: count, input: a, wrokers: 2}\nstagez: []\n", "f.yaml");
+        Assert.Contains(r.Diagnostics, d => d.Message.StartsWith("unknown key 'wrokers' in sinks entry; did you mean workers?", StringComparison.Ordinal));
+        Assert.Contains(r.Diagnostics, d => d.Message.StartsWith("unknown key 'stagez' in the pipeline; did you mean stages?", StringComparison.Ordinal));
+        r = PipelineLoader.Load("sources:\n  - {name: a, operator: synthetic}\nsinks:\n  - {name: b, operator: count, input: a, colour: red}\n", "f.yaml");
+        Assert.DoesNotContain("did you mean", Assert.Single(r.Diagnostics).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_directory_is_not_a_pipeline_file()
+    {
+        var dir = Directory.CreateTempSubdirectory("streams-loader-").FullName;
+        try
+        {
+            var d = Assert.Single(PipelineLoader.LoadFile(dir).Diagnostics);
+            Assert.Equal(dir, d.Location.ToString());
+            Assert.StartsWith("is a directory", d.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(dir);
+        }
+    }
+
+    [Fact]
+    public void Read_errors_are_said_in_a_few_words()
+    {
+        Assert.Equal("permission denied", PipelineLoader.ReadError(new UnauthorizedAccessException("Access to the path '/x' is denied.")));
+        Assert.Equal("no such file", PipelineLoader.ReadError(new DirectoryNotFoundException("Could not find a part of the path '/x/y'.")));
+        Assert.Equal("no such file", PipelineLoader.ReadError(new FileNotFoundException("Could not find file '/x'.")));
     }
 }

@@ -99,4 +99,62 @@ public class PipelinePlannerTests
         var plan = TestPipelines.Plan(Wrap(Gen, "  - {name: work, operator: noop, input: gen, workers: 2, max-workers: 5}", Out));
         Assert.Equal(5, plan.Nodes.Single(n => n.Name == "work").MaxWorkers);
     }
+
+    [Fact]
+    public void A_misspelt_operator_gets_did_you_mean()
+    {
+        var d = Assert.Single(TestPipelines.Problems(Wrap(Gen, "  - {name: work, operator: cpu-brun, input: gen}", Out)));
+        Assert.StartsWith("unknown operator 'cpu-brun' for stage 'work'; did you mean cpu-burn?", d.Message, StringComparison.Ordinal);
+        d = Assert.Single(TestPipelines.Problems(Wrap(Gen, "  - {name: work, operator: quantum, input: gen}", Out)));
+        Assert.DoesNotContain("did you mean", d.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_misspelt_parameter_gets_did_you_mean()
+    {
+        var d = Assert.Single(TestPipelines.Problems(Wrap(Gen, "  - {name: work, operator: cpu-burn, input: gen, config: {wrok-us: 1}}", Out)));
+        Assert.StartsWith("unknown parameter 'wrok-us' for stage 'work'; did you mean work-us?", d.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_parameter_too_large_is_out_of_range()
+    {
+        var d = Assert.Single(TestPipelines.Problems(Wrap("  - {name: gen, operator: synthetic, config: {count: 99999999999999999999999}}", "  - {name: work, operator: noop, input: gen}", Out)));
+        Assert.Contains("(it is out of range)", d.Message, StringComparison.Ordinal);
+        Assert.Contains("0..9223372036854775807", d.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Only_the_stages_on_a_cycle_are_called_part_of_one()
+    {
+        // gen -> a <-> b -> c -> out: a and b are the cycle; c only takes its output.
+        var yaml = Wrap(Gen, "  - {name: a, operator: noop, inputs: [gen, b]}\n  - {name: b, operator: noop, input: a}\n  - {name: work, operator: noop, input: b}", Out);
+        var problems = TestPipelines.Problems(yaml);
+        Assert.Equal(2, problems.Count);
+        Assert.Contains(problems, p => p.Message.StartsWith("'a' is part of a cycle (a -> b -> a)", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Message.StartsWith("'b' is part of a cycle (b -> a -> b)", StringComparison.Ordinal));
+        Assert.DoesNotContain(problems, p => p.Message.Contains("'work'", StringComparison.Ordinal) || p.Message.Contains("'out'", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Loader_and_planner_problems_come_in_one_pass_in_file_order()
+    {
+        var loaded = Spec.PipelineLoader.Load(Wrap(Gen, "  - {name: work, operator: cpu-brun, input: gen, queue: zero}", "  - {name: out, operator: count, input: work, config: {nope: 1}}"), "test.yaml");
+        var planned = Spec.PipelinePlanner.Plan(loaded, TestPipelines.Catalog());
+        Assert.False(planned.Ok);
+        var messages = planned.Diagnostics.Select(d => d.Message).ToList();
+        Assert.Equal(3, messages.Count);
+        Assert.StartsWith("unknown operator 'cpu-brun'", messages[0], StringComparison.Ordinal);
+        Assert.StartsWith("'queue' of 'work' is 'zero'", messages[1], StringComparison.Ordinal);
+        Assert.StartsWith("unknown parameter 'nope'", messages[2], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_entry_the_loader_could_not_read_is_not_also_called_undefined()
+    {
+        // 'work' has no operator (a loader error); 'out' takes its input: only the missing operator is reported.
+        var loaded = Spec.PipelineLoader.Load(Wrap(Gen, "  - {name: work, input: gen}", Out), "test.yaml");
+        var d = Assert.Single(Spec.PipelinePlanner.Plan(loaded, TestPipelines.Catalog()).Diagnostics);
+        Assert.Contains("has no 'operator'", d.Message, StringComparison.Ordinal);
+    }
 }

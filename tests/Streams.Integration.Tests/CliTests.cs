@@ -112,6 +112,7 @@ public sealed class CliTests(TempDir dir) : IClassFixture<TempDir>
     [Theory]
     [InlineData("TERM", "SIGTERM")]
     [InlineData("INT", "SIGINT")]
+    [InlineData("HUP", "SIGHUP")]
     public async Task A_signal_drains_the_pipeline_and_nothing_is_lost(string signal, string reason)
     {
         var file = dir.Write($"endless-{signal}.yaml", Endless);

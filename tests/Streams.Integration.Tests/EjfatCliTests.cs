@@ -84,7 +84,7 @@ public sealed class EjfatCliTests(TempDir dir) : IClassFixture<TempDir>
     public async Task Send_refuses_bad_destinations()
     {
         var (code, _, stderr) = await StreamsProcess.RunAsync(60, "send", "--dest", "nowhere");
-        Assert.Equal(1, code);
+        Assert.Equal(2, code); // a usage error
         Assert.Contains("HOST:PORT", stderr, StringComparison.Ordinal);
     }
 }

@@ -9,11 +9,11 @@ internal static class BenchCommand
 {
     public static Command Create()
     {
-        var workUs = new Option<double>("--work-us") { Description = "CPU work per event in microseconds.", DefaultValueFactory = _ => 200, HelpName = "W" };
-        var maxThreads = new Option<int>("--max-threads") { Description = "Measure 1..N worker threads.", DefaultValueFactory = _ => Environment.ProcessorCount, HelpName = "N" };
-        var seconds = new Option<double>("--seconds") { Description = "Measured seconds per point (after a 1 s warm-up).", DefaultValueFactory = _ => 5, HelpName = "S" };
-        var batch = new Option<int>("--batch") { Description = "Events per batch.", DefaultValueFactory = _ => 16, HelpName = "B" };
-        var repeats = new Option<int>("--repeats") { Description = "Runs per point (avg_rate is their mean, rms their spread).", DefaultValueFactory = _ => 3 };
+        var workUs = new Option<double>("--work-us") { Description = "CPU work per event in microseconds.", DefaultValueFactory = _ => 200, HelpName = "W" }.NotNegative();
+        var maxThreads = new Option<int>("--max-threads") { Description = "Measure 1..N worker threads.", DefaultValueFactory = _ => Environment.ProcessorCount, HelpName = "N" }.Range(1, 4096);
+        var seconds = new Option<double>("--seconds") { Description = "Measured seconds per point (after a 1 s warm-up).", DefaultValueFactory = _ => 5, HelpName = "S" }.Must(v => v >= 0.5, "0.5 or more");
+        var batch = new Option<int>("--batch") { Description = "Events per batch.", DefaultValueFactory = _ => 16, HelpName = "B" }.Range(1, 1 << 20);
+        var repeats = new Option<int>("--repeats") { Description = "Runs per point (avg_rate is their mean, rms their spread).", DefaultValueFactory = _ => 3 }.Range(1, 1000);
         var output = new Option<FileInfo?>("--output", "-o") { Description = "Also write the rows to this file.", HelpName = "FILE" };
         var plot = new Option<FileInfo?>("--plot") { Description = "Write an SVG plot of rate against threads.", HelpName = "FILE.svg" };
         var cmd = new Command("bench", "Thread scaling: synthetic -> cpu-burn (1..N workers) -> count; prints 'nthreads avg_rate rms' rows (events/s).")
@@ -29,8 +29,7 @@ internal static class BenchCommand
             var r = parse.GetValue(repeats);
             if (w < 0 || n < 1 || s <= 0 || b < 1 || r < 1)
             {
-                Console.Error.WriteLine("error: need --work-us >= 0, --max-threads >= 1, --seconds > 0, --batch >= 1, --repeats >= 1");
-                return 1;
+                return CliErrors.Usage("need --work-us >= 0, --max-threads >= 1, --seconds > 0, --batch >= 1, --repeats >= 1");
             }
 
             return Run(w, n, s, b, r, parse.GetValue(output)?.FullName, parse.GetValue(plot)?.FullName);

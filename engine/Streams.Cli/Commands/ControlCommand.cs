@@ -18,11 +18,11 @@ internal static class ControlCommand
         var law = new Option<string>("--law") { Description = $"{string.Join(", ", ControlLaws.Names)} or all.", DefaultValueFactory = _ => "all", HelpName = "LAW" };
         var json = new Option<FileInfo?>("--json") { Description = "Write the figures of every (trace, law) as JSON.", HelpName = "FILE" };
         var plots = new Option<DirectoryInfo>("--plots") { Description = "Folder for the PNG plots (arrivals, queue, capacity over time).", DefaultValueFactory = _ => new DirectoryInfo("out/control"), HelpName = "DIR" };
-        var boot = new Option<double>("--boot-delay") { Description = "Mean node boot delay, seconds (normal, sd = a quarter of it).", DefaultValueFactory = _ => 120, HelpName = "SECONDS" };
-        var fail = new Option<double>("--fail-probability") { Description = "Probability that a requested node never becomes ready.", DefaultValueFactory = _ => 0.1, HelpName = "P" };
-        var target = new Option<double>("--queue-target") { Description = "Queue target (events) for the figures and for queue-model.", DefaultValueFactory = _ => 5000, HelpName = "EVENTS" };
+        var boot = new Option<double>("--boot-delay") { Description = "Mean node boot delay, seconds (normal, sd = a quarter of it).", DefaultValueFactory = _ => 120, HelpName = "SECONDS" }.NotNegative();
+        var fail = new Option<double>("--fail-probability") { Description = "Probability that a requested node never becomes ready.", DefaultValueFactory = _ => 0.1, HelpName = "P" }.Range(0.0, 1.0);
+        var target = new Option<double>("--queue-target") { Description = "Queue target (events) for the figures and for queue-model.", DefaultValueFactory = _ => 5000, HelpName = "EVENTS" }.Positive();
         var seed = new Option<int>("--seed") { Description = "Seed of arrivals, service, boot delays and failures.", DefaultValueFactory = _ => 1 };
-        var set = new Option<string[]>("--set") { Description = "A law parameter, LAW.KEY=VALUE (for example queue-model.drain-seconds=120); repeatable.", AllowMultipleArgumentsPerToken = true, HelpName = "LAW.KEY=VALUE" };
+        var set = new Option<string[]>("--set") { Description = "A law parameter, LAW.KEY=VALUE (for example queue-model.drain-seconds=120); repeatable.", AllowMultipleArgumentsPerToken = true, HelpName = "LAW.KEY=VALUE" }.Must(v => v is null || v.All(IsSetting), "LAW.KEY=VALUE");
         var simulate = new Command("simulate", """
             Simulate one stage (servers of 100 events/s, 8 local workers, nodes of 16 cores up to 8) fed by an arrival
             trace, under each control law, with the same arrivals, boot delays and failed nodes for every law. Prints per
@@ -51,18 +51,35 @@ internal static class ControlCommand
                     else traces.Add(File.Exists(t) ? ArrivalTrace.FromCsv(t) : ArrivalTrace.BuiltIn(t, settings.Mu));
                 }
             }
-            catch (Exception e) when (e is ArgumentException or FormatException or IOException)
+            catch (ArgumentException e)
             {
-                Console.Error.WriteLine($"error: {e.Message}");
-                return 1;
+                return CliErrors.Usage($"--trace: {e.Message}"); // not a file and not a built-in trace
+            }
+            catch (Exception e) when (e is FormatException or IOException or UnauthorizedAccessException)
+            {
+                return CliErrors.Fail(e.Message);
             }
 
             var lawName = parse.GetValue(law)!;
             var laws = lawName == "all" ? ControlLaws.Names : [lawName];
             if (laws.Any(l => !ControlLaws.Names.Contains(l)))
             {
-                Console.Error.WriteLine($"error: unknown law '{lawName}'; use {string.Join(", ", ControlLaws.Names)} or all");
-                return 1;
+                return CliErrors.Usage($"--law: unknown law '{lawName}'{Engine.Spec.Suggestions.DidYouMean(lawName, ControlLaws.Names)} (use {string.Join(", ", ControlLaws.Names)} or all)");
+            }
+
+            foreach (var kv in parse.GetValue(set) ?? [])
+            {
+                var setLaw = kv[..kv.IndexOf('.', StringComparison.Ordinal)];
+                if (!ControlLaws.Names.Contains(setLaw)) return CliErrors.Usage($"--set '{kv}': unknown law '{setLaw}'{Engine.Spec.Suggestions.DidYouMean(setLaw, ControlLaws.Names)}");
+            }
+
+            try
+            {
+                foreach (var l in laws) ControlLaws.Create(l, settings.Bounds, Parameters(l, parse.GetValue(set), settings));
+            }
+            catch (ArgumentException e)
+            {
+                return CliErrors.Usage($"--set: {e.Message}");
             }
 
             var dir = parse.GetValue(plots)!.FullName;
@@ -75,16 +92,7 @@ internal static class ControlCommand
                 Console.WriteLine($"  {"law",-16} {"over target s",14} {"peak queue",12} {"core-s",10} {"actions",8} {"flat",5} {"nodes",6} {"failed",6} {"backlog",8}");
                 foreach (var l in laws)
                 {
-                    var parameters = l == "queue-model" ? new Dictionary<string, string> { ["queue-target"] = settings.QueueTarget.ToString(inv), ["boot-seconds"] = settings.BootMeanSeconds.ToString(inv) } : [];
-                    foreach (var kv in parse.GetValue(set) ?? [])
-                    {
-                        var eq = kv.IndexOf('=', StringComparison.Ordinal);
-                        var dot = kv.IndexOf('.', StringComparison.Ordinal);
-                        if (eq < 0 || dot < 0 || dot > eq) throw new ArgumentException($"--set '{kv}': expected LAW.KEY=VALUE");
-                        if (kv[..dot] == l) parameters[kv[(dot + 1)..eq]] = kv[(eq + 1)..];
-                    }
-
-                    var r = StageSimulation.Run(ControlLaws.Create(l, settings.Bounds, parameters), tr, settings);
+                    var r = StageSimulation.Run(ControlLaws.Create(l, settings.Bounds, Parameters(l, parse.GetValue(set), settings)), tr, settings);
                     results.Add(r);
                     Console.WriteLine(string.Create(inv, $"  {r.Law,-16} {r.TimeOverTargetSeconds,14:0} {r.PeakQueue,12:0} {r.CoreSeconds,10:0} {r.ScalingActions,8} {r.ActionsWhileFlat,5} {r.NodesRequested,6} {r.NodesFailed,6} {r.FinalQueue,8:0}"));
                     var png = Path.Combine(dir, $"{tr.Name}-{r.Law}.png");
@@ -109,5 +117,27 @@ internal static class ControlCommand
             return 0;
         });
         return new Command("control", "The queue-length controller: simulate control laws against arrival traces.") { simulate };
+    }
+
+    private static bool IsSetting(string kv)
+    {
+        var eq = kv.IndexOf('=', StringComparison.Ordinal);
+        var dot = kv.IndexOf('.', StringComparison.Ordinal);
+        return eq > 0 && dot > 0 && dot < eq;
+    }
+
+    /// <summary>The parameters of law <paramref name="law"/>: the simulation's own, then its --set LAW.KEY=VALUE values.</summary>
+    private static Dictionary<string, string> Parameters(string law, string[]? set, SimulationSettings settings)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var parameters = law == "queue-model" ? new Dictionary<string, string> { ["queue-target"] = settings.QueueTarget.ToString(inv), ["boot-seconds"] = settings.BootMeanSeconds.ToString(inv) } : [];
+        foreach (var kv in set ?? [])
+        {
+            var eq = kv.IndexOf('=', StringComparison.Ordinal);
+            var dot = kv.IndexOf('.', StringComparison.Ordinal);
+            if (kv[..dot] == law) parameters[kv[(dot + 1)..eq]] = kv[(eq + 1)..];
+        }
+
+        return parameters;
     }
 }

@@ -66,6 +66,8 @@ internal sealed class DistributedOptions
             throw new ArgumentException($"stage(s) {string.Join(", ", remote.Select(r => $"'{r}'"))} of '{plan.Name}' run on workers (placement: workers): start with --listen tcp://HOST:PORT, then 'streams worker --join tcp://HOST:PORT'");
         }
 
+        if (WorkerCommand.TcpEndpointProblem(req.Listen, anyPort: true) is { } badListen) throw new ArgumentException($"--listen: {badListen}");
+        if (req.WorkerWait <= 0) throw new ArgumentException("--worker-wait must be more than 0 seconds");
         if (req.Heartbeat <= 0 || req.DeadAfter <= req.Heartbeat) throw new ArgumentException("--dead-after must be longer than --heartbeat, and both positive");
         if (req.Slots < 1) throw new ArgumentException("--in-flight must be at least 1");
         if (req.CurveAllow is not null && req.CurveSecret is null) throw new ArgumentException("--curve-allow needs --curve-secret (the coordinator's own certificate)");

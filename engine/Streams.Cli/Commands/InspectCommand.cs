@@ -11,7 +11,7 @@ internal static class InspectCommand
 {
     public static Command Create()
     {
-        var file = new Argument<FileInfo>("file") { Description = "Arrow IPC file written by arrow-file-sink (or streams receive --out)." };
+        var file = new Argument<FileInfo>("file") { Description = "Arrow IPC file written by arrow-file-sink (or streams receive --out).", HelpName = "FILE.arrow" };
         var digest = new Option<bool>("--digest") { Description = "Add the SHA-256 of each payload." };
         var cmd = new Command("inspect", "List the events of an Arrow event file: event number, data id, length in bytes [, SHA-256 of the payload].") { file, digest };
         cmd.SetAction(parse => Inspect(parse.GetValue(file)!, parse.GetValue(digest), Console.Out, Console.Error));
@@ -22,7 +22,7 @@ internal static class InspectCommand
     {
         if (!file.Exists)
         {
-            errors.WriteLine($"error: {file}: no such file");
+            errors.WriteLine(Directory.Exists(file.FullName) ? $"error: {file}: is a directory" : $"error: {file}: no such file");
             return 1;
         }
 
@@ -63,7 +63,12 @@ internal static class InspectCommand
             output.WriteLine($"# {events} events, {bytes} payload bytes");
             return 0;
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or InvalidOperationException or ArgumentException or InvalidCastException)
+        catch (UnauthorizedAccessException)
+        {
+            errors.WriteLine($"error: {file}: permission denied");
+            return 1;
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or InvalidOperationException or ArgumentException or InvalidCastException or IndexOutOfRangeException or OverflowException)
         {
             errors.WriteLine($"error: {file}: not a readable Arrow event file: {e.Message}");
             return 1;

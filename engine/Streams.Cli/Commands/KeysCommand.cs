@@ -8,7 +8,7 @@ internal static class KeysCommand
 {
     public static Command Create()
     {
-        var name = new Argument<string>("name") { Description = "Base name of the files: NAME.key (public, share it) and NAME.key_secret (keep it private)." };
+        var name = new Argument<string>("name") { Description = "Base name of the files: NAME.key (public, share it) and NAME.key_secret (keep it private).", HelpName = "NAME" };
         var dir = new Option<DirectoryInfo>("--dir") { Description = "Folder to write them to.", DefaultValueFactory = _ => new DirectoryInfo("keys"), HelpName = "DIR" };
         var cmd = new Command("keys", """
             Make a CurveZMQ key pair in the ZeroMQ certificate format (pyzmq's zmq.auth reads it). Give the coordinator
@@ -18,13 +18,39 @@ internal static class KeysCommand
         {
             name, dir,
         };
+        name.Validators.Add(r =>
+        {
+            var n = r.Tokens.Count == 1 ? r.Tokens[0].Value : "";
+            if (NameProblem(n) is { } problem) r.AddError($"NAME '{n}' {problem}");
+        });
         cmd.SetAction(parse =>
         {
-            var (pub, sec) = CurveKeys.Generate(parse.GetValue(dir)!.FullName, parse.GetValue(name)!);
-            Console.WriteLine($"public key: {pub}");
-            Console.WriteLine($"secret key: {sec} (keep private)");
-            return 0;
+            var folder = parse.GetValue(dir)!.FullName;
+            try
+            {
+                var (pub, sec) = CurveKeys.Generate(folder, parse.GetValue(name)!);
+                Console.WriteLine($"public key: {pub}");
+                Console.WriteLine($"secret key: {sec} (keep private)");
+                return 0;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                var why = e is UnauthorizedAccessException ? "permission denied" : File.Exists(folder) ? "it is a file, not a folder" : e.Message;
+                return CliErrors.Fail($"cannot write the key pair to {folder}: {why}");
+            }
         });
         return cmd;
+    }
+
+    /// <summary>Why NAME cannot be a key file's base name (it must stay inside --dir), or null.</summary>
+    internal static string? NameProblem(string name)
+    {
+        if (name.Length == 0) return "is empty";
+        if (name is "." or ".." || name.Contains('/', StringComparison.Ordinal) || name.Contains('\\', StringComparison.Ordinal) || name.Contains(Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        {
+            return "must be a plain name, without '/' or '..' (the files go in --dir)";
+        }
+
+        return name.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0 || name.StartsWith('-') ? "is not a usable file name" : null;
     }
 }

@@ -7,7 +7,7 @@ internal static class OperatorsCommand
 {
     public static Command Create()
     {
-        var name = new Argument<string?>("name") { Description = "Show one operator in full.", Arity = ArgumentArity.ZeroOrOne };
+        var name = new Argument<string?>("name") { Description = "Show one operator in full.", Arity = ArgumentArity.ZeroOrOne, HelpName = "NAME" };
         var cmd = new Command("operators", "List the operators a pipeline file may use, with their types and parameters.") { name };
         cmd.SetAction(parse => List(parse.GetValue(name), Console.Out));
         return cmd;
@@ -18,8 +18,9 @@ internal static class OperatorsCommand
         var catalog = OperatorSet.Create();
         if (only is not null && !catalog.TryGet(only, out _))
         {
-            Console.Error.WriteLine($"error: no operator '{only}'; known: {string.Join(", ", catalog.All.Select(d => d.Name))}");
-            return 1;
+            var names = catalog.All.SelectMany(d => d.Aliases.Prepend(d.Name));
+            Console.Error.WriteLine($"error: no operator '{only}'{Engine.Spec.Suggestions.DidYouMean(only, names)} (known: {string.Join(", ", catalog.All.Select(d => d.Name))})");
+            return CliErrors.UsageExit;
         }
 
         foreach (var d in catalog.All)

@@ -12,17 +12,17 @@ internal static class ReceiveCommand
 {
     public static Command Create()
     {
-        var port = new Option<int>("--port", "-p") { Description = "First UDP data port.", DefaultValueFactory = _ => 19522 };
-        var range = new Option<int>("--port-range") { Description = "Listen on 2^K consecutive ports.", DefaultValueFactory = _ => 0, HelpName = "K" };
+        var port = new Option<int>("--port", "-p") { Description = "First UDP data port.", DefaultValueFactory = _ => 19522 }.Range(1, 65535);
+        var range = new Option<int>("--port-range") { Description = "Listen on 2^K consecutive ports.", DefaultValueFactory = _ => 0, HelpName = "K" }.Range(0, 10);
         var lb = new Option<string>("--lb-header") { Description = "LB header in front of the RE header: auto, yes or no.", DefaultValueFactory = _ => "auto" };
         lb.AcceptOnlyFromAmong("auto", "yes", "no");
         var bind = new Option<string>("--bind") { Description = "Address to listen on.", DefaultValueFactory = _ => "0.0.0.0" };
-        var threads = new Option<int>("--threads") { Description = "Receive threads (0: one per port, at most 4).", DefaultValueFactory = _ => 0 };
-        var timeout = new Option<double>("--timeout-ms") { Description = "Drop an incomplete event after this long without a segment.", DefaultValueFactory = _ => 500 };
-        var rcvbuf = new Option<int>("--recv-buffer-mb") { Description = "Kernel receive buffer per socket in MiB (forced past net.core.rmem_max when root).", DefaultValueFactory = _ => 256 };
+        var threads = new Option<int>("--threads") { Description = "Receive threads (0: one per port, at most 4).", DefaultValueFactory = _ => 0 }.Range(0, 64);
+        var timeout = new Option<double>("--timeout-ms") { Description = "Drop an incomplete event after this long without a segment.", DefaultValueFactory = _ => 500 }.Positive();
+        var rcvbuf = new Option<int>("--recv-buffer-mb") { Description = "Kernel receive buffer per socket in MiB (forced past net.core.rmem_max when root).", DefaultValueFactory = _ => 256 }.Range(1, 4096);
         var output = new Option<FileInfo?>("--out", "-o") { Description = "Arrow IPC file to write (without it, events are only counted).", HelpName = "FILE.arrow" };
-        var events = new Option<long?>("--events", "-n") { Description = "Stop after this many events.", HelpName = "N" };
-        var duration = new Option<double?>("--duration", "-d") { Description = "Stop after this many seconds.", HelpName = "SECONDS" };
+        var events = new Option<long?>("--events", "-n") { Description = "Stop after this many events.", HelpName = "N" }.PositiveIfGiven();
+        var duration = new Option<double?>("--duration", "-d") { Description = "Stop after this many seconds.", HelpName = "SECONDS" }.PositiveIfGiven();
         var summary = new Option<FileInfo?>("--summary-json") { Description = "Write the run summary (with its \"ejfat\" section) as JSON.", HelpName = "FILE" };
         var metrics = new Option<string?>("--metrics-listen") { Description = "Prometheus endpoint HOST:PORT, or 'off'.", HelpName = "HOST:PORT" };
         var progress = new Option<string>("--progress") { Description = "auto, live, log or none.", DefaultValueFactory = _ => "auto" };
@@ -35,8 +35,7 @@ internal static class ReceiveCommand
         {
             if (parse.GetValue(events) is null && parse.GetValue(duration) is null)
             {
-                Console.Error.WriteLine("error: give --events N or --duration SECONDS (or both)");
-                return 1;
+                return CliErrors.Usage("give --events N or --duration SECONDS (or both)");
             }
 
             var inv = CultureInfo.InvariantCulture;
@@ -57,8 +56,9 @@ internal static class ReceiveCommand
             var planned = loaded.Ok ? PipelinePlanner.Plan(loaded.Spec!, OperatorSet.Create()) : null;
             if (planned is null || !planned.Ok)
             {
+                // The options are turned into receiver parameters; one that the receiver refuses is a usage error.
                 foreach (var d in loaded.Diagnostics.Concat(planned?.Diagnostics ?? [])) Console.Error.WriteLine($"error: {d.Message}");
-                return 1;
+                return CliErrors.UsageExit;
             }
 
             return await RunCommand.ExecuteAsync(planned.Plan!, new RunCommand.RunRequest(

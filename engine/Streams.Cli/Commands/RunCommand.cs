@@ -22,6 +22,7 @@ internal static class RunCommand
         {
             Description = "Pipeline YAML (native or ERSAP services.yaml). Without it, runs the embedded default pipeline.",
             Arity = ArgumentArity.ZeroOrOne,
+            HelpName = "PIPELINE.yaml",
         };
         var duration = new Option<double?>("--duration", "-d") { Description = "Stop intake after this many seconds, then drain.", HelpName = "SECONDS" };
         var events = new Option<long?>("--events", "-n") { Description = "Stop intake after this many events in total, then drain.", HelpName = "N" };
@@ -205,6 +206,6 @@ internal static class RunCommand
     private static int Usage(TextWriter w, string message)
     {
         w.WriteLine($"error: {message}");
-        return 1;
+        return CliErrors.UsageExit;
     }
 }

@@ -21,10 +21,10 @@ internal static class TwinCommand
 
     private static Command Calibrate()
     {
-        var workUs = new Option<double>("--work-us") { Description = "Mean service time per event (exponential), microseconds.", DefaultValueFactory = _ => 1000, HelpName = "US" };
-        var workers = new Option<int[]>("--workers") { Description = "Worker counts to calibrate (the twin's controls; 16 32 where the machine has the cores).", DefaultValueFactory = _ => [1, 2], AllowMultipleArgumentsPerToken = true, HelpName = "N" };
-        var rhos = new Option<double[]>("--rho") { Description = "Traffic intensities lambda/(c mu) to sweep.", DefaultValueFactory = _ => [0.2, 0.4, 0.6, 0.8, 0.9], AllowMultipleArgumentsPerToken = true, HelpName = "RHO" };
-        var seconds = new Option<double>("--seconds") { Description = "Measured seconds per point (after 1 s of warm-up).", DefaultValueFactory = _ => 10, HelpName = "S" };
+        var workUs = new Option<double>("--work-us") { Description = "Mean service time per event (exponential), microseconds.", DefaultValueFactory = _ => 1000, HelpName = "US" }.Positive();
+        var workers = new Option<int[]>("--workers") { Description = "Worker counts to calibrate (the twin's controls; 16 32 where the machine has the cores).", DefaultValueFactory = _ => [1, 2], AllowMultipleArgumentsPerToken = true, HelpName = "N" }.AllPositive();
+        var rhos = new Option<double[]>("--rho") { Description = "Traffic intensities lambda/(c mu) to sweep.", DefaultValueFactory = _ => [0.2, 0.4, 0.6, 0.8, 0.9], AllowMultipleArgumentsPerToken = true, HelpName = "RHO" }.Must(v => v is { Length: > 0 } && v.All(r => r is > 0 and < 1), "one or more values in (0, 1)");
+        var seconds = new Option<double>("--seconds") { Description = "Measured seconds per point (after 1 s of warm-up).", DefaultValueFactory = _ => 10, HelpName = "S" }.Positive();
         var output = new Option<FileInfo>("--output", "-o") { Description = "The table as CSV.", DefaultValueFactory = _ => new FileInfo("out/twin/calibration.csv"), HelpName = "FILE" };
         var cmd = new Command("calibrate", """
             Run a real CPU-burning stage (exponential service, --work-us mean) fed by Poisson arrivals at each traffic
@@ -40,8 +40,7 @@ internal static class TwinCommand
             var plan = new CalibrationPlan(parse.GetValue(workUs), parse.GetValue(workers)!, parse.GetValue(rhos)!, parse.GetValue(seconds));
             if (plan.WorkUs <= 0 || plan.Seconds <= 0 || plan.Workers.Count == 0 || plan.Workers.Any(w => w < 1) || plan.Rhos.Any(r => r is <= 0 or >= 1))
             {
-                Console.Error.WriteLine("error: --work-us and --seconds must be positive, --workers at least 1, every --rho in (0, 1)");
-                return 1;
+                return CliErrors.Usage("--work-us and --seconds must be positive, --workers at least 1, every --rho in (0, 1)");
             }
 
             Console.WriteLine($"# twin calibration: cpu-burn, exponential service of mean {plan.WorkUs} us, Poisson arrivals, {plan.Seconds} s per point, {Environment.ProcessorCount} cores");
@@ -62,10 +61,10 @@ internal static class TwinCommand
     private static Command Synth()
     {
         var output = new Option<FileInfo>("--output", "-o") { Description = "The trace as CSV (t,queue,workers,arrivals,true_load).", DefaultValueFactory = _ => new FileInfo("out/twin/trace.csv"), HelpName = "FILE" };
-        var workers = new Option<int>("--workers") { Description = "Servers of the simulated M/M/c queue.", DefaultValueFactory = _ => 16, HelpName = "N" };
-        var mu = new Option<double>("--mu") { Description = "Service rate of one server, events/s.", DefaultValueFactory = _ => 100, HelpName = "MU" };
-        var rhos = new Option<double[]>("--rho") { Description = "Traffic intensities the load moves between (one level at a time).", DefaultValueFactory = _ => [0.25, 0.5, 0.75, 1.25], AllowMultipleArgumentsPerToken = true, HelpName = "RHO" };
-        var steps = new Option<int>("--steps") { Description = "Steps of 1 s.", DefaultValueFactory = _ => 1800, HelpName = "N" };
+        var workers = new Option<int>("--workers") { Description = "Servers of the simulated M/M/c queue.", DefaultValueFactory = _ => 16, HelpName = "N" }.Range(1, 100_000);
+        var mu = new Option<double>("--mu") { Description = "Service rate of one server, events/s.", DefaultValueFactory = _ => 100, HelpName = "MU" }.Positive();
+        var rhos = new Option<double[]>("--rho") { Description = "Traffic intensities the load moves between (one level at a time).", DefaultValueFactory = _ => [0.25, 0.5, 0.75, 1.25], AllowMultipleArgumentsPerToken = true, HelpName = "RHO" }.Must(v => v is { Length: > 0 } && v.All(r => r >= 0), "one or more values of 0 or more");
+        var steps = new Option<int>("--steps") { Description = "Steps of 1 s.", DefaultValueFactory = _ => 1800, HelpName = "N" }.Range(1, 10_000_000);
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 1, Description = "Seed of the load profile and the queue." };
         var cmd = new Command("synth", "Simulate an M/M/c queue whose load moves between levels (held 40-120 s each) and write the trace with its true load, for 'streams twin replay'.")
         {
@@ -88,12 +87,12 @@ internal static class TwinCommand
     {
         var trace = new Argument<FileInfo>("TRACE") { Description = "CSV of t,queue,workers[,arrivals[,true_load]] (as 'streams twin synth' writes)." };
         var calibration = new Option<FileInfo?>("--calibration") { Description = "Observation model from a 'streams twin calibrate' table (default: M/M/c theory).", HelpName = "FILE" };
-        var mu = new Option<double?>("--mu") { Description = "Service rate of one worker, events/s (default: the calibration's mean, else 100).", HelpName = "MU" };
-        var controls = new Option<int[]>("--controls") { Description = "The twin's controls (worker counts).", DefaultValueFactory = _ => [16, 32], AllowMultipleArgumentsPerToken = true, HelpName = "N" };
-        var states = new Option<int>("--states") { Description = "Load states (bins), from 0 to --max-load.", DefaultValueFactory = _ => 11, HelpName = "N" };
-        var maxLoad = new Option<double?>("--max-load") { Description = "Highest load state, in busy servers (default 1.25 x the largest control; with 11 states and controls 16/32: steps of 25 % of 16).", HelpName = "ERLANGS" };
-        var horizon = new Option<int>("--horizon") { Description = "Steps ahead of the prediction drawn.", DefaultValueFactory = _ => 10, HelpName = "K" };
-        var target = new Option<double>("--queue-target") { Description = "Queue target of the recommendation's cost.", DefaultValueFactory = _ => 50, HelpName = "EVENTS" };
+        var mu = new Option<double?>("--mu") { Description = "Service rate of one worker, events/s (default: the calibration's mean, else 100).", HelpName = "MU" }.PositiveIfGiven();
+        var controls = new Option<int[]>("--controls") { Description = "The twin's controls (worker counts).", DefaultValueFactory = _ => [16, 32], AllowMultipleArgumentsPerToken = true, HelpName = "N" }.AllPositive();
+        var states = new Option<int>("--states") { Description = "Load states (bins), from 0 to --max-load.", DefaultValueFactory = _ => 11, HelpName = "N" }.Range(2, 1000);
+        var maxLoad = new Option<double?>("--max-load") { Description = "Highest load state, in busy servers (default 1.25 x the largest control; with 11 states and controls 16/32: steps of 25 % of 16).", HelpName = "ERLANGS" }.PositiveIfGiven();
+        var horizon = new Option<int>("--horizon") { Description = "Steps ahead of the prediction drawn.", DefaultValueFactory = _ => 10, HelpName = "K" }.Range(0, 10_000);
+        var target = new Option<double>("--queue-target") { Description = "Queue target of the recommendation's cost.", DefaultValueFactory = _ => 50, HelpName = "EVENTS" }.Positive();
         var plot = new Option<FileInfo>("--plot") { Description = "The figure (PNG): truth, estimate, prediction with bands; queue; controls.", DefaultValueFactory = _ => new FileInfo("out/twin/replay.png"), HelpName = "FILE" };
         var json = new Option<FileInfo?>("--json") { Description = "Write the figures (accuracy, delays) as JSON.", HelpName = "FILE" };
         var cmd = new Command("replay", """
@@ -114,10 +113,13 @@ internal static class TwinCommand
                 steps = TwinTrace.Read(parse.GetValue(trace)!.FullName);
                 if (parse.GetValue(calibration) is { } cal) table = Calibration.Read(cal.FullName);
             }
+            catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)
+            {
+                return CliErrors.Fail($"{(e as FileNotFoundException)?.FileName ?? "trace or calibration"}: {Engine.Spec.PipelineLoader.ReadError(e)}");
+            }
             catch (Exception e) when (e is FormatException or IOException)
             {
-                Console.Error.WriteLine($"error: {e.Message}");
-                return 1;
+                return CliErrors.Fail(e.Message);
             }
 
             var cs = parse.GetValue(controls)!;

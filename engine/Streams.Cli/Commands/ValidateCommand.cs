@@ -8,7 +8,7 @@ internal static class ValidateCommand
 {
     public static Command Create()
     {
-        var files = new Argument<FileInfo[]>("pipelines") { Description = "Pipeline YAML files to check (native or ERSAP services.yaml).", Arity = ArgumentArity.OneOrMore };
+        var files = new Argument<FileInfo[]>("pipelines") { Description = "Pipeline YAML files to check (native or ERSAP services.yaml).", Arity = ArgumentArity.OneOrMore, HelpName = "PIPELINE.yaml" };
         var cmd = new Command("validate", "Check pipeline files: YAML syntax, keys, operators, parameters, wiring and data types. Errors are printed as FILE:LINE:COLUMN.")
         {
             files,

@@ -29,7 +29,7 @@ internal static class WorkerCommand
         var cmd = new Command("worker", """
             Join a coordinator and run the stages it places on workers ('placement: workers'), returning results until
             the run ends. SIGTERM or Ctrl+C: finish the batches in hand, then leave. Exit status: 0 run ended or left,
-            2 refused (key, version, unknown operator), 3 no coordinator answered.
+            2 refused (key, version, unknown operator) or a usage error, 3 no coordinator answered.
             """)
         {
             join, name, threads, credit, giveUp, serverKey, secret, leaveAfter, metricsListen, quiet,
@@ -43,10 +43,13 @@ internal static class WorkerCommand
             try
             {
                 var endpoint = parse.GetValue(join)!;
-                if (!endpoint.StartsWith("tcp://", StringComparison.Ordinal)) throw new ArgumentException($"--join '{endpoint}' must look like tcp://HOST:PORT");
+                if (TcpEndpointProblem(endpoint) is { } bad) throw new ArgumentException($"--join: {bad}");
+                if (Engine.Spec.ListenAddress.TryResolve(endpoint["tcp://".Length..], out _) is { } unresolved) return CliErrors.Fail($"--join: {unresolved}");
                 if (parse.GetValue(threads) is < 1) throw new ArgumentException("--threads must be at least 1");
                 if (parse.GetValue(credit) < 1) throw new ArgumentException("--credit-per-thread must be at least 1");
                 if (parse.GetValue(leaveAfter) is <= 0) throw new ArgumentException("--leave-after must be more than 0 seconds");
+                if (parse.GetValue(metricsListen) is { } ml && !Engine.Spec.ListenAddress.IsOff(ml) && Engine.Spec.ListenAddress.TryParse(ml, out _, anyPort: true) is { } badMl) throw new ArgumentException($"--metrics-listen: {badMl}");
+                if (parse.GetValue(giveUp) <= 0) throw new ArgumentException("--give-up-after must be more than 0 seconds");
                 if (parse.GetValue(secret) is not null && parse.GetValue(serverKey) is null) throw new ArgumentException("--curve-secret needs --curve-server-key");
                 metricsEndpoint = MetricsEndpoint.Start(parse.GetValue(metricsListen)!, registry, log);
                 options = new WorkerOptions
@@ -62,11 +65,15 @@ internal static class WorkerCommand
                     Registry = registry,
                 };
             }
-            catch (Exception e) when (e is ArgumentException or CurveKeyException)
+            catch (ArgumentException e)
             {
                 metricsEndpoint?.Dispose();
-                Console.Error.WriteLine($"error: {e.Message}");
-                return 1;
+                return CliErrors.Usage(CliErrors.Message(e));
+            }
+            catch (CurveKeyException e)
+            {
+                metricsEndpoint?.Dispose();
+                return CliErrors.Fail(e.Message);
             }
 
             using var metrics = metricsEndpoint;
@@ -100,5 +107,15 @@ internal static class WorkerCommand
             return (int)await host.RunAsync(leave.Token).ConfigureAwait(false);
         });
         return cmd;
+    }
+
+    /// <summary>Why <paramref name="endpoint"/> is not tcp://HOST:PORT with a port 1..65535, or null.</summary>
+    internal static string? TcpEndpointProblem(string endpoint, bool anyPort = false)
+    {
+        const string Scheme = "tcp://";
+        if (!endpoint.StartsWith(Scheme, StringComparison.Ordinal)) return $"'{endpoint}' must look like tcp://HOST:PORT";
+        return Engine.Spec.ListenAddress.TryParse(endpoint[Scheme.Length..], out var a, anyPort) is not null || a.Host.Length == 0
+            ? $"'{endpoint}' must look like tcp://HOST:PORT with a port from {(anyPort ? 0 : 1)} to 65535"
+            : null;
     }
 }

@@ -36,7 +36,7 @@ public sealed class OperatorConfig
             if (!_specs.TryGetValue(key, out var spec))
             {
                 var known = _specs.Count == 0 ? "it takes no parameters" : "known: " + string.Join(", ", _specs.Keys.Order(StringComparer.Ordinal));
-                problems.Add(new Diagnostic(value.Location, $"unknown parameter '{key}' for stage '{StageName}' ({known})"));
+                problems.Add(new Diagnostic(value.Location, $"unknown parameter '{key}' for stage '{StageName}'{Suggestions.DidYouMean(key, _specs.Keys)} ({known})"));
                 continue;
             }
 
@@ -117,8 +117,18 @@ public sealed class OperatorConfig
                 double number;
                 if (spec.Type is ParameterType.Int or ParameterType.Long)
                 {
-                    if (!long.TryParse(s.Replace("_", string.Empty, StringComparison.Ordinal), NumberStyles.Integer, CultureInfo.InvariantCulture, out var l)) throw Bad(spec, value, "a whole number");
-                    if (spec.Type == ParameterType.Int && (l < int.MinValue || l > int.MaxValue)) throw Bad(spec, value, "a 32-bit whole number");
+                    var digits = s.Replace("_", string.Empty, StringComparison.Ordinal);
+                    var inv = CultureInfo.InvariantCulture;
+                    var lowest = spec.Min?.ToString(inv) ?? (spec.Type == ParameterType.Int ? int.MinValue : long.MinValue).ToString(inv);
+                    var highest = spec.Max?.ToString(inv) ?? (spec.Type == ParameterType.Int ? int.MaxValue : long.MaxValue).ToString(inv);
+                    var range = $"{lowest}..{highest}";
+                    if (!long.TryParse(digits, NumberStyles.Integer, CultureInfo.InvariantCulture, out var l))
+                    {
+                        // Too many digits for a long is a whole number out of range, not "not a whole number".
+                        throw System.Numerics.BigInteger.TryParse(digits, NumberStyles.Integer, CultureInfo.InvariantCulture, out _) ? Bad(spec, value, $"a whole number {range} (it is out of range)") : Bad(spec, value, "a whole number");
+                    }
+
+                    if (spec.Type == ParameterType.Int && (l < int.MinValue || l > int.MaxValue)) throw Bad(spec, value, $"a whole number {range} (it is out of range)");
                     number = l;
                 }
                 else if (!double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out number) || !double.IsFinite(number))

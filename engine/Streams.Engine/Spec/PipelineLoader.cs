@@ -24,15 +24,27 @@ public static class PipelineLoader
         string text;
         try
         {
+            if (Directory.Exists(path)) return Unreadable(path, "is a directory, not a pipeline file");
             text = System.IO.File.ReadAllText(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return new LoadResult(null, [new Diagnostic(new SourceLocation(path, 0, 0), $"cannot read pipeline file: {e.Message}")]);
+            return Unreadable(path, ReadError(e));
         }
 
         return Load(text, path);
     }
+
+    /// <summary>Why a file could not be read, in a few words (no .NET exception text).</summary>
+    public static string ReadError(Exception e) => e switch
+    {
+        FileNotFoundException or DirectoryNotFoundException => "no such file",
+        UnauthorizedAccessException => "permission denied",
+        _ => $"cannot read: {e.Message}",
+    };
+
+    /// <summary>A file that could not be read has no line and column: its diagnostic is located at line 0 (printed as the path alone).</summary>
+    private static LoadResult Unreadable(string path, string why) => new(null, [new Diagnostic(new SourceLocation(path, 0, 0), why)]);
 
     public static LoadResult Load(string yaml, string file)
     {
@@ -46,6 +58,13 @@ public static class PipelineLoader
         catch (YamlException e)
         {
             var message = (e.InnerException?.Message ?? e.Message).Trim();
+            if (message.Contains("tab", StringComparison.OrdinalIgnoreCase) && FindTab(yaml, (int)e.Start.Line) is { } tab)
+            {
+                // YamlDotNet reports where the scanner noticed it (often the line before); point at the tab itself.
+                diagnostics.Add(new Diagnostic(new SourceLocation(file, tab.Line, tab.Column), "YAML syntax: a tab character in the indentation; YAML indents with spaces only"));
+                return new LoadResult(null, diagnostics);
+            }
+
             diagnostics.Add(new Diagnostic(r.At(e.Start), $"YAML syntax: {message}"));
             return new LoadResult(null, diagnostics);
         }
@@ -60,6 +79,22 @@ public static class PipelineLoader
         var isErsap = YamlReading.Get(root, "io-services") is not null || YamlReading.Get(root, "services") is not null;
         var spec = isErsap ? ErsapShape.Read(root, r) : ReadNative(root, r);
         return new LoadResult(spec, diagnostics);
+    }
+
+    /// <summary>The first tab in a line's leading whitespace from line <paramref name="fromLine"/> on (1-based), else the first tab at all.</summary>
+    internal static (int Line, int Column)? FindTab(string yaml, int fromLine)
+    {
+        var lines = yaml.Split('\n');
+        (int, int)? any = null;
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var col = lines[i].IndexOf('\t', StringComparison.Ordinal);
+            if (col < 0) continue;
+            if (i + 1 >= fromLine && lines[i].AsSpan(0, col).IsWhiteSpace()) return (i + 1, col + 1);
+            any ??= (i + 1, col + 1);
+        }
+
+        return any;
     }
 
     private static PipelineSpec ReadNative(YamlMappingNode root, YamlReading r)
@@ -119,7 +154,11 @@ public static class PipelineLoader
             if (opNode is null) r.Error(map, $"an entry of '{section}' has no 'operator'");
             var nodeName = nameNode is null ? null : r.Scalar(nameNode, "'name'");
             var op = opNode is null ? null : r.Scalar(opNode, "'operator'");
-            if (nodeName is null || op is null) continue;
+            if (nodeName is null || op is null)
+            {
+                if (nodeName is not null) spec.UnreadNodes.Add(nodeName);
+                continue;
+            }
 
             var node2 = new NodeSpec { Name = nodeName, Location = r.At(nameNode!), Role = role, Operator = op, OperatorLocation = r.At(opNode!) };
             if (YamlReading.Get(map, "input") is { } input && r.Scalar(input, "'input'") is { } inputName)

@@ -15,6 +15,21 @@ public sealed record PlanResult(PipelinePlan? Plan, IReadOnlyList<Diagnostic> Di
 /// </summary>
 public static class PipelinePlanner
 {
+    /// <summary>
+    /// Plans what the loader could read even when it found problems, so one pass reports every problem of the file
+    /// (the loader's and the planner's), in file order.
+    /// </summary>
+    public static PlanResult Plan(LoadResult loaded, OperatorCatalog catalog)
+    {
+        ArgumentNullException.ThrowIfNull(loaded);
+        if (loaded.Spec is null) return new PlanResult(null, loaded.Diagnostics);
+        var planned = Plan(loaded.Spec, catalog);
+        if (loaded.Diagnostics.Count == 0) return planned;
+        var all = loaded.Diagnostics.Concat(planned.Diagnostics).Distinct()
+            .OrderBy(d => d.Location.Line).ThenBy(d => d.Location.Column).ToList();
+        return new PlanResult(null, all);
+    }
+
     public static PlanResult Plan(PipelineSpec spec, OperatorCatalog catalog)
     {
         ArgumentNullException.ThrowIfNull(spec);
@@ -34,7 +49,9 @@ public static class PipelinePlanner
             var kind = node.Role switch { NodeRole.Source => OperatorKind.Source, NodeRole.Sink => OperatorKind.Sink, _ => OperatorKind.Processor };
             if (!catalog.TryGet(node.Operator, out var descriptor))
             {
-                problems.Add(new Diagnostic(node.OperatorLocation, $"unknown operator '{node.Operator}' for {Describe(node.Role)} '{node.Name}'; known: {string.Join(", ", catalog.NamesOf(kind))}"));
+                var suggestion = Suggestions.Closest(node.Operator, catalog.NamesOf(kind)) ?? Suggestions.Closest(node.Operator, catalog.All.Select(d => d.Name));
+                var hint = suggestion is null ? "" : $"; did you mean {suggestion}?";
+                problems.Add(new Diagnostic(node.OperatorLocation, $"unknown operator '{node.Operator}' for {Describe(node.Role)} '{node.Name}'{hint} (known: {string.Join(", ", catalog.NamesOf(kind))})"));
                 continue;
             }
 
@@ -118,7 +135,7 @@ public static class PipelinePlanner
                 if (!byName.TryGetValue(inputName, out var input))
                 {
                     // A node already reported (unknown operator, wrong role) is declared: do not report it twice.
-                    if (spec.Nodes.Any(n => n.Name == inputName)) continue;
+                    if (spec.Nodes.Any(n => n.Name == inputName) || spec.UnreadNodes.Contains(inputName)) continue;
                     var known = string.Join(", ", all.Where(n => n.Spec.Role != NodeRole.Sink).Select(n => n.Name));
                     problems.Add(new Diagnostic(at, $"'{node.Name}' takes input from '{inputName}', which is not defined (sources and stages: {known})"));
                 }
@@ -144,7 +161,8 @@ public static class PipelinePlanner
 
         foreach (var node in all)
         {
-            if (node.Spec.Role != NodeRole.Sink && node.Outputs.Count == 0 && !spec.Nodes.Any(n => n.Inputs.Any(i => i.Name == node.Name)))
+            // An entry the loader could not read may have been its consumer: say nothing then (the entry was reported).
+            if (node.Spec.Role != NodeRole.Sink && node.Outputs.Count == 0 && spec.UnreadNodes.Count == 0 && !spec.Nodes.Any(n => n.Inputs.Any(i => i.Name == node.Name)))
             {
                 problems.Add(new Diagnostic(node.Spec.Location, $"{Describe(node.Spec.Role)} '{node.Name}' feeds nothing; every path must end in a sink"));
             }
@@ -166,9 +184,40 @@ public static class PipelinePlanner
         }
 
         if (order.Count == all.Count) return order;
-        foreach (var n in all.Where(n => !order.Contains(n)))
+
+        // What is left is on a cycle or downstream of one; only the nodes on a cycle are reported.
+        var left = all.Where(n => !order.Contains(n)).ToHashSet();
+        foreach (var n in left)
         {
-            problems.Add(new Diagnostic(n.Spec.Location, $"'{n.Name}' is part of a cycle; pipelines must flow one way"));
+            if (CycleThrough(n, left) is { } cycle)
+            {
+                problems.Add(new Diagnostic(n.Spec.Location, $"'{n.Name}' is part of a cycle ({string.Join(" -> ", cycle.Select(c => c.Name))}); pipelines must flow one way"));
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The shortest path <paramref name="start"/> -> ... -> <paramref name="start"/> through <paramref name="within"/>, or null.</summary>
+    private static List<PlannedNode>? CycleThrough(PlannedNode start, HashSet<PlannedNode> within)
+    {
+        var previous = new Dictionary<PlannedNode, PlannedNode>();
+        var queue = new Queue<PlannedNode>([start]);
+        while (queue.TryDequeue(out var n))
+        {
+            foreach (var o in n.Outputs.Where(within.Contains))
+            {
+                if (ReferenceEquals(o, start))
+                {
+                    var path = new List<PlannedNode> { start };
+                    for (var at = n; !ReferenceEquals(at, start); at = previous[at]) path.Add(at);
+                    path.Add(start);
+                    path.Reverse();
+                    return path;
+                }
+
+                if (previous.TryAdd(o, n)) queue.Enqueue(o);
+            }
         }
 
         return null;

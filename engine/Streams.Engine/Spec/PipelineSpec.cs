@@ -36,6 +36,9 @@ public sealed class PipelineSpec
 
     public List<NodeSpec> Nodes { get; } = [];
 
+    /// <summary>Names of entries the loader could not read (already reported): the planner does not call them undefined.</summary>
+    public HashSet<string> UnreadNodes { get; } = new(StringComparer.Ordinal);
+
     /// <summary><c>metrics.listen</c>: HOST:PORT for the Prometheus endpoint, <c>off</c> to disable; null for the default.</summary>
     public string? MetricsListen { get; set; }
 

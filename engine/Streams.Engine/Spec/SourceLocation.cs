@@ -1,9 +1,9 @@
 namespace Streams.Engine.Spec;
 
-/// <summary>A place in a pipeline file, 1-based, printed as <c>file:line:column</c>.</summary>
+/// <summary>A place in a pipeline file, 1-based, printed as <c>file:line:column</c> (line 0: the whole file, printed as <c>file</c>).</summary>
 public readonly record struct SourceLocation(string File, int Line, int Column)
 {
-    public override string ToString() => $"{File}:{Line}:{Column}";
+    public override string ToString() => Line == 0 ? File ?? string.Empty : $"{File}:{Line}:{Column}"; // line 0: the file as a whole (it could not be read)
 }
 
 /// <summary>One problem found in a pipeline file.</summary>

@@ -46,7 +46,9 @@ internal sealed class YamlReading(string file, List<Diagnostic> diagnostics)
         if (s is null) return null;
         if (!int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v))
         {
-            Error(node, $"{what} is '{s}'; expected a whole number");
+            // Digits too many for an int are a whole number out of range, not "not a whole number".
+            var tooLarge = System.Numerics.BigInteger.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out _);
+            Error(node, tooLarge ? $"{what} is {s.Trim()}, out of range; expected {min}..{max}" : $"{what} is '{s}'; expected a whole number {min}..{max}");
             return null;
         }
 
@@ -67,7 +69,7 @@ internal sealed class YamlReading(string file, List<Diagnostic> diagnostics)
             var k = (key as YamlScalarNode)?.Value;
             if (k is null || !allowed.Contains(k, StringComparer.Ordinal))
             {
-                Error(key, $"unknown key '{k}' in {what} (allowed: {string.Join(", ", allowed)})");
+                Error(key, $"unknown key '{k}' in {what}{(k is null ? "" : Suggestions.DidYouMean(k, allowed))} (allowed: {string.Join(", ", allowed)})");
             }
         }
     }
