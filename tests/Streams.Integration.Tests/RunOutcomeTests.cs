@@ -74,6 +74,11 @@ public sealed class RunOutcomeTests(TempDir dir) : IClassFixture<TempDir>
         (code, _, stderr) = await StreamsProcess.RunAsync(60, "run", file, "--metrics-listen", "off");
         Assert.Equal(4, code);
         Assert.Contains("does not take new files (Read-only file system)", stderr, StringComparison.Ordinal);
+
+        // The command's own summary file is checked before the run too, not found unwritable after it.
+        (code, _, stderr) = await StreamsProcess.RunAsync(60, "run", "-n", "10", "--summary-json", ro.File("s.json"), "--metrics-listen", "off");
+        Assert.Equal(2, code);
+        Assert.Contains("error: --summary-json: cannot write", stderr, StringComparison.Ordinal);
     }
 
     [Fact]

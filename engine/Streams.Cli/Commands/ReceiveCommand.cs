@@ -57,8 +57,9 @@ internal static class ReceiveCommand
             if (planned is null || !planned.Ok)
             {
                 // The options are turned into receiver parameters; one that the receiver refuses is a usage error.
-                foreach (var d in loaded.Diagnostics.Concat(planned?.Diagnostics ?? [])) Console.Error.WriteLine($"error: {d.Message}");
-                return CliErrors.UsageExit;
+                var problems = loaded.Diagnostics.Concat(planned?.Diagnostics ?? []).ToList();
+                foreach (var d in problems) Console.Error.WriteLine($"error: {d.Message}");
+                return problems.All(d => d.Output) ? Engine.Runtime.ExitCodes.OutputFailed : CliErrors.UsageExit;
             }
 
             return await RunCommand.ExecuteAsync(planned.Plan!, new RunCommand.RunRequest(

@@ -79,6 +79,7 @@ internal static class RunCommand
         if (req.Duration is <= 0) return Usage(stderr, "--duration must be positive");
         if (req.Events is <= 0) return Usage(stderr, "--events must be positive");
         if (req.ProgressInterval <= 0) return Usage(stderr, "--progress-interval must be positive");
+        if (req.SummaryJson is { } summaryPath && Engine.Operators.OutputCheck.FileProblem(summaryPath) is { } why) return Usage(stderr, $"--summary-json: {why}");
         if (req.MetricsListen is { } ml && !ListenAddress.IsOff(ml) && ListenAddress.TryParse(ml, out _) is { } bad)
         {
             return Usage(stderr, $"--metrics-listen: {bad}");
@@ -179,10 +180,11 @@ internal static class RunCommand
 
         coordinator?.Stop("run finished");
         SummaryPrinter.Print(result, live);
-        if (req.SummaryJson is { } path && TryWriteSummary(path, result, stderr)) log.Info("", $"summary written to {path}");
+        var summaryWritten = true;
+        if (req.SummaryJson is { } path && (summaryWritten = TryWriteSummary(path, result, stderr))) log.Info("", $"summary written to {path}");
 
         if (!result.Ok) stderr.WriteLine($"error: {result.ExitReason}");
-        return result.ExitCode;
+        return result.Ok && !summaryWritten ? ExitCodes.OutputFailed : result.ExitCode;
     }
 
     /// <summary>Writes the summary JSON (whole or not at all: a temporary file renamed over the target).</summary>
