@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
-using Apache.Arrow.Ipc;
 using Streams.Engine.Runtime;
 using Streams.TestKit;
 
@@ -15,19 +14,6 @@ namespace Streams.Integration.Tests;
 public sealed class RunOutcomeTests(TempDir dir) : IClassFixture<TempDir>
 {
     private static PipelineSummary Summary(string json) => PipelineSummary.FromJson(File.ReadAllText(json));
-
-    private static long RowsIn(string path)
-    {
-        using var stream = File.OpenRead(path);
-        using var reader = new ArrowFileReader(stream);
-        long rows = 0;
-        while (reader.ReadNextRecordBatch() is { } rb)
-        {
-            using (rb) rows += rb.Length;
-        }
-
-        return rows;
-    }
 
     [Fact]
     public async Task A_run_in_which_every_event_failed_exits_1()
@@ -118,7 +104,7 @@ public sealed class RunOutcomeTests(TempDir dir) : IClassFixture<TempDir>
         Assert.True(s.Events.Balanced);
         Assert.True(s.Events.Failed > 0 && s.Events.Processed > 0, s.Events.ToString());
         Assert.Equal(s.Events.Failed, Assert.Single(s.OutputFailures).Events);
-        Assert.Equal(s.Events.Processed, RowsIn(path));
+        Assert.Equal(s.Events.Processed, ArrowFiles.Rows(path));
         Assert.Contains("output failed [file]", stdout, StringComparison.Ordinal);
     }
 
@@ -213,6 +199,6 @@ public sealed class RunOutcomeTests(TempDir dir) : IClassFixture<TempDir>
         Assert.Equal(130, s.ExitCode);
         Assert.True(s.Events.InFlight > 0, s.Events.ToString());
         Assert.Contains($"{s.Events.InFlight} event(s) in flight were lost", s.ExitReason, StringComparison.Ordinal);
-        Assert.True(RowsIn(path) > 0);
+        Assert.True(ArrowFiles.Rows(path) > 0);
     }
 }

@@ -1,4 +1,3 @@
-using Apache.Arrow.Ipc;
 using Streams.Engine.Builtins;
 using Streams.Engine.Operators;
 using Streams.Engine.Runtime;
@@ -20,19 +19,6 @@ public sealed class ArrowSinkDurabilityTests
         return planned.Plan!;
     }
 
-    private static long RowsIn(string path)
-    {
-        using var stream = File.OpenRead(path);
-        using var reader = new ArrowFileReader(stream);
-        long rows = 0;
-        while (reader.ReadNextRecordBatch() is { } rb)
-        {
-            using (rb) rows += rb.Length;
-        }
-
-        return rows;
-    }
-
     [Fact]
     public async Task A_full_disk_fails_the_events_that_did_not_fit_and_the_file_keeps_the_rest_readable()
     {
@@ -51,7 +37,7 @@ public sealed class ArrowSinkDurabilityTests
         var o = Assert.Single(s.OutputFailures);
         Assert.Contains("No space left on device", o.Message, StringComparison.Ordinal);
         Assert.Equal(s.Events.Failed, o.Events);
-        Assert.Equal(s.Events.Processed, RowsIn(path)); // every processed event is in the file, and the file reads
+        Assert.Equal(s.Events.Processed, ArrowFiles.Rows(path)); // every processed event is in the file, and the file reads
     }
 
     [Fact]
@@ -68,11 +54,11 @@ public sealed class ArrowSinkDurabilityTests
             var run = p.RunAsync();
             while (p.Stage("file").Stats.EventsOut < 10_000) await Task.Delay(10);
             var aborted = p.Abort("test abort");
-            var rows = RowsIn(path); // readable now, while the process would be exiting
+            var rows = ArrowFiles.Rows(path); // readable now, while the process would be exiting
             Assert.True(rows >= 10_000, $"{rows} rows");
             Assert.Equal(ExitCodes.Aborted, aborted.ExitCode);
             await run.WaitAsync(TimeSpan.FromSeconds(60)); // later batches fail: the file is closed
-            Assert.Equal(rows, RowsIn(path));
+            Assert.Equal(rows, ArrowFiles.Rows(path));
         }
         finally
         {
