@@ -113,7 +113,8 @@ public sealed class SimulationAndLiveTests
             name: live
             control: {law: queue-model, interval: 1, queue-target: 2000, down-window: 2, drain-seconds: 5, boot-seconds: 0, smoothing-seconds: 1}
             sources: [{name: src, operator: synthetic, config: {rate-steps: ['0:200', '3:2400', '8:100'], batch-size: 50}}]
-            stages: [{name: work, operator: cpu-burn, input: src, workers: 1, max-workers: 6, config: {work-us: 500}}]
+            # mode: wait: each worker serves 2000 events/s however busy the machine is (CI runs test projects side by side)
+            stages: [{name: work, operator: cpu-burn, input: src, workers: 1, max-workers: 6, config: {work-us: 500, mode: wait}}]
             sinks: [{name: out, operator: count, input: work}]
             """);
         using var pipeline = Pipeline.Create(plan, new PipelineOptions { SampleInterval = TimeSpan.FromMilliseconds(250), Duration = TimeSpan.FromSeconds(24) });
@@ -133,7 +134,8 @@ public sealed class SimulationAndLiveTests
             name: live-twin
             control: {law: twin, interval: 1, queue-target: 2000, drain-seconds: 5, record: '{{{record}}}'}
             sources: [{name: src, operator: synthetic, config: {rate-steps: ['0:200', '3:2400', '8:100'], batch-size: 50}}]
-            stages: [{name: work, operator: cpu-burn, input: src, workers: 1, max-workers: 6, config: {work-us: 500}}]
+            # mode: wait: each worker serves 2000 events/s however busy the machine is (CI runs test projects side by side)
+            stages: [{name: work, operator: cpu-burn, input: src, workers: 1, max-workers: 6, config: {work-us: 500, mode: wait}}]
             sinks: [{name: out, operator: count, input: work}]
             """);
         // 22 s after the step down: on a busy machine (CI runs test projects side by side) the backlog of the high rate

@@ -21,12 +21,16 @@ public sealed class CpuBurn : IProcessor
         [
             new("work-us", ParameterType.Double, "50", "CPU work per event, in microseconds of one core (calibrated at start).") { Min = 0, Max = 10_000_000 },
             new("service", ParameterType.String, "fixed", "Work per event: fixed (work-us each) or exponential (mean work-us, as an M/M/c queue's service).") { Choices = ["fixed", "exponential"] },
+            new("mode", ParameterType.String, "cpu", "cpu: compute for work-us; wait: sleep for it instead (a service time that does not depend on how busy the CPU is: an I/O-bound stage, or tests of the controller on a loaded machine).") { Choices = ["cpu", "wait"] },
         ],
         Factory = () => new CpuBurn(),
     };
 
     private static readonly Lazy<double> IterationsPerMicrosecond = new(Calibrate);
     private long _iterations;
+    private double _workUs;
+    private bool _wait;
+    private double _waitOwedUs;
     private Random? _exponential;
 
     /// <summary>Checksum of everything burned, so the work cannot be optimised away.</summary>
@@ -35,7 +39,9 @@ public sealed class CpuBurn : IProcessor
     public void Configure(OperatorConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
-        _iterations = (long)Math.Round(config.GetDouble("work-us") * IterationsPerMicrosecond.Value);
+        _workUs = config.GetDouble("work-us");
+        _wait = config.GetString("mode") == "wait";
+        _iterations = _wait ? 0 : (long)Math.Round(_workUs * IterationsPerMicrosecond.Value);
         _exponential = config.GetString("service") == "exponential" ? new Random() : null;
     }
 
@@ -44,6 +50,12 @@ public sealed class CpuBurn : IProcessor
     public EventBatch? Process(EventBatch input, ProcessContext context)
     {
         ArgumentNullException.ThrowIfNull(input);
+        if (_wait)
+        {
+            Wait(input.Count);
+            return input;
+        }
+
         var sum = Checksum;
         for (var i = 0; i < input.Count; i++)
         {
@@ -53,6 +65,16 @@ public sealed class CpuBurn : IProcessor
 
         Checksum = sum;
         return input;
+    }
+
+    /// <summary>Sleeps for the batch's service time; what is under a millisecond is owed to the next batch (sleep granularity).</summary>
+    private void Wait(int events)
+    {
+        for (var i = 0; i < events; i++) _waitOwedUs += _exponential is { } r ? _workUs * -Math.Log(1 - r.NextDouble()) : _workUs;
+        if (_waitOwedUs < 1000) return;
+        var t0 = Stopwatch.GetTimestamp();
+        Thread.Sleep(TimeSpan.FromMicroseconds(_waitOwedUs));
+        _waitOwedUs -= Stopwatch.GetElapsedTime(t0).TotalMicroseconds; // oversleeping is paid back by the next batches
     }
 
     /// <summary>A dependent chain of multiply-adds: one iteration is a few cycles, none can be skipped.</summary>
