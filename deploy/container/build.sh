@@ -51,6 +51,7 @@ $PODMAN image ls --format '{{.Repository}}:{{.Tag}} {{.Size}}' | grep -F "${tag#
 
 echo "checking: streams --version and the default pipeline inside the container"
 $PODMAN run --rm --network=host "$tag" --version
-$PODMAN run --rm --network=host "$tag" run --events 2000 --progress none --metrics-listen off 2>&1 | tee "$work/run.log" | grep -E "finished|validation"
+$PODMAN run --rm --network=host "$tag" run --events 2000 --progress none --metrics-listen off 2>&1 | tee "$work/run.log" | grep -E "finished|validation|physics"
 grep -q "failed 0, discarded 0, in flight 0" "$work/run.log" || { echo "error: the pipeline in the container did not account for every event" >&2; exit 1; }
+grep -q "physics: 2,000 events reconstructed" "$work/run.log" || { echo "error: the pipeline in the container did not reconstruct its 2,000 events" >&2; exit 1; }
 echo "image $tag: ok"

@@ -17,7 +17,9 @@ public sealed class ContainerTests(TempDir dir) : IClassFixture<TempDir>
         var (code, output) = ExternalCommand.Run("bash", null, 900, "deploy/container/build.sh", Tag);
         Assert.True(code == 0, $"deploy/container/build.sh failed (it installs podman and runc as root):\n{output}");
         Assert.Matches(@"\d+\.\d+\.\d+\+", output);                     // streams --version, inside the container
-        Assert.Contains("received 2000, processed 2000, failed 0", output, StringComparison.Ordinal);
+        // --events 2000 lets each source emit 2000: the DAQ's and the receiver's, so 4000 in the books and 2000 reconstructed.
+        Assert.Contains("received 4000, processed 4000, failed 0", output, StringComparison.Ordinal);
+        Assert.Contains("physics: 2,000 events reconstructed", output, StringComparison.Ordinal);
         Assert.Contains($"image {Tag}: ok", output, StringComparison.Ordinal);
 
         var port = Ports.Free();
