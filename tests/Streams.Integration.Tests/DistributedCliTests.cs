@@ -20,9 +20,11 @@ public sealed class DistributedCliTests(TempDir dir) : IClassFixture<TempDir>
         sinks: [{"{"}name: out, operator: count, input: work{"}"}]
         """);
 
+    // A worker silent for 5 s is dead: on a loaded machine (CI runs test projects side by side) 1.5 s declared live
+    // workers dead, so a test could see a death it did not cause.
     private static StreamsProcess Coordinator(string pipeline, int port, string summary, params string[] extra) =>
         StreamsProcess.Start([
-            "run", pipeline, "--listen", $"tcp://127.0.0.1:{port}", "--heartbeat", "0.25", "--dead-after", "1.5",
+            "run", pipeline, "--listen", $"tcp://127.0.0.1:{port}", "--heartbeat", "0.5", "--dead-after", "5",
             "--metrics-listen", "off", "--progress", "log", "--progress-interval", "1", "--summary-json", summary, .. extra]);
 
     private static StreamsProcess Worker(int port, string name, params string[] extra) =>
