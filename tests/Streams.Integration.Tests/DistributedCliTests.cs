@@ -64,10 +64,10 @@ public sealed class DistributedCliTests(TempDir dir) : IClassFixture<TempDir>
     {
         var port = Ports.Free();
         var summary = dir.File("stop.json");
-        using var coordinator = Coordinator(Pipeline("stop", 40000), port, summary);
+        using var coordinator = Coordinator(Pipeline("stop", 80000), port, summary);
         await coordinator.WaitForOutputAsync("listening for workers", 30);
         using var steady = Worker(port, "steady");
-        using var sleeper = Worker(port, "sleeper");
+        using var sleeper = Worker(port, "sleeper"); // 80,000 events: the steady worker must not finish them all while the sleeper sleeps
         await coordinator.WaitForOutputAsync("worker sleeper joined", 30);
         await Task.Delay(1000);
         sleeper.Signal("STOP");
@@ -75,10 +75,10 @@ public sealed class DistributedCliTests(TempDir dir) : IClassFixture<TempDir>
         await Task.Delay(1000); // the other worker redoes the sleeper's batches
         sleeper.Signal("CONT");
 
-        Assert.True(await coordinator.WaitAsync(120) == 0, coordinator.Stderr);
+        Assert.True(await coordinator.WaitAsync(240) == 0, coordinator.Stderr);
         var s = PipelineSummary.FromJson(await File.ReadAllTextAsync(summary));
-        Assert.Equal(new EventTotals(40000, 40000, 0, 0, 0), s.Events); // each event counted once
-        Assert.Equal(40000, s.Stages.Single(x => x.Name == "out").EventsIn);
+        Assert.Equal(new EventTotals(80000, 80000, 0, 0, 0), s.Events); // each event counted once
+        Assert.Equal(80000, s.Stages.Single(x => x.Name == "out").EventsIn);
         var w = Workers(summary);
         Assert.True(w.GetProperty("duplicatesSuppressed").GetInt64() > 0, coordinator.Stderr);
         Assert.Contains("duplicate of", coordinator.Stderr, StringComparison.Ordinal);
