@@ -85,16 +85,13 @@ internal static class SendCommand
         };
 
         using var stop = new CancellationTokenSource();
-        using var sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, c =>
-        {
-            c.Cancel = true;
-            stop.Cancel();
-        });
-        using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c =>
-        {
-            c.Cancel = true;
-            stop.Cancel();
-        });
+        // Ctrl+C, SIGTERM and SIGHUP (a closed terminal) end the send cleanly.
+        using var signals = new DisposableList([.. new[] { System.Runtime.InteropServices.PosixSignal.SIGINT, System.Runtime.InteropServices.PosixSignal.SIGTERM, System.Runtime.InteropServices.PosixSignal.SIGHUP }
+            .Select(sig => System.Runtime.InteropServices.PosixSignalRegistration.Create(sig, c =>
+            {
+                c.Cancel = true;
+                stop.Cancel();
+            }))]);
         var limit = p.GetValue(duration) > 0 ? TimeSpan.FromSeconds(p.GetValue(duration)) : TimeSpan.MaxValue;
         EjfatSender sender;
         try

@@ -96,6 +96,7 @@ internal static class WorkerCommand
 
             using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
             using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+            using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, OnSignal); // a closed terminal: leave like SIGTERM
             using var lifetime = parse.GetValue(leaveAfter) is { } seconds
                 ? new Timer(_ =>
                 {
