@@ -22,6 +22,7 @@ public sealed partial class Coordinator
     private double _idleSince = -1;
     private bool _gaveUpWaiting;
     private bool _stopRequested;
+    private bool _ended;
 
     public RemoteStageState StateOf(string stage) => Volatile.Read(ref _state).Value;
 
@@ -50,6 +51,7 @@ public sealed partial class Coordinator
 
     private void OnTick()
     {
+        if (_ended) return;
         var now = Now;
         var interval = _options.Heartbeat.TotalSeconds;
         Probe(); // the heartbeat, sent so that a worker whose connection is gone shows at once
@@ -77,6 +79,7 @@ public sealed partial class Coordinator
     /// <summary>Some connection to the ROUTER dropped (the monitor cannot say whose): probe the workers for a while.</summary>
     private void OnDisconnect()
     {
+        if (_ended) return;
         _probesLeft = ProbesPerDisconnect; // the router may learn of the pipe's end a moment after the monitor does
         _probe.Enable = true;
         Probe();
@@ -84,8 +87,8 @@ public sealed partial class Coordinator
 
     private void OnProbe()
     {
-        if (--_probesLeft <= 0) _probe.Enable = false;
-        Probe();
+        if (--_probesLeft <= 0 || _ended) _probe.Enable = false;
+        if (!_ended) Probe();
     }
 
     /// <summary>

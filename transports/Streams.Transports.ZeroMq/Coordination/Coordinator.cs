@@ -156,6 +156,7 @@ public sealed partial class Coordinator : IRemoteStages, IDisposable
         var done = new ManualResetEventSlim();
         _actions.Enqueue(() =>
         {
+            _ended = true; // workers now go: their connections dropping is no death
             foreach (var w in _book.Workers)
             {
                 Send(w.Key, Protocol.End, reason);
