@@ -217,4 +217,31 @@ public sealed class DistributedCliTests(TempDir dir) : IClassFixture<TempDir>
         Assert.Equal(1, zmq.GetProperty("malformedMessages").GetInt64()); // pyzmq's one malformed message, in the summary too
         Assert.Equal(batches, zmq.GetProperty("batches").GetInt64());
     }
+
+    [Fact]
+    public async Task A_hostile_pyzmq_worker_gets_its_events_failed_and_cannot_flood_the_log()
+    {
+        var port = Ports.Free();
+        var summary = dir.File("hostile.json");
+        using var coordinator = Coordinator(Pipeline("hostile", 2000, workUs: 1), port, summary);
+        await coordinator.WaitForOutputAsync("listening for workers", 30);
+        var psi = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "zmq_hostile_worker.py"), $"tcp://127.0.0.1:{port}", "1000" }) psi.ArgumentList.Add(a);
+        using var peer = Process.Start(psi)!;
+        var stdout = peer.StandardOutput.ReadToEndAsync();
+        var stderr = peer.StandardError.ReadToEndAsync();
+        await coordinator.WaitAsync(120);
+        Assert.True(peer.WaitForExit(60_000), "pyzmq peer did not finish");
+        Assert.True(peer.ExitCode == 0, $"pyzmq peer failed (is python3-zmq installed?):\n{await stderr}\nstreams:\n{coordinator.Stderr}");
+        Assert.True(JsonDocument.Parse(await stdout).RootElement.GetProperty("answered").GetInt32() >= 20);
+
+        var s = PipelineSummary.FromJson(await File.ReadAllTextAsync(summary));
+        Assert.Equal(new EventTotals(2000, 0, 2000, 0, 0), s.Events); // every event failed, with a reason, none lost
+        Assert.Contains(s.Errors, e => e.Message.Contains("junk RESULT", StringComparison.Ordinal) || e.Message.Contains("RESULT of", StringComparison.Ordinal));
+        var w = Workers(summary);
+        Assert.True(w.GetProperty("malformedMessages").GetInt64() >= 1000 + 20, w.ToString());
+        var lines = coordinator.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.All(lines, l => Assert.True(l.Length < 2000, $"a log line of {l.Length} chars"));
+        Assert.True(lines.Count(l => l.Contains("[coordinator]", StringComparison.Ordinal)) < 40, coordinator.Stderr);
+    }
 }
