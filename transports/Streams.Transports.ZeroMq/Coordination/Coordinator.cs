@@ -204,10 +204,13 @@ public sealed partial class Coordinator : IRemoteStages, IDisposable
 
     private double Now => _time.GetElapsedTime(_started).TotalSeconds;
 
+    private const int MessagesPerTurn = 1024;
+
     private void OnReceive()
     {
         var msg = new NetMQMessage();
-        while (_router.TryReceiveMultipartMessage(TimeSpan.Zero, ref msg))
+        // At most a slice of messages per turn: a flood must not starve the timers (heartbeats, deadlines) and the queue.
+        for (var n = 0; n < MessagesPerTurn && _router.TryReceiveMultipartMessage(TimeSpan.Zero, ref msg); n++)
         {
             try
             {

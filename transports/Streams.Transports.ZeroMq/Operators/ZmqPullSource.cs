@@ -130,6 +130,7 @@ public sealed class ZmqPullSource : ISource
                 {
                     peers.ReportMalformed(ReasonOf(e), $"malformed message dropped: {PeerLog.Clip(e.Message, 200)}");
                     totals.Malformed = peers.Malformed;
+                    peers.Tick(); // a steady flood leaves no idle moment to sum it up in
                 }
 
                 continue;

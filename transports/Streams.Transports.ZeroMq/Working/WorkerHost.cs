@@ -170,10 +170,13 @@ public sealed class WorkerHost : IDisposable
         _lastHello = Now;
     }
 
+    private const int MessagesPerTurn = 1024;
+
     private void OnReceive()
     {
         var msg = new NetMQMessage();
-        while (_socket!.TryReceiveMultipartMessage(TimeSpan.Zero, ref msg))
+        // At most a slice of messages per turn: a flood must not starve the timers (heartbeats, deadlines) and the queue.
+        for (var n = 0; n < MessagesPerTurn && _socket!.TryReceiveMultipartMessage(TimeSpan.Zero, ref msg); n++)
         {
             _lastHeard = Now;
             try
