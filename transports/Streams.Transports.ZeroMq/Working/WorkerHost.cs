@@ -123,9 +123,9 @@ public sealed class WorkerHost : IDisposable
         thread.Start();
         var code = await _exit.Task.ConfigureAwait(false);
         Volatile.Write(ref _closed, true);
-        _actions.Enqueue(_peer.Flush);
         _poller.Stop();
         thread.Join(TimeSpan.FromSeconds(5));
+        _peer.Flush(); // the socket thread is done: what it left unsummed goes out now
         foreach (var s in _stages.Values) s.Stop();
         _stages.Clear();
         return code;
