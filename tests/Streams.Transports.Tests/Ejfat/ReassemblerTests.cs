@@ -181,6 +181,29 @@ public class ReassemblerTests
     }
 
     [Fact]
+    public void Telling_a_duplicate_from_a_conflict_allocates_nothing()
+    {
+        var re = new Reassembler(new Collect());
+        var dgs = Datagrams(new byte[5000], 8, 0, new FrameOptions { MaxPayload = 1000, LbVersion = 0 });
+        var forged = (byte[])dgs[1].Clone();
+        forged[^1] ^= 0xFF;
+        re.Place(dgs[0], 0);
+        re.Place(dgs[1], 0);
+        re.Place(dgs[1], 0);
+        re.Place(forged, 0); // warm
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 1000; i++)
+        {
+            re.Place(dgs[1], 0);
+            re.Place(forged, 0);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(1001, re.Stats.PacketsDuplicate);
+        Assert.Equal(1001, re.Stats.PacketsConflict);
+    }
+
+    [Fact]
     public void The_memory_cap_evicts_the_oldest_incomplete_events()
     {
         var sink = new Collect();
