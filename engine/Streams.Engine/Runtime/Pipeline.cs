@@ -42,6 +42,14 @@ public interface IRemoteStages
 
     /// <summary>What serves a remote stage now: worker threads, worker processes, batches waiting for a worker.</summary>
     RemoteStageState StateOf(string stage);
+
+    /// <summary>
+    /// A stop was asked for (a signal, --duration, a fatal failure; not the sources' end): the run drains now, so for
+    /// example do not wait long for workers that are gone.
+    /// </summary>
+    void OnStopRequested(string reason)
+    {
+    }
 }
 
 /// <summary>A remote stage as the controller sees it.</summary>
@@ -140,6 +148,12 @@ public sealed class Pipeline : IDisposable
     /// </summary>
     public void StopIntake(string reason)
     {
+        EndIntake(reason);
+        _options.RemoteStages?.OnStopRequested(reason);
+    }
+
+    private void EndIntake(string reason)
+    {
         if (Interlocked.CompareExchange(ref _stopReason, reason, null) is not null) return;
         _options.Log.Info("", $"stopping intake: {reason}; draining");
         _intakeSwitch.Stop();
@@ -172,7 +186,7 @@ public sealed class Pipeline : IDisposable
         foreach (var s in _stages) s.Start();
         var sources = Task.WhenAll(_sources.Select(s => s.RunAsync(_intake.Token)));
         var sourcesDone = sources.ContinueWith(
-            _ => StopIntake(_options.EventLimit > 0 && _sources.Any(s => s.BudgetExhausted) ? $"event limit {_options.EventLimit} reached" : "end of input"),
+            _ => EndIntake(_options.EventLimit > 0 && _sources.Any(s => s.BudgetExhausted) ? $"event limit {_options.EventLimit} reached" : "end of input"),
             CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         await Task.WhenAll(_stages.Select(s => s.RunToCompletionAsync()).Append(sources).Append(sourcesDone)).ConfigureAwait(false);
         await samplerStop.CancelAsync().ConfigureAwait(false);

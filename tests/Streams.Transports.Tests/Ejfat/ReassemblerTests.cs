@@ -153,6 +153,57 @@ public class ReassemblerTests
     }
 
     [Fact]
+    public void A_segment_again_with_other_bytes_is_a_conflict_and_the_same_bytes_a_duplicate()
+    {
+        var sink = new Collect();
+        var re = new Reassembler(sink);
+        var ev = RandomEvent(new Random(7), 3000);
+        while (ev.Length < 2001) ev = RandomEvent(new Random(ev.Length), 3000);
+        var dgs = Datagrams(ev, 4, 2, new FrameOptions { MaxPayload = 1000, LbVersion = 0 });
+        re.Place(dgs[0], 0);
+        re.Place(dgs[1], 0);
+        re.Place(dgs[1], 0); // exact duplicate
+        var forged = (byte[])dgs[1].Clone();
+        forged[^1] ^= 0xFF; // same event, same offset, other bytes
+        re.Place(forged, 0);
+        var forgedFirst = (byte[])dgs[0].Clone();
+        forgedFirst[^3] ^= 0x01;
+        re.Place(forgedFirst, 0);
+        Assert.Equal(1, re.Stats.PacketsDuplicate);
+        Assert.Equal(2, re.Stats.PacketsConflict);
+        Assert.Equal(0, re.Stats.PacketsBadSegment);
+        foreach (var d in dgs.Skip(2)) re.Place(d, 0);
+        Assert.Equal(ev, sink.Events[(4, 2)]); // the first bytes stay
+
+        var totals = new ReceiverStats();
+        totals.Add(re.Stats);
+        Assert.Contains("\"conflict\":2", System.Text.Json.JsonSerializer.Serialize(totals.ToSummary()), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Telling_a_duplicate_from_a_conflict_allocates_nothing()
+    {
+        var re = new Reassembler(new Collect());
+        var dgs = Datagrams(new byte[5000], 8, 0, new FrameOptions { MaxPayload = 1000, LbVersion = 0 });
+        var forged = (byte[])dgs[1].Clone();
+        forged[^1] ^= 0xFF;
+        re.Place(dgs[0], 0);
+        re.Place(dgs[1], 0);
+        re.Place(dgs[1], 0);
+        re.Place(forged, 0); // warm
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 1000; i++)
+        {
+            re.Place(dgs[1], 0);
+            re.Place(forged, 0);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(1001, re.Stats.PacketsDuplicate);
+        Assert.Equal(1001, re.Stats.PacketsConflict);
+    }
+
+    [Fact]
     public void The_memory_cap_evicts_the_oldest_incomplete_events()
     {
         var sink = new Collect();

@@ -138,4 +138,25 @@ public sealed class DispatchBookTests
         Assert.Equal(0, book.Pending);
         Assert.Empty(a.InFlight);
     }
+
+    [Fact]
+    public void A_batch_lost_with_every_worker_it_visits_is_given_up_after_the_last_resend()
+    {
+        var book = new DispatchBook();
+        book.Submit(Item(1));
+        for (var visit = 0; visit <= DispatchBook.MaxResends; visit++)
+        {
+            var w = book.Join($"w{visit}", $"w{visit}", 0);
+            w.Credit = 1;
+            Assert.Single(book.Assign());
+            book.Remove(w, died: true);
+        }
+
+        var given = Assert.Single(book.Exhausted);
+        Assert.Equal(1UL, given.BatchId);
+        Assert.Equal(DispatchBook.MaxResends, given.Resends);
+        Assert.Equal(0, book.Pending);
+        Assert.Equal(0, book.Open);
+        Assert.Equal(DispatchBook.MaxResends, book.BatchesResent);
+    }
 }

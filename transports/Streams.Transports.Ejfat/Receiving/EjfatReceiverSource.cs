@@ -180,7 +180,7 @@ public sealed partial class EjfatReceiverSource : IOpeningSource
             await Task.WhenAll(workers.Select(w => w.Done)).ConfigureAwait(false);
             var totals = Totals(workers);
             metrics.Publish(totals, c.Feedback);
-            context.Log.Info(context.StageName, $"received {totals.Packets} datagrams, {totals.EventsCompleted} events; lost {totals.EventsLostTimeout} (timeout), {totals.EventsLostMemory} (memory cap), {totals.EventsLostQueueFull} (queue full), {totals.EventsLostStopped} (incomplete at stop); dropped datagrams {totals.PacketsBadHeader} (bad header), {totals.PacketsBadSegment} (bad segment), {totals.PacketsDuplicate} (duplicate); GC gen0/1/2 {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}");
+            context.Log.Info(context.StageName, $"received {totals.Packets} datagrams, {totals.EventsCompleted} events; lost {totals.EventsLostTimeout} (timeout), {totals.EventsLostMemory} (memory cap), {totals.EventsLostQueueFull} (queue full), {totals.EventsLostStopped} (incomplete at stop); dropped datagrams {totals.PacketsBadHeader} (bad header), {totals.PacketsBadSegment} (bad segment), {totals.PacketsDuplicate} (duplicate), {totals.PacketsConflict} (conflict); GC gen0/1/2 {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}");
         }
         finally
         {

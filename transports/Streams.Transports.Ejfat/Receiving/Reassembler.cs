@@ -26,7 +26,8 @@ internal interface ICompletedEventSink
 
 /// <summary>
 /// Rebuilds events from EJFAT segments, keyed by (eventNum, dataId), into pooled buffers. Unlike the reference
-/// receivers it tolerates any arrival order (a late offset-0 segment included), ignores and counts duplicates, drops
+/// receivers it tolerates any arrival order (a late offset-0 segment included), ignores and counts duplicates (the
+/// same bytes again) and conflicts (a segment already received, with other bytes: the first one stays), drops
 /// and counts segments that fall outside the event or disagree on its length, evicts incomplete events after a
 /// timeout and under a memory cap, and never allocates per datagram once warm. One instance per receive thread.
 /// </summary>
@@ -96,7 +97,7 @@ internal sealed class Reassembler
         {
             if (_recent.Contains(key))
             {
-                s.PacketsDuplicate++;
+                s.PacketsDuplicate++; // the event is gone: its bytes cannot be compared any more
                 return;
             }
 
@@ -121,7 +122,9 @@ internal sealed class Reassembler
         switch (ev.Insert((int)offset, (int)end))
         {
             case Placement.Duplicate:
-                s.PacketsDuplicate++;
+                // Its bytes are in the buffer already: the same bytes are a duplicate, others a conflict (kept out).
+                if (payload.SequenceEqual(ev.Buffer.AsSpan((int)offset, payload.Length))) s.PacketsDuplicate++;
+                else s.PacketsConflict++;
                 return;
             case Placement.Overlap:
                 s.PacketsBadSegment++;

@@ -9,7 +9,7 @@ internal sealed class ReceiverMetrics
     private readonly Counter _bytes;
     private readonly Counter _completed;
     private readonly Counter.Child _lostTimeout, _lostMemory, _lostQueueFull, _lostStopped;
-    private readonly Counter.Child _dropBadHeader, _dropBadSegment, _dropDuplicate;
+    private readonly Counter.Child _dropBadHeader, _dropBadSegment, _dropDuplicate, _dropConflict;
     private readonly Gauge _pendingEvents, _pendingBytes, _fill, _signal;
 
     public ReceiverMetrics(IMetricFactory f)
@@ -26,6 +26,7 @@ internal sealed class ReceiverMetrics
         _dropBadHeader = dropped.WithLabels("bad_header");
         _dropBadSegment = dropped.WithLabels("bad_segment");
         _dropDuplicate = dropped.WithLabels("duplicate");
+        _dropConflict = dropped.WithLabels("conflict");
         _pendingEvents = f.CreateGauge("streams_ejfat_pending_events", "Events being reassembled.");
         _pendingBytes = f.CreateGauge("streams_ejfat_pending_bytes", "Buffer bytes held by events being reassembled.");
         _fill = f.CreateGauge("streams_ejfat_fill_fraction", "Fill fraction of the queue the receiver feeds (feedback input).");
@@ -44,6 +45,7 @@ internal sealed class ReceiverMetrics
         _dropBadHeader.IncTo(s.PacketsBadHeader);
         _dropBadSegment.IncTo(s.PacketsBadSegment);
         _dropDuplicate.IncTo(s.PacketsDuplicate);
+        _dropConflict.IncTo(s.PacketsConflict);
         _pendingEvents.Set(s.PendingEvents);
         _pendingBytes.Set(s.PendingBytes);
         _fill.Set(feedback.Fill);

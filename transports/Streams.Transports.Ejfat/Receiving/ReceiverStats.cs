@@ -11,6 +11,9 @@ internal sealed class ReceiverStats
     public long PacketsBadHeader;
     public long PacketsBadSegment;
     public long PacketsDuplicate;
+
+    /// <summary>Segments received before with other bytes (same event, same offset): dropped, the first one stays.</summary>
+    public long PacketsConflict;
     public long EventsCompleted;
     public long EventsLostTimeout;
     public long EventsLostMemory;
@@ -31,6 +34,7 @@ internal sealed class ReceiverStats
         PacketsBadHeader += Volatile.Read(ref other.PacketsBadHeader);
         PacketsBadSegment += Volatile.Read(ref other.PacketsBadSegment);
         PacketsDuplicate += Volatile.Read(ref other.PacketsDuplicate);
+        PacketsConflict += Volatile.Read(ref other.PacketsConflict);
         EventsCompleted += Volatile.Read(ref other.EventsCompleted);
         EventsLostTimeout += Volatile.Read(ref other.EventsLostTimeout);
         EventsLostMemory += Volatile.Read(ref other.EventsLostMemory);
@@ -60,6 +64,7 @@ internal sealed class ReceiverStats
             badHeader = PacketsBadHeader,
             badSegment = PacketsBadSegment,
             duplicate = PacketsDuplicate,
+            conflict = PacketsConflict,
         },
     };
 }

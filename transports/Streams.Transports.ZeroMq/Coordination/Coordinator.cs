@@ -1,6 +1,5 @@
-using System.Diagnostics;
-using System.Runtime.CompilerServices;
 using NetMQ;
+using NetMQ.Monitoring;
 using NetMQ.Sockets;
 using Prometheus;
 using Streams.Engine.Operators;
@@ -17,8 +16,9 @@ namespace Streams.Transports.ZeroMq.Coordination;
 /// placed on workers, hands them batches against their credit, takes the results back, exchanges heartbeats, declares
 /// silent workers dead and sends their batches to others (at least once; a batch answered twice counts once). One
 /// thread owns the socket; stage slots talk to it through a queue. Implements the engine's <see cref="IRemoteStages"/>.
+/// Liveness (heartbeats, dropped connections, waiting for workers) is in <c>Coordinator.Liveness.cs</c>.
 /// </summary>
-public sealed class Coordinator : IRemoteStages, IDisposable
+public sealed partial class Coordinator : IRemoteStages, IDisposable
 {
     private readonly CoordinatorOptions _options;
     private readonly RunLog _log;
@@ -29,12 +29,15 @@ public sealed class Coordinator : IRemoteStages, IDisposable
     private readonly NetMQQueue<Action> _actions = new();
     private readonly NetMQPoller _poller;
     private readonly NetMQTimer _tick;
+    private readonly NetMQTimer _probe;
+    private readonly NetMQMonitor _monitor;
     private readonly CoordinatorMetrics _metrics;
-    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly PeerLog _peers;
+    private readonly TimeProvider _time;
+    private readonly long _started;
     private readonly HashSet<string> _allowed;
     private readonly Dictionary<string, WorkerReport> _seen = new(StringComparer.Ordinal); // every worker seen, by key, for the summary
     private Thread? _thread;
-    private double _idleSince = -1;
     private long _nextBatchId = Random.Shared.NextInt64(1L << 40) << 16; // ids differ between coordinator runs
     private long _rejected;
     private int _workersAlive;
@@ -45,6 +48,9 @@ public sealed class Coordinator : IRemoteStages, IDisposable
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
         _log = log;
+        _time = options.Time ?? TimeProvider.System;
+        _started = _time.GetTimestamp();
+        _peers = new PeerLog(log, "coordinator", "messages from workers", _time);
         _metrics = new CoordinatorMetrics(Metrics.WithCustomRegistry(registry));
         _allowed = (options.AllowedWorkers ?? []).Select(Convert.ToHexString).ToHashSet(StringComparer.Ordinal);
         var defs = new List<StageDefinition>();
@@ -79,12 +85,18 @@ public sealed class Coordinator : IRemoteStages, IDisposable
 
         _tick = new NetMQTimer(options.Heartbeat);
         _tick.Elapsed += (_, _) => OnTick();
+        _probe = new NetMQTimer(ProbeInterval) { Enable = false };
+        _probe.Elapsed += (_, _) => OnProbe();
         _router.ReceiveReady += (_, _) => OnReceive();
         _actions.ReceiveReady += (_, e) =>
         {
             while (e.Queue.TryDequeue(out var a, TimeSpan.Zero)) a();
         };
-        _poller = [_router, _actions, _tick];
+        _poller = [_router, _actions, _tick, _probe];
+        // A worker whose connection drops (killed, its node rebooted) is looked for at once, not after --dead-after.
+        _monitor = new NetMQMonitor(_router, $"inproc://streams-coordinator-monitor-{Guid.NewGuid():N}", SocketEvents.Disconnected);
+        _monitor.Disconnected += (_, _) => OnDisconnect();
+        _monitor.AttachToPoller(_poller);
     }
 
     /// <summary>The endpoint bound (with the port filled in when 0 was asked for).</summary>
@@ -144,6 +156,7 @@ public sealed class Coordinator : IRemoteStages, IDisposable
         var done = new ManualResetEventSlim();
         _actions.Enqueue(() =>
         {
+            _ended = true; // workers now go: their connections dropping is no death
             foreach (var w in _book.Workers)
             {
                 Send(w.Key, Protocol.End, reason);
@@ -151,6 +164,7 @@ public sealed class Coordinator : IRemoteStages, IDisposable
             }
 
             foreach (var item in _book.AbandonAll()) item.Completion.TrySetException(new InvalidOperationException($"coordinator stopped: {reason}"));
+            _peers.Flush();
             done.Set();
         });
         done.Wait(TimeSpan.FromSeconds(5));
@@ -171,6 +185,13 @@ public sealed class Coordinator : IRemoteStages, IDisposable
 
     internal void Submit(WorkItem item) => _actions.Enqueue(() =>
     {
+        if (_gaveUpWaiting && _book.Workers.Count == 0)
+        {
+            // The wait for a worker ran out once already: no second wait until one joins.
+            item.Completion.TrySetException(new TimeoutException($"no worker connected (none came within {WaitLimit:0.#} s)"));
+            return;
+        }
+
         _book.Submit(item);
         Pump();
     });
@@ -179,14 +200,17 @@ public sealed class Coordinator : IRemoteStages, IDisposable
 
     private WorkersSummary Snapshot() => new(
         _book.Joined, _book.Left, _book.Died, _book.BatchesResent, _book.DuplicateEvents, _book.DuplicateBatches, Interlocked.Read(ref _rejected),
-        [.. _seen.Values.OrderBy(w => w.Name, StringComparer.Ordinal)]);
+        _peers.Malformed, _peers.MalformedByReason, [.. _seen.Values.OrderBy(w => w.Name, StringComparer.Ordinal)]);
 
-    private double Now => _clock.Elapsed.TotalSeconds;
+    private double Now => _time.GetElapsedTime(_started).TotalSeconds;
+
+    private const int MessagesPerTurn = 1024;
 
     private void OnReceive()
     {
         var msg = new NetMQMessage();
-        while (_router.TryReceiveMultipartMessage(TimeSpan.Zero, ref msg))
+        // At most a slice of messages per turn: a flood must not starve the timers (heartbeats, deadlines) and the queue.
+        for (var n = 0; n < MessagesPerTurn && _router.TryReceiveMultipartMessage(TimeSpan.Zero, ref msg); n++)
         {
             try
             {
@@ -194,14 +218,20 @@ public sealed class Coordinator : IRemoteStages, IDisposable
             }
             catch (Exception e)
             {
-                // Whatever a peer sends, the socket thread must survive it.
-                _log.Warn("coordinator", $"malformed message from a worker dropped: {e.GetType().Name}: {e.Message}");
-                _metrics.Malformed.Inc();
+                // Whatever a peer sends, the socket thread must survive it; the reason names the command, never the peer's text.
+                var command = msg.FrameCount > 1 ? CommandOf(msg[1]) : "message";
+                Malformed($"{command ?? "unknown command"} ({e.GetType().Name})", $"malformed {command ?? "message"} from {Who(msg)} dropped: {PeerLog.Clip(e.Message, 200)}");
             }
 
             msg = new NetMQMessage();
         }
     }
+
+    /// <summary>The command a frame names, or null when it is not one of the protocol's.</summary>
+    private static string? CommandOf(NetMQFrame frame) =>
+        frame.BufferSize is > 0 and <= 8 && Protocol.Commands.Contains(frame.ConvertToString()) ? frame.ConvertToString() : null;
+
+    private string Who(NetMQMessage msg) => msg.FrameCount > 0 && _book.Find(Convert.ToHexString(msg[0].Buffer)) is { } w ? $"worker {w.Name}" : "an unknown peer";
 
     private void Handle(NetMQMessage msg)
     {
@@ -212,7 +242,7 @@ public sealed class Coordinator : IRemoteStages, IDisposable
         }
 
         var key = Convert.ToHexString(msg[0].Buffer);
-        var command = msg[1].ConvertToString();
+        var command = CommandOf(msg[1]) ?? throw new FormatException($"unknown command '{PeerLog.Clip(msg[1].Buffer)}'");
         var worker = _book.Find(key);
         if (worker is not null) worker.LastSeen = Now;
         switch (command)
@@ -253,20 +283,21 @@ public sealed class Coordinator : IRemoteStages, IDisposable
                 var requeued = _book.Remove(worker, died: false);
                 Report(worker, "left");
                 _log.Info("coordinator", $"worker {worker.Name} left after {worker.BatchesAcked} batches{(requeued > 0 ? $"; {requeued} unanswered batch(es) sent to others" : "")}");
-                Pump();
+                AfterRemoval();
                 break;
             default:
-                throw new FormatException($"unknown command '{command}'");
+                throw new FormatException($"{command} is not sent by workers");
         }
     }
 
     private void OnHello(string key, NetMQMessage msg)
     {
         var hello = Protocol.FromJson<WorkerHello>(msg[2].Buffer);
-        if (string.IsNullOrWhiteSpace(hello.Name)) hello = hello with { Name = $"worker-{key[..Math.Min(6, key.Length)].ToLowerInvariant()}" };
+        // What the peer says about itself goes into logs, metric labels, the summary and the scrape file: bounded.
+        var name = string.IsNullOrWhiteSpace(hello.Name) ? $"worker-{key[..Math.Min(6, key.Length)].ToLowerInvariant()}" : PeerLog.Clip(hello.Name);
         if (hello.Protocol != Protocol.Version)
         {
-            Reject(key, hello.Name, $"protocol '{hello.Protocol}' not spoken here (coordinator speaks '{Protocol.Version}')");
+            Reject(key, name, "protocol", $"protocol '{PeerLog.Clip(hello.Protocol)}' not spoken here (coordinator speaks '{Protocol.Version}')");
             return;
         }
 
@@ -276,17 +307,18 @@ public sealed class Coordinator : IRemoteStages, IDisposable
             var workerKey = _options.Curve is null || proof.Length == 0 ? null : JoinProof.Verify(proof, _options.Curve);
             if (workerKey is null || !_allowed.Contains(Convert.ToHexString(workerKey)))
             {
-                Reject(key, hello.Name, workerKey is null ? "no valid proof of a worker key (start the worker with --curve-secret)" : "worker key not in the allowed list");
+                Reject(key, name, "key", workerKey is null ? "no valid proof of a worker key (start the worker with --curve-secret)" : "worker key not in the allowed list");
                 return;
             }
         }
 
-        var name = UniqueName(hello.Name, key);
+        name = UniqueName(name, key);
         var w = _book.Join(key, name, Now);
+        _gaveUpWaiting = false;
         Report(w, "running");
-        _options.ScrapeTargets?.SetWorker(name, hello.Metrics);
+        _options.ScrapeTargets?.SetWorker(name, hello.Metrics is { Length: <= 255 } m ? m : null);
         Send(key, Protocol.Welcome, _welcomeTemplate with { WorkerId = name });
-        _log.Info("coordinator", $"worker {name} joined ({hello.Host}, pid {hello.Pid}, {hello.Version})");
+        _log.Info("coordinator", $"worker {name} joined ({PeerLog.Clip(hello.Host)}, pid {hello.Pid}, {PeerLog.Clip(hello.Version)})");
     }
 
     private string UniqueName(string name, string key)
@@ -295,44 +327,12 @@ public sealed class Coordinator : IRemoteStages, IDisposable
         return $"{name}-{key[..Math.Min(6, key.Length)].ToLowerInvariant()}";
     }
 
-    private void Reject(string key, string name, string reason)
+    private void Reject(string key, string name, string why, string reason)
     {
         Interlocked.Increment(ref _rejected);
         _metrics.Rejected.Inc();
-        _log.Warn("coordinator", $"worker {name} refused: {reason}");
+        _peers.Report($"refused ({why})", $"worker {name} refused: {reason}", RunLogLevel.Warning);
         Send(key, Protocol.Reject, reason);
-    }
-
-    private void OnResult(string key, WorkerEntry? worker, NetMQMessage msg)
-    {
-        if (msg.FrameCount != 7) throw new FormatException($"RESULT of {msg.FrameCount} frames; 7 expected");
-        var header = BatchFrames.ReadHeader(msg[2].Buffer);
-        var (duplicatesBefore, duplicateEventsBefore) = (_book.DuplicateBatches, _book.DuplicateEvents);
-        var item = _book.Complete(key, header.BatchId, header.Count);
-        if (item is not null)
-        {
-            var frames = new byte[5][];
-            for (var i = 0; i < 5; i++) frames[i] = msg[i + 2].Buffer;
-            item.Completion.TrySetResult(new WorkReply(frames, worker?.Name ?? key));
-        }
-        else if (_book.DuplicateBatches > duplicatesBefore)
-        {
-            _metrics.Duplicates.Inc(_book.DuplicateEvents - duplicateEventsBefore);
-            _log.Info("coordinator", $"batch {header.BatchId} answered again by {worker?.Name ?? "a departed worker"}: duplicate of {_book.DuplicateEvents - duplicateEventsBefore} event(s) suppressed");
-        }
-        else
-        {
-            _metrics.Malformed.Inc();
-            _log.Warn("coordinator", $"answer for batch {header.BatchId} from {worker?.Name ?? "an unknown peer"} not taken: that batch was not sent there");
-        }
-
-        if (worker is not null)
-        {
-            _metrics.Acked(worker.Name).Inc();
-            Report(worker, "running");
-        }
-
-        Pump();
     }
 
     private void Pump()
@@ -349,74 +349,6 @@ public sealed class Coordinator : IRemoteStages, IDisposable
         Publish();
     }
 
-    private void OnTick()
-    {
-        var now = Now;
-        var interval = _options.Heartbeat.TotalSeconds;
-        foreach (var w in _book.Workers)
-        {
-            Send(w.Key, Protocol.Heartbeat);
-            if (now - w.LastSeen > 1.5 * interval)
-            {
-                w.HeartbeatsMissed++;
-                _metrics.Missed(w.Name).Inc();
-            }
-        }
-
-        foreach (var dead in _book.Expire(now, _options.DeadAfter.TotalSeconds))
-        {
-            Report(dead, "dead");
-            _log.Warn("coordinator", $"worker {dead.Name} declared dead: silent for {now - dead.LastSeen:0.0} s; its unanswered batches go to other workers");
-        }
-
-        if (_book.Workers.Count == 0 && _book.Open > 0)
-        {
-            if (_idleSince < 0)
-            {
-                _idleSince = now;
-                _log.Warn("coordinator", $"{_book.Open} batch(es) wait and no worker is connected; waiting up to {_options.WorkerWait.TotalSeconds:0} s for one (streams worker --join {Endpoint})");
-            }
-            else if (now - _idleSince > _options.WorkerWait.TotalSeconds)
-            {
-                var abandoned = _book.AbandonAll();
-                _log.Error("coordinator", $"no worker for {_options.WorkerWait.TotalSeconds:0} s: failing {abandoned.Count} waiting batch(es)");
-                foreach (var item in abandoned) item.Completion.TrySetException(new TimeoutException($"no worker joined within {_options.WorkerWait.TotalSeconds:0} s"));
-                _idleSince = -1;
-            }
-        }
-        else
-        {
-            _idleSince = -1;
-        }
-
-        Pump();
-    }
-
-    private void Report(WorkerEntry w, string state)
-    {
-        if (state != "running") _options.ScrapeTargets?.RemoveWorker(w.Name);
-        _seen[w.Key] = new WorkerReport(w.Name, state, w.BatchesSent, w.BatchesAcked, w.EventsDone, w.HeartbeatsMissed, Math.Round(Now - w.JoinedAt, 1));
-    }
-
-    public RemoteStageState StateOf(string stage) => Volatile.Read(ref _state).Value;
-
-    private StrongBox<RemoteStageState> _state = new(default);
-    private int _peakThreads;
-
-    private void Publish()
-    {
-        Volatile.Write(ref _workersAlive, _book.Workers.Count);
-        var threads = _book.Workers.Where(w => !w.Leaving).Sum(w => w.Threads);
-        _peakThreads = Math.Max(_peakThreads, threads);
-        Volatile.Write(ref _state, new StrongBox<RemoteStageState>(new RemoteStageState(threads, _book.Workers.Count, _book.Pending, _peakThreads)));
-        _metrics.Alive.Set(_book.Workers.Count);
-        _metrics.Waiting.Set(_book.Pending);
-        foreach (var w in _book.Workers) _metrics.InFlight(w.Name).Set(w.InFlight.Count);
-        _metrics.Joined.IncTo(_book.Joined);
-        _metrics.Left.IncTo(_book.Left);
-        _metrics.Died.IncTo(_book.Died);
-    }
-
     private void Send(string key, string command, string? text = null)
     {
         var m = _router.SendMoreFrame(Convert.FromHexString(key));
@@ -427,47 +359,13 @@ public sealed class Coordinator : IRemoteStages, IDisposable
     private void Send<T>(string key, string command, T json) =>
         _router.SendMoreFrame(Convert.FromHexString(key)).SendMoreFrame(command).SendFrame(Protocol.ToJson(json));
 
-    private static string BindRouter(RouterSocket router, string listen)
-    {
-        if (!listen.StartsWith("tcp://", StringComparison.Ordinal)) throw new ArgumentException($"listen address '{listen}' must look like tcp://HOST:PORT");
-        var hostPort = listen["tcp://".Length..];
-        var colon = hostPort.LastIndexOf(':');
-        if (colon <= 0 || !int.TryParse(hostPort[(colon + 1)..], out var port) || port is < 0 or > 65535)
-        {
-            throw new ArgumentException($"listen address '{listen}' must look like tcp://HOST:PORT");
-        }
-
-        var host = hostPort[..colon];
-        if (host == "0.0.0.0") host = "*";
-        if (port == 0)
-        {
-            var chosen = router.BindRandomPort($"tcp://{host}");
-            return $"tcp://{(host == "*" ? "0.0.0.0" : host)}:{chosen}";
-        }
-
-        try
-        {
-            router.Bind($"tcp://{host}:{port}");
-        }
-        catch (AddressAlreadyInUseException)
-        {
-            throw new ArgumentException($"cannot listen on {listen}: the address is in use (another coordinator, or a run still draining?); choose another port");
-        }
-
-        return listen;
-    }
-
     public void Dispose()
     {
         if (_thread is not null) Stop("coordinator disposed");
+        _monitor.DetachFromPoller();
+        _monitor.Dispose();
         _poller.Dispose();
         _router.Dispose();
         _actions.Dispose();
     }
 }
-
-/// <summary>One worker in the summary.</summary>
-public sealed record WorkerReport(string Name, string State, long BatchesSent, long BatchesAcked, long Events, long HeartbeatsMissed, double Seconds);
-
-/// <summary>The summary's <c>"workers"</c> section.</summary>
-public sealed record WorkersSummary(long Joined, long Left, long Died, long BatchesResent, long DuplicatesSuppressed, long DuplicateBatches, long Refused, IReadOnlyList<WorkerReport> Workers);

@@ -66,6 +66,12 @@ internal sealed class WorkerEntry(string key, string name, double now)
 /// </summary>
 internal sealed class DispatchBook
 {
+    /// <summary>
+    /// Times a batch goes out again after its worker was lost: past this it is given up (see <see cref="Exhausted"/>),
+    /// so that a batch that kills or derails every worker it visits cannot go round forever.
+    /// </summary>
+    public const int MaxResends = 4;
+
     private readonly LinkedList<WorkItem> _pending = new();
     private readonly Dictionary<ulong, WorkItem> _open = [];
     private readonly Dictionary<string, WorkerEntry> _workers = new(StringComparer.Ordinal);
@@ -88,6 +94,9 @@ internal sealed class DispatchBook
     public long DuplicateBatches { get; private set; }
 
     public long DuplicateEvents { get; private set; }
+
+    /// <summary>Batches given up after <see cref="MaxResends"/> resends, not yet failed by the caller (who empties the list).</summary>
+    public List<WorkItem> Exhausted { get; } = [];
 
     public WorkerEntry? Find(string key) => _workers.GetValueOrDefault(key);
 
@@ -201,7 +210,10 @@ internal sealed class DispatchBook
         return dead;
     }
 
-    /// <summary>The worker is gone (BYE, or declared dead): what it held and nobody answered goes out again first.</summary>
+    /// <summary>
+    /// The worker is gone (BYE, or declared dead): what it held and nobody answered goes out again first (or, sent too
+    /// often already, to <see cref="Exhausted"/>).
+    /// </summary>
     public int Remove(WorkerEntry worker, bool died)
     {
         if (!_workers.Remove(worker.Key)) return 0;
@@ -211,6 +223,13 @@ internal sealed class DispatchBook
         foreach (var item in worker.InFlight.Values.OrderByDescending(i => i.BatchId))
         {
             if (!_open.ContainsKey(item.BatchId)) continue;
+            if (item.Resends >= MaxResends)
+            {
+                _open.Remove(item.BatchId);
+                Exhausted.Add(item);
+                continue;
+            }
+
             item.Resends++;
             BatchesResent++;
             _pending.AddFirst(item);

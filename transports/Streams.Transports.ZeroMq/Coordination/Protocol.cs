@@ -49,6 +49,9 @@ public static class Protocol
     /// <summary>HB: heartbeat, both ways.</summary>
     public const string Heartbeat = "HB";
 
+    /// <summary>Every command of the protocol (a command frame is one of these or malformed).</summary>
+    public static IReadOnlySet<string> Commands { get; } = new HashSet<string>(StringComparer.Ordinal) { Hello, Credit, Result, Leave, Bye, Welcome, Reject, Work, Drain, End, Heartbeat };
+
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 
     public static byte[] ToJson<T>(T value) => JsonSerializer.SerializeToUtf8Bytes(value, Json);

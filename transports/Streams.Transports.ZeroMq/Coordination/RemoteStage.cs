@@ -38,7 +38,18 @@ internal sealed class RemoteStage(Coordinator coordinator, StageDefinition defin
         coordinator.Submit(item);
         var reply = await item.Completion.Task.ConfigureAwait(false);
         encoded.Release(); // answered: it will not be sent again
-        return Rebuild(input, context, reply);
+        try
+        {
+            return Rebuild(input, context, reply);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A RESULT that does not add up: the batch's events fail with the reason (the stage counts them), and the
+            // coordinator counts the message as malformed.
+            var why = PeerLog.Clip(e.Message, 300);
+            coordinator.ReportJunkResult($"RESULT for batch {batchId} from worker {reply.Worker}: {why}");
+            throw new FrameException($"junk RESULT from worker {reply.Worker}: {why}");
+        }
     }
 
     /// <summary>Turns a RESULT (header, meta, payload, kept, failures) into the output batch.</summary>
@@ -48,16 +59,25 @@ internal sealed class RemoteStage(Coordinator coordinator, StageDefinition defin
         var header = BatchFrames.ReadHeader(f[0]);
         var kept = Protocol.ReadIndices(f[3]);
         var failures = f[4].Length == 0 ? [] : Protocol.FromJson<List<WireFailure>>(f[4]);
+        // Everything is checked before anything is taken: a RESULT that does not add up fails the whole batch once.
+        var failed = new HashSet<int>();
         foreach (var failure in failures)
         {
-            if ((uint)failure.Index >= (uint)input.Count) throw new FrameException($"worker {reply.Worker} failed event {failure.Index} of a {input.Count}-event batch");
-            context.Fail(failure.Index, $"{failure.Message} (on worker {reply.Worker})", failure.Severity >= Severity.Error ? failure.Severity : Severity.Error);
+            if (failure is null || (uint)failure.Index >= (uint)input.Count) throw new FrameException($"worker {reply.Worker} failed event {failure?.Index} of a {input.Count}-event batch");
+            failed.Add(failure.Index);
         }
 
         if (kept.Length != header.Count) throw new FrameException($"worker {reply.Worker} returned {header.Count} events but {kept.Length} input indices");
         foreach (var k in kept)
         {
             if ((uint)k >= (uint)input.Count) throw new FrameException($"worker {reply.Worker} kept event {k} of a {input.Count}-event batch");
+            if (failed.Contains(k)) throw new FrameException($"worker {reply.Worker} both failed and kept event {k}");
+        }
+
+        foreach (var failure in failures)
+        {
+            var severity = failure.Severity is Severity.Error or Severity.Fatal ? failure.Severity : Severity.Error;
+            context.Fail(failure.Index, $"{PeerLog.Clip(failure.Message, 500)} (on worker {reply.Worker})", severity);
         }
 
         if (header.Count == 0) return null;

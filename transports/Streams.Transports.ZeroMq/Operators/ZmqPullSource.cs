@@ -9,13 +9,12 @@ namespace Streams.Transports.ZeroMq.Operators;
 
 /// <summary>
 /// Receives batches in the Streams framing (<see cref="BatchFrames"/>) on a ZeroMQ PULL socket, so that any ZeroMQ
-/// program can feed a pipeline. A message that does not follow the framing is counted, logged (the first few) and
-/// dropped; the stream goes on. The source waits while the pipeline is full, which in turn holds the senders back.
+/// program can feed a pipeline. A message that does not follow the framing is counted (metric and the run summary's
+/// <c>"zmq"</c> section), logged within limits (<see cref="PeerLog"/>) and dropped; the stream goes on. The source
+/// waits while the pipeline is full, which in turn holds the senders back.
 /// </summary>
 public sealed class ZmqPullSource : ISource
 {
-    private const int LoggedMalformed = 5;
-
     public static OperatorDescriptor Descriptor { get; } = new()
     {
         Name = "zmq-pull",
@@ -64,6 +63,12 @@ public sealed class ZmqPullSource : ISource
     {
         var malformed = context.Metrics.CreateCounter("streams_zmq_malformed_messages_total", "Messages on a zmq-pull socket that did not follow the batch framing.");
         var received = context.Metrics.CreateCounter("streams_zmq_received_bytes_total", "Payload bytes received on a zmq-pull socket.");
+        var totals = new ZmqPullTotals(context.StageName);
+        var peers = new PeerLog(context.Log, context.StageName, "malformed messages");
+        context.AddSummarySection("zmq", () =>
+        {
+            lock (totals) return totals.ToSummary(peers.MalformedByReason);
+        });
         ZmqSend.UsePooledBuffers();
         using var socket = new PullSocket();
         socket.Options.ReceiveHighWatermark = _hwm;
@@ -89,6 +94,7 @@ public sealed class ZmqPullSource : ISource
             {
                 if (!ZmqReceive.TryReceiveBatch(socket, TimeSpan.FromMilliseconds(100), out batch, out var bytes))
                 {
+                    lock (totals) peers.Tick();
                     if (any && _idleStop > 0 && (DateTime.UtcNow - lastArrival).TotalSeconds > _idleStop)
                     {
                         context.Log.Info(context.StageName, $"nothing arrived for {_idleStop:0.#} s; stopping");
@@ -108,13 +114,25 @@ public sealed class ZmqPullSource : ISource
                 }
 
                 received.Inc(bytes);
+                lock (totals)
+                {
+                    totals.Batches++;
+                    totals.Events += batch!.Count;
+                    totals.Bytes += bytes;
+                }
             }
             catch (FrameException e)
             {
                 any = true;
                 lastArrival = DateTime.UtcNow;
                 malformed.Inc();
-                if (malformed.Value <= LoggedMalformed) context.Log.Warn(context.StageName, $"malformed message dropped: {e.Message}{(malformed.Value == LoggedMalformed ? " (further ones are counted, not logged)" : "")}");
+                lock (totals)
+                {
+                    peers.ReportMalformed(ReasonOf(e), $"malformed message dropped: {PeerLog.Clip(e.Message, 200)}");
+                    totals.Malformed = peers.Malformed;
+                    peers.Tick(); // a steady flood leaves no idle moment to sum it up in
+                }
+
                 continue;
             }
 
@@ -129,9 +147,38 @@ public sealed class ZmqPullSource : ISource
             events += batch.Count;
             context.EmitAsync(batch).AsTask().GetAwaiter().GetResult();
         }
+
+        lock (totals) peers.Flush();
+    }
+
+    /// <summary>A short fixed reason for a framing error (never the peer's text): the part of the message before any detail.</summary>
+    private static string ReasonOf(FrameException e)
+    {
+        var m = e.Message;
+        var cut = m.IndexOfAny([':', '(', '\'', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+        return (cut > 0 ? m[..cut] : m).Trim() is { Length: > 0 and <= 60 } r ? r : "framing";
     }
 
     public void Dispose()
     {
     }
+}
+
+/// <summary>What one zmq-pull source took in: its part of the run summary.</summary>
+internal sealed class ZmqPullTotals(string stage)
+{
+    public long Batches;
+    public long Events;
+    public long Bytes;
+    public long Malformed;
+
+    public object ToSummary(IReadOnlyDictionary<string, long> byReason) => new
+    {
+        stage,
+        batches = Batches,
+        events = Events,
+        bytes = Bytes,
+        malformedMessages = Malformed,
+        malformedByReason = byReason,
+    };
 }

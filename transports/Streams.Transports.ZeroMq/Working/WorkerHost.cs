@@ -40,6 +40,9 @@ public sealed record WorkerOptions
 
     /// <summary>The registry for this worker's <c>streams_worker_process_*</c> metrics (null: a private one nobody serves).</summary>
     public Prometheus.CollectorRegistry? Registry { get; init; }
+
+    /// <summary>The clock for log summaries (null: the system's).</summary>
+    public TimeProvider? Time { get; init; }
 }
 
 /// <summary>How a worker process ended.</summary>
@@ -74,7 +77,9 @@ public sealed class WorkerHost : IDisposable
     private readonly TaskCompletionSource<WorkerExit> _exit = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Dictionary<string, StageRunners> _stages = new(StringComparer.Ordinal);
     private readonly WorkerMetrics _metrics;
+    private readonly PeerLog _peer;
     private DealerSocket? _socket;
+    private int _connection; // one per socket: answers to batches of an earlier connection are not sent on a later one
     private Welcome? _welcome;
     private double _lastHeard;
     private double _lastHello = double.NegativeInfinity;
@@ -91,6 +96,7 @@ public sealed class WorkerHost : IDisposable
         _options = options ?? throw new ArgumentNullException(nameof(options));
         _catalog = catalog ?? throw new ArgumentNullException(nameof(catalog));
         _log = log;
+        _peer = new PeerLog(log, "worker", "messages from the coordinator", options.Time);
         _metrics = new WorkerMetrics(Prometheus.Metrics.WithCustomRegistry(options.Registry ?? Prometheus.Metrics.NewCustomRegistry()));
         _tick.Elapsed += (_, _) => OnTick();
         _actions.ReceiveReady += (_, e) =>
@@ -119,6 +125,7 @@ public sealed class WorkerHost : IDisposable
         Volatile.Write(ref _closed, true);
         _poller.Stop();
         thread.Join(TimeSpan.FromSeconds(5));
+        _peer.Flush(); // the socket thread is done: what it left unsummed goes out now
         foreach (var s in _stages.Values) s.Stop();
         _stages.Clear();
         return code;
@@ -144,6 +151,7 @@ public sealed class WorkerHost : IDisposable
         socket.ReceiveReady += (_, _) => OnReceive();
         socket.Connect(_options.Join);
         _socket = socket;
+        _connection++;
         _poller.Add(socket);
         _welcome = null;
         _metrics.Connected.Set(0);
@@ -162,10 +170,13 @@ public sealed class WorkerHost : IDisposable
         _lastHello = Now;
     }
 
+    private const int MessagesPerTurn = 1024;
+
     private void OnReceive()
     {
         var msg = new NetMQMessage();
-        while (_socket!.TryReceiveMultipartMessage(TimeSpan.Zero, ref msg))
+        // At most a slice of messages per turn: a flood must not starve the timers (heartbeats, deadlines) and the queue.
+        for (var n = 0; n < MessagesPerTurn && _socket!.TryReceiveMultipartMessage(TimeSpan.Zero, ref msg); n++)
         {
             _lastHeard = Now;
             try
@@ -174,17 +185,24 @@ public sealed class WorkerHost : IDisposable
             }
             catch (Exception e)
             {
-                // Whatever arrives, the socket thread must survive it.
-                _log.Warn("worker", $"malformed message from the coordinator dropped: {e.GetType().Name}: {e.Message}");
+                // Whatever arrives, the socket thread must survive it (and not flood the log).
+                var command = CommandOf(msg);
+                _peer.ReportMalformed($"{command ?? "unknown command"} ({e.GetType().Name})", $"malformed {command ?? "message"} from the coordinator dropped: {PeerLog.Clip(e.Message, 200)}");
             }
 
             msg = new NetMQMessage();
         }
     }
 
+    private static string? CommandOf(NetMQMessage msg) =>
+        msg.FrameCount > 0 && msg[0].BufferSize is > 0 and <= 8 && Protocol.Commands.Contains(msg[0].ConvertToString()) ? msg[0].ConvertToString() : null;
+
+    /// <summary>Malformed messages from the coordinator so far (read on the socket thread, or after the run).</summary>
+    public long MalformedMessages => _peer.Malformed;
+
     private void Handle(NetMQMessage msg)
     {
-        var command = msg[0].ConvertToString();
+        var command = CommandOf(msg) ?? throw new FormatException(msg.FrameCount == 0 ? "empty message" : $"unknown command '{PeerLog.Clip(msg[0].Buffer)}'");
         switch (command)
         {
             case Protocol.Welcome:
@@ -201,11 +219,11 @@ public sealed class WorkerHost : IDisposable
                 if (_held == 0) Depart();
                 break;
             case Protocol.End:
-                _log.Info("worker", $"the coordinator ended the run ({(msg.FrameCount > 1 ? msg[1].ConvertToString() : "")}); {BatchesDone} batches done; exiting");
+                _log.Info("worker", $"the coordinator ended the run ({(msg.FrameCount > 1 ? PeerLog.Clip(msg[1].Buffer, 200) : "")}); {BatchesDone} batches done; exiting");
                 _exit.TrySetResult(WorkerExit.Done);
                 break;
             case Protocol.Reject:
-                var reason = msg.FrameCount > 1 ? msg[1].ConvertToString() : "no reason given";
+                var reason = msg.FrameCount > 1 ? PeerLog.Clip(msg[1].Buffer, 200) : "no reason given";
                 if (_welcome is not null && reason.StartsWith("unknown worker", StringComparison.Ordinal))
                 {
                     _log.Warn("worker", $"the coordinator no longer knows this worker ({reason}); joining again");
@@ -239,7 +257,7 @@ public sealed class WorkerHost : IDisposable
                 }
                 catch (Exception e)
                 {
-                    _log.Error("worker", $"cannot run stage '{def.Stage}': {e.Message}");
+                    _log.Error("worker", $"cannot run stage '{PeerLog.Clip(def.Stage)}': {PeerLog.Clip(e.Message, 300)}");
                     _socket!.SendFrame(Protocol.Bye);
                     _exit.TrySetResult(WorkerExit.Refused);
                     return;
@@ -254,7 +272,8 @@ public sealed class WorkerHost : IDisposable
         _welcome = welcome;
         _metrics.Connected.Set(1);
         _metrics.Threads.Set(threads);
-        _log.Info("worker", $"joined pipeline '{welcome.Pipeline}' at {_options.Join} as {welcome.WorkerId}: {string.Join(", ", welcome.Stages.Select(s => $"{s.Stage} ({s.Operator}) x{_stages[s.Stage].Threads}"))}");
+        var stages = string.Join(", ", welcome.Stages.Take(16).Select(s => $"{PeerLog.Clip(s.Stage)} ({PeerLog.Clip(s.Operator)}) x{_stages[s.Stage].Threads}"));
+        _log.Info("worker", $"joined pipeline '{PeerLog.Clip(welcome.Pipeline)}' at {_options.Join} as {PeerLog.Clip(welcome.WorkerId)}: {stages}");
         _socket!.SendMoreFrame(Protocol.Credit).SendMoreFrame(Protocol.U32((uint)(threads * _options.CreditPerThread))).SendFrame(Protocol.U32((uint)threads));
         if (_leaving) BeginLeaving("asked to leave");
     }
@@ -280,20 +299,20 @@ public sealed class WorkerHost : IDisposable
         if (!_stages.TryGetValue(stage, out var runners))
         {
             // Not ours (the pipeline changed under us): answer with every event failed, so nothing is lost.
-            Finish(StageRunners.FailedResult(header, $"stage '{stage}' is not running on this worker"));
+            Finish(StageRunners.FailedResult(header, $"stage '{PeerLog.Clip(stage)}' is not running on this worker"), _connection);
             return;
         }
 
-        runners.Enqueue(new Job(msg[2].Buffer, msg[3].Buffer, msg[4].Buffer));
+        runners.Enqueue(new Job(msg[2].Buffer, msg[3].Buffer, msg[4].Buffer, _connection));
     }
 
     /// <summary>Called from processing threads with a finished RESULT message.</summary>
-    private void Finish(NetMQMessage? result)
+    private void Finish(NetMQMessage? result, int connection)
     {
         if (Volatile.Read(ref _closed)) return; // the worker is exiting: the coordinator resends what it does not get
         try
         {
-            _actions.Enqueue(() => Send(result));
+            _actions.Enqueue(() => Send(connection == _connection ? result : null)); // a batch of an earlier connection: nobody takes its answer
         }
         catch (ObjectDisposedException)
         {
@@ -339,6 +358,7 @@ public sealed class WorkerHost : IDisposable
     private void OnTick()
     {
         var now = Now;
+        _peer.Tick();
         if (_welcome is null)
         {
             if (now - _lastHeard > _options.GiveUpAfter.TotalSeconds)
@@ -370,133 +390,5 @@ public sealed class WorkerHost : IDisposable
         _socket?.Dispose();
         _actions.Dispose();
         _tick.Enable = false;
-    }
-
-    private readonly record struct Job(byte[] Header, byte[] Meta, byte[] Payload);
-
-    /// <summary>The threads of one stage, each with its own operator instance, fed from one queue.</summary>
-    private sealed class StageRunners
-    {
-        private readonly BlockingCollection<Job> _queue = [];
-        private readonly List<Thread> _threads = [];
-        private readonly StageDefinition _def;
-        private readonly Action<NetMQMessage?> _finish;
-
-        public StageRunners(StageDefinition def, OperatorDescriptor descriptor, OperatorConfig config, int threads, RunLog log, Action<NetMQMessage?> finish)
-        {
-            _def = def;
-            _finish = finish;
-            var hosts = new List<OperatorHost>();
-            try
-            {
-                for (var i = 0; i < threads; i++) hosts.Add(new OperatorHost(descriptor, config, def.Stage, i, log));
-            }
-            catch
-            {
-                foreach (var h in hosts) h.Dispose();
-                throw;
-            }
-
-            foreach (var host in hosts)
-            {
-                var t = new Thread(() => Loop(host)) { IsBackground = true, Name = $"streams-worker-{def.Stage}" };
-                _threads.Add(t);
-                t.Start();
-            }
-        }
-
-        public int Threads => _threads.Count;
-
-        public void Enqueue(Job job) => _queue.Add(job);
-
-        public int DropQueued()
-        {
-            var n = 0;
-            while (_queue.TryTake(out _)) n++;
-            return n;
-        }
-
-        public void Stop()
-        {
-            DropQueued();
-            _queue.CompleteAdding();
-        }
-
-        private void Loop(OperatorHost host)
-        {
-            using (host)
-            {
-                foreach (var job in _queue.GetConsumingEnumerable()) _finish(Run(host, job));
-            }
-        }
-
-        private NetMQMessage? Run(OperatorHost host, Job job)
-        {
-            BatchHeader header;
-            try
-            {
-                header = BatchFrames.ReadHeader(job.Header);
-            }
-            catch (FrameException)
-            {
-                // Without a header the batch cannot even be named; nothing to answer (the coordinator never sends one).
-                return null;
-            }
-
-            try
-            {
-                var input = BatchFrames.Decode(header, job.Meta, job.Payload);
-                var result = host.Process(input);
-                using var output = result.Output;
-                var failures = result.Failures.Select(f => new WireFailure(f.Index, f.Message, f.Severity)).ToList();
-                var m = new NetMQMessage();
-                m.Append(Protocol.Result);
-                if (output is null || output.Count == 0)
-                {
-                    AppendEmpty(m, header.BatchId, _def.OutputType);
-                }
-                else
-                {
-                    var e = BatchFrames.Encode(output, header.BatchId);
-                    m.Append(e.Header);
-                    m.Append(e.Meta);
-                    m.Append(new NetMQFrame(e.Payload, e.PayloadLength)); // the encoder's buffer itself, not returned: the frame keeps it
-                }
-
-                m.Append(Protocol.Indices(output is null || output.Count == 0 ? [] : result.Kept));
-                m.Append(failures.Count == 0 ? [] : Protocol.ToJson(failures));
-                return m;
-            }
-            catch (FrameException e)
-            {
-                return FailedResult(header, $"malformed batch: {e.Message}");
-            }
-            catch (Exception e)
-            {
-                // The host already turned operator exceptions into failed events; this is anything around it.
-                return FailedResult(header, $"worker error: {e.GetType().Name}: {e.Message}");
-            }
-        }
-
-        public static NetMQMessage FailedResult(BatchHeader header, string message)
-        {
-            var m = new NetMQMessage();
-            m.Append(Protocol.Result);
-            AppendEmpty(m, header.BatchId, header.DataType);
-            m.Append(Array.Empty<byte>());
-            var failures = Enumerable.Range(0, header.Count).Select(i => new WireFailure(i, message, Severity.Error)).ToList();
-            m.Append(Protocol.ToJson(failures));
-            return m;
-        }
-
-        private static void AppendEmpty(NetMQMessage m, ulong batchId, string type)
-        {
-            var t = Encoding.UTF8.GetBytes(type);
-            var h = new byte[BatchFrames.HeaderSize + t.Length];
-            BatchFrames.WriteHeader(h, PayloadKind.Bytes, batchId, 0, t);
-            m.Append(h);
-            m.Append(Array.Empty<byte>());
-            m.Append(Array.Empty<byte>());
-        }
     }
 }
