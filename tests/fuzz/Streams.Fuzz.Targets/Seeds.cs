@@ -106,6 +106,8 @@ public static class Seeds
     {
         using var bytes = BytesBatch([[1, 2, 3], [], [4, 5, 6, 7, 8]], "binary/ejfat");
         yield return ("bytes-3", Frames(bytes, 7));
+        using var none = BytesBatch([], "binary/ejfat");
+        yield return ("bytes-0", Frames(none, 9));
         using var arrow = ArrowBatch();
         yield return ("arrow-hits-2", Frames(arrow, 8));
     }
