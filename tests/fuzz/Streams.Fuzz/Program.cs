@@ -53,7 +53,7 @@ if (args[0] is "replay" or "seeds")
         {
             broken++;
             Console.WriteLine($"FAIL {sw.Elapsed.TotalMilliseconds,8:F1} ms  {file}: {e.GetType().Name}: {e.Message}");
-            Console.WriteLine(e.StackTrace);
+            Console.WriteLine(e.InnerException?.ToString() ?? e.StackTrace);
         }
     }
 

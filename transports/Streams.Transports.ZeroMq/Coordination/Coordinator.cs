@@ -262,7 +262,7 @@ public sealed class Coordinator : IRemoteStages, IDisposable
 
     private void OnHello(string key, NetMQMessage msg)
     {
-        var hello = Protocol.FromJson<WorkerHello>(msg[2].Buffer);
+        var hello = WireMessages.ReadHello(msg[2].Buffer);
         if (string.IsNullOrWhiteSpace(hello.Name)) hello = hello with { Name = $"worker-{key[..Math.Min(6, key.Length)].ToLowerInvariant()}" };
         if (hello.Protocol != Protocol.Version)
         {
