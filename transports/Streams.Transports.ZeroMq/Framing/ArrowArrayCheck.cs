@@ -14,6 +14,7 @@ internal static class ArrowArrayCheck
 {
     public static void Batch(RecordBatch records)
     {
+        if (records.ColumnCount != records.Schema.FieldsList.Count) throw new FrameException($"Arrow payload has {records.ColumnCount} columns for a {records.Schema.FieldsList.Count}-field schema");
         for (var c = 0; c < records.ColumnCount; c++)
         {
             var data = records.Column(c).Data;
