@@ -3,7 +3,7 @@
 #   bash tests/fuzz/run.sh [SECONDS_PER_TARGET] [TARGET...]     (default 60 s, every target, one at a time)
 # Installs afl++ (apt) and the sharpfuzz dotnet tool (.config/dotnet-tools.json) when missing, builds, instruments a
 # copy of the dlls, runs afl-fuzz on tests/fuzz/corpus/TARGET, merges what it found back into the corpus (afl-cmin,
-# at most MAX_CORPUS files), copies crash and hang inputs to tests/fuzz/crashes/TARGET/, and prints per target:
+# at most MAX_CORPUS files), copies the smallest crash and hang inputs to tests/fuzz/crashes/TARGET/, and prints per target:
 # executions, corpus count, crashes, hangs. Work files go to out/fuzz/ (git-ignored). SKIP_BUILD=1 fuzzes the last build.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -12,6 +12,7 @@ shift || true
 TARGETS=("$@")
 [ ${#TARGETS[@]} -eq 0 ] && TARGETS=(ejfat evio yaml frames protocol)
 MAX_CORPUS="${MAX_CORPUS:-40}"
+MAX_CRASHES="${MAX_CRASHES:-5}"
 WORK="out/fuzz"
 mkdir -p "$WORK"
 
@@ -61,12 +62,13 @@ for t in "${TARGETS[@]}"; do
   get() { awk -F: -v k="$1" '$1 ~ "^"k" *$" { gsub(/ /, "", $2); print $2 }' "$stats"; }
   execs=$(get execs_done); paths=$(get corpus_count); crashes=$(get saved_crashes); hangs=$(get saved_hangs)
 
-  # Crash and hang inputs: kept for triage and replayed by the CI test (FuzzCorpusTests) once fixed.
+  # Crash and hang inputs: all of them stay in $dir/findings for triage (Streams.Fuzz replay TARGET DIR); the smallest
+  # MAX_CRASHES of each kind are copied to tests/fuzz/crashes/TARGET, replayed by the CI test (FuzzCorpusTests) once fixed.
   for kind in crashes hangs; do
-    for f in "$dir/findings/default/$kind"/id:*; do
-      [ -f "$f" ] || continue
+    src="$dir/findings/default/$kind"
+    for f in $(ls -S -r "$src" 2>/dev/null | grep '^id:' | head -n "$MAX_CRASHES"); do
       mkdir -p "tests/fuzz/crashes/$t"
-      cp "$f" "tests/fuzz/crashes/$t/$kind-$(sha1sum "$f" | cut -c1-12)"
+      cp "$src/$f" "tests/fuzz/crashes/$t/$kind-$(sha1sum "$src/$f" | cut -c1-12)"
     done
   done
 
@@ -80,11 +82,11 @@ for t in "${TARGETS[@]}"; do
       name="$f"; case "$f" in id:*) name="afl-$(sha1sum "$merged/$f" | cut -c1-12)";; esac
       [ -f "$corpus/$name" ] || { cp "$merged/$f" "$corpus/$name"; added=$((added + 1)); }
     done
-    # Drop seeds afl-cmin found redundant, but keep the hand-made ones (no afl- prefix).
+    # Drop fuzzer-found entries afl-cmin no longer needs, but keep the hand-made seeds (no afl- prefix).
+    needed=$(cd "$merged" && sha1sum -- * | cut -c1-40 | sort -u)
     for f in "$corpus"/afl-*; do
       [ -f "$f" ] || continue
-      keep=0; for m in "$merged"/*; do cmp -s "$f" "$m" && { keep=1; break; }; done
-      [ $keep -eq 1 ] || rm -f "$f"
+      grep -qx "$(sha1sum "$f" | cut -c1-40)" <<<"$needed" || rm -f "$f"
     done
   else
     added="0 (afl-cmin failed: see $dir/cmin.log)"

@@ -15,8 +15,12 @@ internal static class ArrowIpcCheck
 {
     private const int MaxDepth = 32;
 
+    /// <summary>Fields and metadata entries one message may hold: vectors may share tables, and Apache.Arrow expands every path.</summary>
+    private const int MaxEntries = 16384;
+
     public static void Stream(ReadOnlySpan<byte> s)
     {
+        if (s.Length == 0) throw Bad("empty");
         var at = 0;
         while (at < s.Length)
         {
@@ -30,7 +34,8 @@ internal static class ArrowIpcCheck
                 at += 4;
             }
 
-            if (len == 0) return; // end-of-stream marker
+            if (len == 0 && at > 8) return; // end-of-stream marker, after the schema (Apache.Arrow reads one even after a first marker)
+            if (len == 0) throw Bad("no schema message");
             if (len < 0 || len > s.Length - at) throw Bad($"message metadata of {len} bytes beyond the frame");
             var body = Message(s.Slice(at, len));
             at += len;
@@ -46,13 +51,15 @@ internal static class ArrowIpcCheck
         var headerType = Byte(m, root, 1);
         var header = Table(m, root, 2);
         var bodyLength = Long(m, root, 3);
-        KeyValues(m, root, 4);
+        var budget = MaxEntries;
+        KeyValues(m, root, 4, ref budget);
         if (header < 0) throw Bad("message without a header");
         switch (headerType)
         {
             case 1: // Schema
-                Fields(m, Vector(m, header, 1, 4), 0);
-                KeyValues(m, header, 2);
+                if (bodyLength != 0) throw Bad("a schema message with a body"); // Apache.Arrow would not skip it: the walks would part
+                Fields(m, Vector(m, header, 1, 4), 0, ref budget);
+                KeyValues(m, header, 2, ref budget);
                 _ = Vector(m, header, 3, 8);
                 break;
             case 2: // DictionaryBatch
@@ -77,7 +84,9 @@ internal static class ArrowIpcCheck
         {
             var n = nodesAt + (16 * i);
             long length = BinaryPrimitives.ReadInt64LittleEndian(m[n..]), nulls = BinaryPrimitives.ReadInt64LittleEndian(m[(n + 8)..]);
-            if (length < 0 || length > int.MaxValue || nulls < 0 || nulls > length) throw Bad($"field node {i}: {length} values, {nulls} nulls");
+            // No column packs values denser than a bit each (a boolean's), so a length beyond that is a forgery; Apache.Arrow
+            // would allocate for it (a validity bitmap of 2^30 values for a few bytes of frame).
+            if (length < 0 || length > (8 * bodyLength) + 4096 || nulls < 0 || nulls > length) throw Bad($"field node {i}: {length} values, {nulls} nulls, for a {bodyLength}-byte body");
         }
 
         var (buffersAt, buffers) = Vector(m, t, 2, 16);
@@ -92,44 +101,50 @@ internal static class ArrowIpcCheck
         _ = Vector(m, t, 4, 8);
     }
 
-    private static void Fields(ReadOnlySpan<byte> m, (int At, int Count) vector, int depth)
+    private static void Fields(ReadOnlySpan<byte> m, (int At, int Count) vector, int depth, ref int budget)
     {
         if (depth > MaxDepth) throw Bad("schema nested too deep");
         for (var i = 0; i < vector.Count; i++)
         {
+            if (--budget < 0) throw Bad($"schema of more than {MaxEntries} fields");
             var f = Indirect(m, vector.At + (4 * i));
             _ = Vector(m, f, 0, 1); // name
             var type = Table(m, f, 3);
             if (Byte(m, f, 2) == 14 && type >= 0) _ = Vector(m, type, 1, 4); // Union: typeIds
             if (Table(m, f, 4) >= 0) throw Bad("dictionary-encoded fields are not accepted");
-            Fields(m, Vector(m, f, 5, 4), depth + 1);
-            KeyValues(m, f, 6);
+            Fields(m, Vector(m, f, 5, 4), depth + 1, ref budget);
+            KeyValues(m, f, 6, ref budget);
         }
     }
 
-    private static void KeyValues(ReadOnlySpan<byte> m, int table, int field)
+    private static void KeyValues(ReadOnlySpan<byte> m, int table, int field, ref int budget)
     {
         var (at, count) = Vector(m, table, field, 4);
         for (var i = 0; i < count; i++)
         {
+            if (--budget < 0) throw Bad($"more than {MaxEntries} metadata entries");
             var kv = Indirect(m, at + (4 * i));
             _ = Vector(m, kv, 0, 1);
             _ = Vector(m, kv, 1, 1);
         }
     }
 
-    // --- flatbuffers: a table is an soffset to its vtable; a vtable is its size, the table's size and u16 field offsets.
+    // --- flatbuffers, read as Google.FlatBuffers reads them (signed offsets, signed 16-bit vtable entries), so that this
+    // walk sees the same graph Apache.Arrow will: a table is an soffset to its vtable; a vtable is its size, the table's
+    // size and the fields' offsets. Offsets that point backwards (only a forged buffer has them) are refused.
     private static int Root(ReadOnlySpan<byte> m) => Indirect(m, 0);
 
-    /// <summary>The table a u32 offset at <paramref name="at"/> points to, checked.</summary>
+    /// <summary>The table the offset at <paramref name="at"/> points to, checked.</summary>
     private static int Indirect(ReadOnlySpan<byte> m, int at)
     {
         if (at < 0 || at > m.Length - 4) throw Bad("offset beyond the metadata");
-        var t = at + (long)BinaryPrimitives.ReadUInt32LittleEndian(m[at..]);
+        var rel = BinaryPrimitives.ReadInt32LittleEndian(m[at..]);
+        if (rel < 0) throw Bad("backward offset");
+        var t = at + (long)rel;
         if (t > m.Length - 4) throw Bad("table beyond the metadata");
         var vt = t - BinaryPrimitives.ReadInt32LittleEndian(m[(int)t..]);
         if (vt < 0 || vt > m.Length - 4) throw Bad("vtable beyond the metadata");
-        int vtSize = BinaryPrimitives.ReadUInt16LittleEndian(m[(int)vt..]), tSize = BinaryPrimitives.ReadUInt16LittleEndian(m[((int)vt + 2)..]);
+        int vtSize = BinaryPrimitives.ReadInt16LittleEndian(m[(int)vt..]), tSize = BinaryPrimitives.ReadInt16LittleEndian(m[((int)vt + 2)..]);
         if (vtSize < 4 || vt + vtSize > m.Length || tSize < 4 || t + tSize > m.Length) throw Bad("table or vtable beyond the metadata");
         return (int)t;
     }
@@ -138,12 +153,13 @@ internal static class ArrowIpcCheck
     private static int Field(ReadOnlySpan<byte> m, int t, int field, int size)
     {
         var vt = t - BinaryPrimitives.ReadInt32LittleEndian(m[t..]);
-        var vtSize = BinaryPrimitives.ReadUInt16LittleEndian(m[vt..]);
+        var vtSize = BinaryPrimitives.ReadInt16LittleEndian(m[vt..]);
         var slot = 4 + (2 * field);
-        if (slot + 2 > vtSize) return -1;
-        var off = BinaryPrimitives.ReadUInt16LittleEndian(m[(vt + slot)..]);
+        if (slot >= vtSize) return -1; // as Google.FlatBuffers decides (an odd vtable size still has its last slot)
+        if (vt + slot + 2 > m.Length) throw Bad("vtable beyond the metadata");
+        var off = BinaryPrimitives.ReadInt16LittleEndian(m[(vt + slot)..]);
         if (off == 0) return -1;
-        if (off + size > BinaryPrimitives.ReadUInt16LittleEndian(m[(vt + 2)..])) throw Bad("field beyond its table");
+        if (off < 0 || off + size > BinaryPrimitives.ReadInt16LittleEndian(m[(vt + 2)..]) || (long)t + off + size > m.Length) throw Bad("field beyond its table");
         return t + off;
     }
 
@@ -158,10 +174,12 @@ internal static class ArrowIpcCheck
     {
         var p = Field(m, t, field, 4);
         if (p < 0) return (0, 0);
-        var v = p + (long)BinaryPrimitives.ReadUInt32LittleEndian(m[p..]);
+        var rel = BinaryPrimitives.ReadInt32LittleEndian(m[p..]);
+        if (rel < 0) throw Bad("backward offset");
+        var v = p + (long)rel;
         if (v > m.Length - 4) throw Bad("vector beyond the metadata");
-        var count = BinaryPrimitives.ReadUInt32LittleEndian(m[(int)v..]);
-        if (count * (long)elementSize > m.Length - v - 4) throw Bad($"vector of {count} elements beyond the metadata");
+        var count = BinaryPrimitives.ReadInt32LittleEndian(m[(int)v..]);
+        if (count < 0 || count * (long)elementSize > m.Length - v - 4) throw Bad($"vector of {count} elements beyond the metadata");
         return ((int)v + 4, (int)count);
     }
 
