@@ -68,6 +68,12 @@ public static class PipelineLoader
             diagnostics.Add(new Diagnostic(r.At(e.Start), $"YAML syntax: {message}"));
             return new LoadResult(null, diagnostics);
         }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        {
+            // YamlDotNet's scanner and loader throw these, without a position, on some malformed input (found by fuzzing).
+            diagnostics.Add(new Diagnostic(new SourceLocation(file, 1, 1), $"YAML syntax: the file is not valid YAML ({e.Message.Trim()})"));
+            return new LoadResult(null, diagnostics);
+        }
 
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
         {

@@ -86,7 +86,8 @@ internal sealed class Reassembler
 
         var payload = datagram[ReHeader.Size..];
         long offset = re.BufferOffset, length = re.BufferLength, end = offset + payload.Length;
-        if (length > _maxEventBytes || end > length || (payload.Length == 0 && length != 0))
+        // An event larger than the memory cap could never be held within it: dropped like one beyond max-event.
+        if (length > _maxEventBytes || length > _memoryCap || end > length || (payload.Length == 0 && length != 0))
         {
             s.PacketsBadSegment++;
             return;
@@ -101,14 +102,23 @@ internal sealed class Reassembler
                 return;
             }
 
-            while (_pending.Count > 0 && s.PendingBytes + length > _memoryCap)
+            // The cap counts the buffers held (the pool rounds a rental up), so it is checked against the buffer itself.
+            var buffer = _buffers.Rent((int)Math.Max(length, 1));
+            if (buffer.Length > _memoryCap)
+            {
+                _buffers.Return(buffer);
+                s.PacketsBadSegment++;
+                return;
+            }
+
+            while (_pending.Count > 0 && s.PendingBytes + buffer.Length > _memoryCap)
             {
                 EvictOldest();
             }
 
             ev = _free.Count > 0 ? _free.Pop() : new Pending();
             // The tick travels in the LB header; without one (stripped by the load balancer) the event number stands in, as in E2SAR.
-            ev.Start(_buffers.Rent((int)Math.Max(length, 1)), (int)length, re.EventNumber, re.DataId, tick ?? re.EventNumber, now);
+            ev.Start(buffer, (int)length, re.EventNumber, re.DataId, tick ?? re.EventNumber, now);
             _pending.Add(key, ev);
             s.PendingEvents++;
             s.PendingBytes += ev.Buffer.Length;

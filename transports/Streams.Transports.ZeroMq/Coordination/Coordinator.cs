@@ -292,7 +292,7 @@ public sealed partial class Coordinator : IRemoteStages, IDisposable
 
     private void OnHello(string key, NetMQMessage msg)
     {
-        var hello = Protocol.FromJson<WorkerHello>(msg[2].Buffer);
+        var hello = WireMessages.ReadHello(msg[2].Buffer);
         // What the peer says about itself goes into logs, metric labels, the summary and the scrape file: bounded.
         var name = string.IsNullOrWhiteSpace(hello.Name) ? $"worker-{key[..Math.Min(6, key.Length)].ToLowerInvariant()}" : PeerLog.Clip(hello.Name);
         if (hello.Protocol != Protocol.Version)

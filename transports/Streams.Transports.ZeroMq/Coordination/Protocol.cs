@@ -78,7 +78,11 @@ public static class Protocol
     {
         if (frame.Length % 4 != 0) throw new FormatException($"index frame of {frame.Length} bytes is not a multiple of 4");
         var r = new int[frame.Length / 4];
-        for (var i = 0; i < r.Length; i++) r[i] = checked((int)BinaryPrimitives.ReadUInt32LittleEndian(frame[(i * 4)..]));
+        for (var i = 0; i < r.Length; i++)
+        {
+            var v = BinaryPrimitives.ReadUInt32LittleEndian(frame[(i * 4)..]);
+            r[i] = v <= int.MaxValue ? (int)v : throw new FormatException($"index {v} in an index frame is out of range");
+        }
         return r;
     }
 

@@ -58,7 +58,7 @@ internal sealed class RemoteStage(Coordinator coordinator, StageDefinition defin
         var f = reply.Frames;
         var header = BatchFrames.ReadHeader(f[0]);
         var kept = Protocol.ReadIndices(f[3]);
-        var failures = f[4].Length == 0 ? [] : Protocol.FromJson<List<WireFailure>>(f[4]);
+        var failures = WireMessages.ReadFailures(f[4]);
         // Everything is checked before anything is taken: a RESULT that does not add up fails the whole batch once.
         var failed = new HashSet<int>();
         foreach (var failure in failures)
@@ -100,7 +100,7 @@ internal sealed class RemoteStage(Coordinator coordinator, StageDefinition defin
         for (var i = 0; i < kept.Length; i++)
         {
             var len = (int)Math.Min(BatchFrames.EventLength(meta, i), int.MaxValue);
-            if (len < 0 || at + len > f[2].Length) throw new FrameException($"worker {reply.Worker} sent event lengths beyond its payload");
+            if (len < 0 || len > f[2].Length - at) throw new FrameException($"worker {reply.Worker} sent event lengths beyond its payload");
             builder.AddFrom(input, kept[i], f[2].AsSpan(at, len));
             at += len;
         }

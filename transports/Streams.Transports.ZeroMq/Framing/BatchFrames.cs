@@ -229,8 +229,20 @@ public static class BatchFrames
     {
         try
         {
+            ArrowIpcCheck.Stream(payload.Span); // before Apache.Arrow trusts the counts in it
             using var reader = new ArrowStreamReader(payload);
-            return reader.ReadNextRecordBatch() ?? throw new FrameException("Arrow payload holds no record batch");
+            var records = reader.ReadNextRecordBatch() ?? throw new FrameException("Arrow payload holds no record batch");
+            try
+            {
+                ArrowArrayCheck.Batch(records); // Apache.Arrow reads columns lazily: a short buffer would fail in the next operator
+            }
+            catch
+            {
+                records.Dispose();
+                throw;
+            }
+
+            return records;
         }
         catch (Exception e) when (e is not FrameException)
         {

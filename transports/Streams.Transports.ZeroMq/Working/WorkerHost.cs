@@ -206,7 +206,7 @@ public sealed class WorkerHost : IDisposable
         switch (command)
         {
             case Protocol.Welcome:
-                if (_welcome is null) OnWelcome(Protocol.FromJson<Welcome>(msg[1].Buffer)); // a second one would grant credit twice
+                if (_welcome is null) OnWelcome(WireMessages.ReadWelcome(msg[1].Buffer)); // a second one would grant credit twice
                 break;
             case Protocol.Work:
                 OnWork(msg);
