@@ -170,9 +170,16 @@ public sealed class LoopbackTests : IDisposable
         var dataPort = FreePorts(0);
         using var sink = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         sink.Bind(new IPEndPoint(IPAddress.Loopback, dataPort)); // somebody must listen, or loopback answers with ICMP
-        using (var sender = new EjfatSender(new SenderOptions { Destination = IPAddress.Loopback, BasePort = dataPort, EventsPerSecond = 200, Sync = syncAt, EventSourceId = 77 }))
+        // The Sync clock is the test's: 330 events 5 ms apart (1.65 s at 200 events/s), however busy the machine is.
+        var time = new ZeroMq.ManualTime();
+        using (var sender = new EjfatSender(new SenderOptions { Destination = IPAddress.Loopback, BasePort = dataPort, Sync = syncAt, EventSourceId = 77, Time = time }))
         {
-            for (ulong e = 0; e < 330; e++) sender.Send(new byte[100], e, 0, e, 0); // ~1.65 s
+            for (ulong e = 0; e < 330; e++)
+            {
+                sender.Send(new byte[100], e, 0, e, 0);
+                time.Advance(TimeSpan.FromMilliseconds(5));
+            }
+
             Assert.Equal(2, sender.SyncsSent);
         }
 
@@ -187,10 +194,9 @@ public sealed class LoopbackTests : IDisposable
 
         Assert.All(packets, p => Assert.Equal(77u, p.EventSourceId));
         Assert.Equal(0ul, packets[0].EventNumber);
-        Assert.InRange(packets[1].EventNumber, 150ul, 260ul);
-        Assert.InRange(packets[1].AverageEventRateHz, 150u, 260u);
-        var nowNs = (ulong)DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000UL;
-        Assert.InRange(packets[1].UnixTimeNanoseconds, nowNs - 10_000_000_000UL, nowNs);
+        Assert.Equal(200ul, packets[1].EventNumber); // the first event sent 1 s after the first Sync
+        Assert.Equal(201u, packets[1].AverageEventRateHz); // events 0..200 sent in 1.0 s
+        Assert.Equal((ulong)time.GetUtcNow().AddMilliseconds(-650).ToUnixTimeMilliseconds() * 1_000_000UL, packets[1].UnixTimeNanoseconds);
     }
 
     private static Dictionary<ulong, string> ReadDigests(string path)

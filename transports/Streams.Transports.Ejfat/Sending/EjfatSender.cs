@@ -31,6 +31,9 @@ public sealed record SenderOptions
 
     /// <summary>eventSrcId of the Sync packets.</summary>
     public uint EventSourceId { get; init; }
+
+    /// <summary>The clock of the Sync packets (when to send one, the rate and time they carry); pacing sleeps in real time.</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
 }
 
 /// <summary>
@@ -45,8 +48,8 @@ public sealed class EjfatSender : IDisposable
     private readonly Socket _syncSocket;
     private readonly byte[] _datagram = new byte[EjfatWire.MaxDatagram + 64];
     private readonly Pacer _pacer;
-    private readonly long _start = Stopwatch.GetTimestamp();
-    private long _lastSync;
+    private readonly long _start;
+    private long? _lastSync;
     private int _nextSocket;
 
     public EjfatSender(SenderOptions options)
@@ -56,6 +59,7 @@ public sealed class EjfatSender : IDisposable
         if (options.Frame.MaxPayload < 1) throw new ArgumentException("payload per datagram must be at least 1 byte");
         if (options.PortRange is < 0 or > 14) throw new ArgumentException("port range must be 0..14");
         _options = options;
+        _start = options.Time.GetTimestamp();
         _sockets = new Socket[Math.Max(1, options.Sockets)][];
         for (var i = 0; i < _sockets.Length; i++)
         {
@@ -166,12 +170,13 @@ public sealed class EjfatSender : IDisposable
 
     private void MaybeSync(ulong eventNumber)
     {
-        var now = Stopwatch.GetTimestamp();
-        if (_lastSync != 0 && now - _lastSync < Stopwatch.Frequency) return;
+        var time = _options.Time;
+        var now = time.GetTimestamp();
+        if (_lastSync is { } last && now - last < time.TimestampFrequency) return;
         _lastSync = now;
-        var seconds = Math.Max(Stopwatch.GetElapsedTime(_start).TotalSeconds, 1e-3);
+        var seconds = Math.Max(time.GetElapsedTime(_start).TotalSeconds, 1e-3);
         var rate = (uint)Math.Min(uint.MaxValue, EventsSent / seconds);
-        var unixNs = (ulong)(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000_000L);
+        var unixNs = (ulong)(time.GetUtcNow().ToUnixTimeMilliseconds() * 1_000_000L);
         Span<byte> packet = stackalloc byte[SyncHeader.Size];
         new SyncHeader(_options.EventSourceId, eventNumber, rate, unixNs).Write(packet);
         SendDatagram(_syncSocket, packet, _sync!);
