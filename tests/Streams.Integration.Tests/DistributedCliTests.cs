@@ -152,6 +152,11 @@ public sealed class DistributedCliTests(TempDir dir) : IClassFixture<TempDir>
         }
 
         await worker.WaitForOutputAsync("reconnecting", 30);
+        // A restart that takes a while (a loaded machine): the worker must go on trying for its whole --give-up-after
+        // from here. It once gave up 1 s after it began to reconnect (6 s from the last word heard, 5 of them spent
+        // noticing the silence), and its last HELLO reached the new coordinator as it exited, which then waited for
+        // workers until the test timed out.
+        await Task.Delay(2000);
         var summary = dir.File("restarted.json");
         using (var again = Coordinator(Pipeline("restarted", 2000), port, summary))
         {

@@ -15,7 +15,7 @@ internal static class WorkerCommand
         var name = new Option<string?>("--name") { Description = "Name in the coordinator's log, metrics and summary (default HOST-PID).", HelpName = "NAME" };
         var threads = new Option<int?>("--threads") { Description = "Threads per stage, overriding the pipeline's 'workers'.", HelpName = "N" };
         var credit = new Option<int>("--credit-per-thread") { Description = "Batches held per thread (1 processing, the rest queued).", DefaultValueFactory = _ => 2, HelpName = "N" };
-        var giveUp = new Option<double>("--give-up-after") { Description = "Exit (status 3) when no coordinator answers for this long.", DefaultValueFactory = _ => 30, HelpName = "SECONDS" };
+        var giveUp = new Option<double>("--give-up-after") { Description = "Exit (status 3) when no coordinator answers for this long (counted from the start, or from reconnecting to a silent one).", DefaultValueFactory = _ => 30, HelpName = "SECONDS" };
         var serverKey = new Option<string?>("--curve-server-key") { Description = "Use CurveZMQ: the coordinator's public key file (NAME.key).", HelpName = "FILE" };
         var secret = new Option<string?>("--curve-secret") { Description = "This worker's certificate (NAME.key_secret), for a coordinator that admits listed keys only.", HelpName = "FILE" };
         var leaveAfter = new Option<double?>("--leave-after") { Description = "Drain and leave on its own after this long (for nodes that are killed, not signalled, at their end, like JRM nodes).", HelpName = "SECONDS" };

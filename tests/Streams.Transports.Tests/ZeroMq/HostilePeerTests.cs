@@ -239,6 +239,46 @@ public sealed class HostilePeerTests
     }
 
     [Fact]
+    public async Task A_worker_declared_dead_that_talks_on_over_another_connection_is_told_to_join_again_and_is_taken_back()
+    {
+        // A guard for the coordinator's half of a reconnect race: whatever connection a dead worker's words come over,
+        // with its old identity or a new one, it is told it is unknown (never answered by silence) and its HELLO is taken.
+        var options = new CoordinatorOptions { Listen = "tcp://127.0.0.1:0", Heartbeat = TimeSpan.FromMilliseconds(200), DeadAfter = TimeSpan.FromMinutes(10) };
+        using var coordinator = new Coordinator(Plan(10), options, RunLog.Null, Prometheus.Metrics.NewCustomRegistry());
+        coordinator.Start();
+        var identity = Guid.NewGuid().ToByteArray();
+        using (var first = new DealerSocket())
+        {
+            first.Options.Identity = identity;
+            first.Options.Linger = TimeSpan.Zero;
+            first.Connect(coordinator.Endpoint);
+            Hello(first, "twice");
+            Expect(first, Protocol.Welcome);
+        } // its connection drops: dead at once
+
+        await Until(() => coordinator.Summary().Died == 1, "the dropped worker declared dead");
+        var peers = new List<DealerSocket>(); // kept open until the summary: a connection that drops would be a death
+        foreach (var sameIdentity in new[] { true, false })
+        {
+            var next = new DealerSocket();
+            peers.Add(next);
+            next.Options.Identity = sameIdentity ? identity : Guid.NewGuid().ToByteArray();
+            next.Options.Linger = TimeSpan.Zero;
+            next.Connect(coordinator.Endpoint);
+            next.SendFrame(Protocol.Heartbeat);
+            Assert.StartsWith("unknown worker", Expect(next, Protocol.Reject)[1].ConvertToString(), StringComparison.Ordinal);
+            Hello(next, "twice");
+            Expect(next, Protocol.Welcome);
+        }
+
+        var w = coordinator.Summary();
+        coordinator.Stop("test over");
+        foreach (var p in peers) p.Dispose();
+        Assert.Equal(3, w.Joined);
+        Assert.Equal(1, w.Died);
+    }
+
+    [Fact]
     public async Task With_no_worker_the_wait_runs_once_and_later_batches_fail_at_once()
     {
         var plan = Plan(2000);

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Text;
 using NetMQ;
 using NetMQ.Sockets;
@@ -26,7 +25,10 @@ public sealed record WorkerOptions
     /// <summary>Overrides the threads per stage that the pipeline asks for (null: as the pipeline says).</summary>
     public int? Threads { get; init; }
 
-    /// <summary>How long to keep trying to reach a silent coordinator before exiting.</summary>
+    /// <summary>
+    /// How long to keep trying to reach a coordinator before exiting: from the start, or from when a silent coordinator
+    /// was noticed (after the coordinator's dead-after) and the worker began reconnecting.
+    /// </summary>
     public TimeSpan GiveUpAfter { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>CurveZMQ: the coordinator's public key (null: plain TCP).</summary>
@@ -41,7 +43,7 @@ public sealed record WorkerOptions
     /// <summary>The registry for this worker's <c>streams_worker_process_*</c> metrics (null: a private one nobody serves).</summary>
     public Prometheus.CollectorRegistry? Registry { get; init; }
 
-    /// <summary>The clock for log summaries (null: the system's).</summary>
+    /// <summary>The clock for liveness (heartbeats, reconnecting, giving up) and log summaries (null: the system's).</summary>
     public TimeProvider? Time { get; init; }
 }
 
@@ -73,7 +75,8 @@ public sealed class WorkerHost : IDisposable
     private readonly NetMQQueue<Action> _actions = new();
     private readonly NetMQTimer _tick = new(TimeSpan.FromMilliseconds(500));
     private readonly NetMQPoller _poller;
-    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly TimeProvider _time;
+    private readonly long _started;
     private readonly TaskCompletionSource<WorkerExit> _exit = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Dictionary<string, StageRunners> _stages = new(StringComparer.Ordinal);
     private readonly WorkerMetrics _metrics;
@@ -96,6 +99,8 @@ public sealed class WorkerHost : IDisposable
         _options = options ?? throw new ArgumentNullException(nameof(options));
         _catalog = catalog ?? throw new ArgumentNullException(nameof(catalog));
         _log = log;
+        _time = options.Time ?? TimeProvider.System;
+        _started = _time.GetTimestamp();
         _peer = new PeerLog(log, "worker", "messages from the coordinator", options.Time);
         _metrics = new WorkerMetrics(Prometheus.Metrics.WithCustomRegistry(options.Registry ?? Prometheus.Metrics.NewCustomRegistry()));
         _tick.Elapsed += (_, _) => OnTick();
@@ -112,7 +117,7 @@ public sealed class WorkerHost : IDisposable
 
     private long _done;
 
-    private double Now => _clock.Elapsed.TotalSeconds;
+    private double Now => _time.GetElapsedTime(_started).TotalSeconds;
 
     /// <summary>Runs until the run ends, the worker leaves (cancel <paramref name="leave"/>), or it gives up.</summary>
     public async Task<WorkerExit> RunAsync(CancellationToken leave)
@@ -135,7 +140,11 @@ public sealed class WorkerHost : IDisposable
     {
         if (_socket is not null)
         {
+            // What the old socket still holds (heartbeats, answers, a HELLO) is for a coordinator that is gone: with a
+            // linger it would still be delivered, on a connection that then drops, to whichever coordinator listens
+            // next (a restarted one would see a stale peer come and go).
             _poller.Remove(_socket);
+            DiscardUnsent();
             _socket.Dispose();
         }
 
@@ -157,7 +166,7 @@ public sealed class WorkerHost : IDisposable
         _metrics.Connected.Set(0);
         _leaveSent = false;
         _drained = false;
-        _lastHeard = Now;
+        _lastHeard = Now; // the give-up clock starts when the worker starts trying
         SendHello();
     }
 
@@ -166,8 +175,8 @@ public sealed class WorkerHost : IDisposable
         var version = typeof(WorkerHost).Assembly.GetName().Version?.ToString(3) ?? "0";
         var hello = new WorkerHello(_options.Name, Environment.MachineName, Environment.ProcessId, Protocol.Version, $"streams {version}") { Metrics = _options.MetricsAddress };
         var proof = _options.ServerKey is { } key && _options.Certificate is { } cert ? JoinProof.Create(cert, key) : [];
-        _socket!.SendMoreFrame(Protocol.Hello).SendMoreFrame(Protocol.ToJson(hello)).SendFrame(proof);
         _lastHello = Now;
+        _socket!.SendMoreFrame(Protocol.Hello).SendMoreFrame(Protocol.ToJson(hello)).SendFrame(proof);
     }
 
     private const int MessagesPerTurn = 1024;
@@ -224,8 +233,16 @@ public sealed class WorkerHost : IDisposable
                 break;
             case Protocol.Reject:
                 var reason = msg.FrameCount > 1 ? PeerLog.Clip(msg[1].Buffer, 200) : "no reason given";
-                if (_welcome is not null && reason.StartsWith("unknown worker", StringComparison.Ordinal))
+                if (reason.StartsWith("unknown worker", StringComparison.Ordinal))
                 {
+                    // Declared dead (or a restarted coordinator): join again rather than talk on into the void. Before
+                    // the WELCOME it answers something stale: the HELLO goes again.
+                    if (_welcome is null)
+                    {
+                        SendHello();
+                        break;
+                    }
+
                     _log.Warn("worker", $"the coordinator no longer knows this worker ({reason}); joining again");
                     Connect();
                 }
@@ -336,6 +353,7 @@ public sealed class WorkerHost : IDisposable
         {
             _leaving = true;
             _log.Info("worker", $"{why} before joining; exiting");
+            DiscardUnsent(); // no HELLO may reach a coordinator after this worker has gone
             _exit.TrySetResult(WorkerExit.Done);
             return;
         }
@@ -364,6 +382,9 @@ public sealed class WorkerHost : IDisposable
             if (now - _lastHeard > _options.GiveUpAfter.TotalSeconds)
             {
                 _log.Error("worker", $"no answer from the coordinator at {_options.Join} for {_options.GiveUpAfter.TotalSeconds:0} s (is it running? is --curve-server-key right?); exiting");
+                // The HELLOs queued for a coordinator that never answered must not reach one that comes up now (while the
+                // socket lingers): it would admit a worker that has gone, and declare it dead as the connection drops.
+                DiscardUnsent();
                 _exit.TrySetResult(WorkerExit.CoordinatorLost);
                 return;
             }
@@ -376,11 +397,15 @@ public sealed class WorkerHost : IDisposable
         if (now - _lastHeard > _deadAfter)
         {
             _log.Warn("worker", $"the coordinator at {_options.Join} has been silent for {now - _lastHeard:0.0} s; reconnecting (giving up after {_options.GiveUpAfter.TotalSeconds:0} s)");
-            var heard = _lastHeard;
             foreach (var s in _stages.Values) _held -= s.DropQueued();
-            Connect();
-            _lastHeard = heard; // the give-up clock runs from the last word heard
+            Connect(); // the worker tries for the whole --give-up-after from now, not what is left of it after the silence
         }
+    }
+
+    /// <summary>Drops what the socket has not sent yet when it closes (no linger).</summary>
+    private void DiscardUnsent()
+    {
+        if (_socket is not null) _socket.Options.Linger = TimeSpan.Zero;
     }
 
     public void Dispose()
