@@ -1,6 +1,7 @@
 using Streams.Engine.Batches;
 using Streams.Engine.Operators;
 using Streams.Engine.Runtime;
+using Streams.TestKit;
 
 namespace Streams.Engine.Tests;
 
@@ -73,7 +74,7 @@ public sealed class RunVerdictTests
             """, TestPipelines.Catalog(late)));
         var run = p.RunAsync();
         // The source's one batch is out and the source has ended: intake stopped as "end of input" first.
-        while (p.StopReason is null) await Task.Delay(5);
+        await Eventually.Until(() => p.StopReason is not null, "intake stopped");
         Assert.Equal("end of input", p.StopReason);
         gate.SetResult();
         var s = await run.WaitAsync(TimeSpan.FromSeconds(60));

@@ -185,8 +185,7 @@ public sealed class RunOutcomeTests(TempDir dir) : IClassFixture<TempDir>
             sinks: [{name: file, operator: arrow-file-sink, input: slow, config: {path: "{{{path}}}"}}]
             """);
         using var p = StreamsProcess.Start("run", file, "--summary-json", json, "--metrics-listen", "off", "--progress", "log", "--progress-interval", "0.5");
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!File.Exists(path) && DateTime.UtcNow < deadline) await Task.Delay(20); // the sink has written a batch
+        await Eventually.Until(() => File.Exists(path), "the sink wrote its first batch");
         p.Signal(signal);
         await p.WaitForOutputAsync("draining", 60);
         p.Signal(signal);

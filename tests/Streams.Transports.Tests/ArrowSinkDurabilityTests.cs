@@ -52,7 +52,7 @@ public sealed class ArrowSinkDurabilityTests
                 sinks: [{name: file, operator: arrow-file-sink, input: gen, config: {path: "{{{path}}}"}}]
                 """, out _));
             var run = p.RunAsync();
-            while (p.Stage("file").Stats.EventsOut < 10_000) await Task.Delay(10);
+            await Eventually.Until(() => p.Stage("file").Stats.EventsOut >= 10_000, "10,000 events written");
             var aborted = p.Abort("test abort");
             var rows = ArrowFiles.Rows(path); // readable now, while the process would be exiting
             Assert.True(rows >= 10_000, $"{rows} rows");

@@ -11,7 +11,7 @@ namespace Streams.Engine.Runtime;
 /// shrink while the pipeline runs. When the queue is closed and empty, the workers stop, sinks flush, and the stage
 /// closes its own outlet so downstream stages drain in turn.
 /// </summary>
-internal sealed class StageRunner : IStage
+internal sealed partial class StageRunner : IStage
 {
     private readonly PlannedNode _node;
     private readonly RunShared _run;
@@ -204,74 +204,6 @@ internal sealed class StageRunner : IStage
         }
     }
 
-    private IOperator? AcquireOperator(int workerId)
-    {
-        if (_remote) return _shared;
-        var op = CreateOperator(workerId);
-        if (op is not null)
-        {
-            lock (_gate) _live.Add(op);
-        }
-
-        return op;
-    }
-
-    /// <summary>
-    /// Aborts the sinks of this stage without a drain (a second Ctrl+C): each <see cref="IAbortableSink"/> in use
-    /// closes its output in a valid state and says what it holds; later writes fail.
-    /// </summary>
-    public void AbortSinks()
-    {
-        IOperator[] live;
-        lock (_gate) live = [.. _live.Distinct()];
-        foreach (var op in live.OfType<IAbortableSink>())
-        {
-            try
-            {
-                _run.Log.Warn(Name, op.Abort());
-            }
-            catch (Exception e)
-            {
-                _run.Log.Error(Name, $"abort failed: {Describe(e)}");
-                _run.Faults.Output(Name, $"abort failed: {Describe(e)}", 0);
-            }
-        }
-    }
-
-    private IOperator? CreateOperator(int workerId)
-    {
-        try
-        {
-            if (_node.Descriptor.Shareable)
-            {
-                lock (_gate)
-                {
-                    if (_shared is null)
-                    {
-                        var shared = _node.Descriptor.Factory();
-                        shared.Configure(_node.Config);
-                        _shared = shared;
-                    }
-
-                    return _shared;
-                }
-            }
-
-            var op = _node.Descriptor.Factory();
-            op.Configure(_node.Config);
-            return op;
-        }
-        catch (Exception e)
-        {
-            // The plan configured this operator once already, so this is rare (a resource that vanished). The
-            // worker stays, failing what it reads, so the queue drains and every event is accounted for.
-            var message = $"worker {workerId} could not start operator '{_node.Descriptor.Name}': {e.Message}";
-            _run.Log.Error(Name, message);
-            _run.Fatal(Name, message);
-            return null;
-        }
-    }
-
     /// <summary>Runs the operator on a batch and returns what goes downstream (null: nothing).</summary>
     private EventBatch? Process(IProcessor op, EventBatch batch, ProcessContext ctx)
     {
@@ -386,29 +318,6 @@ internal sealed class StageRunner : IStage
         var message = $"operator '{_node.Descriptor.Name}' produced '{output.DataType}' but the pipeline was planned for '{_expectedOutputType}'";
         _run.Errors.Report(Name, Severity.Error, message, output.Count, output.Count > 0 ? (long)output.Meta[0].EventNumber : -1);
         return output.Count;
-    }
-
-    private void FlushAndDispose(IOperator op)
-    {
-        try
-        {
-            if (op is ISink sink) sink.Flush();
-        }
-        catch (Exception e)
-        {
-            _run.Log.Error(Name, $"flush failed: {Describe(e)}");
-            _run.Faults.Output(Name, $"flush failed: {Describe(e)}", 0);
-        }
-
-        try
-        {
-            op.Dispose();
-        }
-        catch (Exception e)
-        {
-            _run.Log.Error(Name, $"close failed: {Describe(e)}");
-            if (op is ISink) _run.Faults.Output(Name, $"close failed: {Describe(e)}", 0);
-        }
     }
 
     internal static string Describe(Exception e) => $"{e.GetType().Name}: {e.Message}";

@@ -1,0 +1,22 @@
+namespace Streams.TestKit;
+
+/// <summary>
+/// Waits for a condition that the code under test makes true (a file written, a state reached): it polls, and the
+/// deadline is only a safety net that turns a hang into a failure, so a loaded machine makes a test slower, not red.
+/// </summary>
+public static class Eventually
+{
+    public static readonly TimeSpan Safety = TimeSpan.FromSeconds(90);
+
+    /// <summary>Returns once <paramref name="condition"/> holds; throws <see cref="TimeoutException"/> naming <paramref name="what"/> after <see cref="Safety"/>.</summary>
+    public static async Task Until(Func<bool> condition, string what)
+    {
+        ArgumentNullException.ThrowIfNull(condition);
+        var deadline = DateTime.UtcNow + Safety;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"never happened: {what}");
+            await Task.Delay(10);
+        }
+    }
+}
