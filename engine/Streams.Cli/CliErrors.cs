@@ -13,10 +13,10 @@ namespace Streams.Cli;
 internal static partial class CliErrors
 {
     /// <summary>Exit status of a usage error: an unknown flag, a bad or missing value.</summary>
-    public const int UsageExit = 2;
+    public const int UsageExit = Engine.Runtime.ExitCodes.Usage;
 
     /// <summary>Exit status of any other failure (a file that cannot be read or written, a socket error, ...).</summary>
-    public const int FailureExit = 1;
+    public const int FailureExit = Engine.Runtime.ExitCodes.Failed;
 
     /// <summary>The command line being run (set by <see cref="Program"/>), for the usage line of <see cref="Usage"/>.</summary>
     public static ParseResult? Current { get; set; }

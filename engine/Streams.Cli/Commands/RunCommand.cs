@@ -10,11 +10,8 @@ namespace Streams.Cli.Commands;
 /// <summary><c>streams run [PIPELINE.yaml]</c>: runs a pipeline with live progress, metrics and a summary.</summary>
 internal static class RunCommand
 {
-    /// <summary>Exit status when a fatal operator failure stopped the run.</summary>
-    public const int FatalExit = 3;
-
-    /// <summary>Exit status when the pipeline file has errors.</summary>
-    public const int InvalidPipelineExit = 2;
+    /// <summary>Exit status when the pipeline file has errors (<see cref="ExitCodes.Usage"/>).</summary>
+    public const int InvalidPipelineExit = ExitCodes.Usage;
 
     public static Command Create()
     {
