@@ -34,7 +34,7 @@ internal sealed class MetricsEndpoint : IDisposable
     /// <paramref name="anyPortIfBusy"/> (the built-in default, which the user did not choose) a port another run holds
     /// is left to it and a free one taken. Logs the URL to <paramref name="log"/>.
     /// </summary>
-    public static MetricsEndpoint Start(string listen, CollectorRegistry registry, RunLog log, bool anyPortIfBusy = false)
+    public static MetricsEndpoint Start(string listen, Streams.Engine.Metrics.MetricsRegistry registry, RunLog log, bool anyPortIfBusy = false)
     {
         if (ListenAddress.IsOff(listen)) return new MetricsEndpoint(null, null, null);
         if (ListenAddress.TryParse(listen, out var address, anyPort: true) is { } error) throw new ArgumentException(error, nameof(listen));
@@ -47,7 +47,7 @@ internal sealed class MetricsEndpoint : IDisposable
         var url = $"http://{hostPort}/metrics";
         try
         {
-            var server = new MetricServer(prefixHost, port, "metrics/", registry);
+            var server = new MetricServer(prefixHost, port, "metrics/", registry.Collectors);
             server.Start();
             log.Info("", $"metrics at {url}");
             return new MetricsEndpoint(server, url, hostPort);

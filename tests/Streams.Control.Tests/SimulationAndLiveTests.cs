@@ -194,8 +194,6 @@ public sealed class SimulationAndLiveTests
 
     private static async Task<string> Exposition(Pipeline pipeline)
     {
-        using var stream = new MemoryStream();
-        await pipeline.Registry.CollectAndExportAsTextAsync(stream);
-        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
+        return await pipeline.Registry.ExportTextAsync();
     }
 }

@@ -219,13 +219,13 @@ public class PipelineRunTests
         await Task.Delay(200);
         Assert.Equal(1, Volatile.Read(ref probe.Peak));
 
-        Assert.Equal(4, work.SetWorkers(4));
+        Assert.Equal(4, work.SetThreads(4));
         await WaitUntil(() => Volatile.Read(ref probe.Peak) == 4);
-        Assert.Equal(4, work.Workers);
+        Assert.Equal(4, work.Threads);
 
-        Assert.Equal(6, work.SetWorkers(100)); // clamped to max-workers
-        Assert.Equal(1, work.SetWorkers(0));   // clamped to 1
-        await WaitUntil(() => work.Workers == 1);
+        Assert.Equal(6, work.SetThreads(100)); // clamped to max-workers
+        Assert.Equal(1, work.SetThreads(0));   // clamped to 1
+        await WaitUntil(() => work.Threads == 1);
         probe.ResetPeak();
         await WaitUntil(() => Volatile.Read(ref probe.Peak) >= 1);
         await Task.Delay(200);
@@ -233,9 +233,9 @@ public class PipelineRunTests
 
         // Down and straight back up, while the dismissed workers may still be finishing their batch: the pool must
         // really reach the new size, not count the departing workers toward it.
-        Assert.Equal(5, work.SetWorkers(5));
-        Assert.Equal(1, work.SetWorkers(1));
-        Assert.Equal(5, work.SetWorkers(5));
+        Assert.Equal(5, work.SetThreads(5));
+        Assert.Equal(1, work.SetThreads(1));
+        Assert.Equal(5, work.SetThreads(5));
         probe.ResetPeak();
         await WaitUntil(() => Volatile.Read(ref probe.Peak) == 5);
 
@@ -262,13 +262,11 @@ public class PipelineRunTests
     [Fact]
     public async Task Stage_metrics_reach_the_registry()
     {
-        var registry = Prometheus.Metrics.NewCustomRegistry();
+        var registry = Streams.Engine.Metrics.MetricsRegistry.CreatePrivate();
         await TestPipelines.RunAsync(
             Linear("{name: gen, operator: synthetic, config: {count: 1000}}", "{name: work, operator: fault-inject, input: gen, config: {fail-every: 10}}"),
             new PipelineOptions { Registry = registry });
-        using var ms = new MemoryStream();
-        await registry.CollectAndExportAsTextAsync(ms);
-        var text = System.Text.Encoding.UTF8.GetString(ms.ToArray());
+        var text = await registry.ExportTextAsync();
         Assert.Contains("streams_stage_events_in_total{pipeline=\"t\",stage=\"work\",kind=\"processor\"} 1000", text, StringComparison.Ordinal);
         Assert.Contains("streams_stage_events_failed_total{pipeline=\"t\",stage=\"work\",kind=\"processor\"} 100", text, StringComparison.Ordinal);
         Assert.Contains("streams_events_processed_total{pipeline=\"t\"} 900", text, StringComparison.Ordinal);

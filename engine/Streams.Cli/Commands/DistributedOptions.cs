@@ -82,7 +82,7 @@ internal sealed class DistributedOptions
             AllowedWorkers = req.CurveAllow is null ? null : CurveKeys.LoadAllowed(req.CurveAllow),
             ScrapeTargets = req.PrometheusSd is null ? null : new ScrapeTargets(req.PrometheusSd, plan.Name),
         };
-        var coordinator = new Coordinator(plan, options, log, Prometheus.Metrics.DefaultRegistry);
+        var coordinator = new Coordinator(plan, options, log, Streams.Engine.Metrics.MetricsRegistry.Process);
         coordinator.Start();
         return coordinator;
     }

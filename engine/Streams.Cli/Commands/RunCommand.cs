@@ -121,7 +121,7 @@ internal static class RunCommand
         using var pipeline = Pipeline.Create(plan, new PipelineOptions
         {
             Log = log,
-            Registry = Prometheus.Metrics.DefaultRegistry,
+            Registry = Streams.Engine.Metrics.MetricsRegistry.Process,
             EventLimit = req.Events ?? 0,
             Duration = req.Duration is { } d ? TimeSpan.FromSeconds(d) : null,
             RemoteStages = coordinator,

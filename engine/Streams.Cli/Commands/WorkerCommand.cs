@@ -39,7 +39,7 @@ internal static class WorkerCommand
             var log = new RunLog(Console.Error, parse.GetValue(quiet) ? RunLogLevel.Warning : RunLogLevel.Info);
             WorkerOptions options;
             MetricsEndpoint? metricsEndpoint = null;
-            var registry = Prometheus.Metrics.NewCustomRegistry();
+            var registry = Streams.Engine.Metrics.MetricsRegistry.CreatePrivate();
             try
             {
                 var endpoint = parse.GetValue(join)!;

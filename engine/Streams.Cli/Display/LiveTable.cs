@@ -26,7 +26,7 @@ internal static class LiveTable
                     st.Discarded == 0 ? "0" : $"[yellow]{Format.Count(st.Discarded)}[/]",
                     Format.Rate(st.EventsPerSecond),
                     st.QueueCapacity == 0 ? "-" : $"{st.QueueDepth}/{st.QueueCapacity}",
-                    $"{st.Workers}/{st.MaxWorkers}",
+                    $"{st.Threads}/{st.MaxThreads}",
                     st.Kind == "source" ? "-" : Format.Percent(st.BusyFraction));
             }
 

@@ -24,7 +24,7 @@ internal sealed class ProgressLines(TextWriter output, TimeSpan interval)
         foreach (var st in s.Stages)
         {
             if (st.Kind == "source") continue;
-            sb.Append(CultureInfo.InvariantCulture, $" | {st.Name} q {st.QueueDepth}/{st.QueueCapacity} w {st.Workers} busy {Format.Percent(st.BusyFraction)}");
+            sb.Append(CultureInfo.InvariantCulture, $" | {st.Name} q {st.QueueDepth}/{st.QueueCapacity} w {st.Threads} busy {Format.Percent(st.BusyFraction)}");
         }
 
         return sb.ToString();

@@ -48,7 +48,7 @@ public sealed class ControllerHost : IDisposable
         _pipeline = pipeline ?? throw new ArgumentNullException(nameof(pipeline));
         _settings = settings ?? throw new ArgumentNullException(nameof(settings));
         _log = log;
-        var f = Metrics.WithCustomRegistry(pipeline.Registry);
+        var f = pipeline.Registry.Factory;
         string[] labels = ["pipeline", "stage", "law"];
         _demand = f.CreateGauge("streams_controller_demand", "Servers (workers) the control law asks for.", labels);
         _supply = f.CreateGauge("streams_controller_supply", "Workers serving the stage.", labels);
@@ -89,7 +89,7 @@ public sealed class ControllerHost : IDisposable
                 parameters.TryAdd("failure-hedge", "0");
             }
 
-            var bounds = new ControlBounds(settings.Min, Math.Max(settings.Min, Math.Min(settings.Max ?? stage.MaxWorkers, stage.MaxWorkers)));
+            var bounds = new ControlBounds(settings.Min, Math.Max(settings.Min, Math.Min(settings.Max ?? stage.MaxThreads, stage.MaxThreads)));
             _loops[name] = new StageLoop(stage, ControlLaws.Create(settings.Law, bounds, parameters)) { Advisor = Advisor(settings, bounds) };
         }
 
@@ -123,7 +123,7 @@ public sealed class ControllerHost : IDisposable
             }
 
             var dt = now - loop.LastTime.Value;
-            loop.Busy += s.BusyFraction * s.Workers * Math.Max(0, now - loop.LastSampleTime);
+            loop.Busy += s.BusyFraction * s.Threads * Math.Max(0, now - loop.LastSampleTime);
             loop.LastSampleTime = now;
             if (dt < _settings.IntervalSeconds) continue;
             Decide(loop, s, now, dt);
@@ -143,18 +143,18 @@ public sealed class ControllerHost : IDisposable
         var arrivals = Math.Max(0, served + (queue - loop.LastQueue));
         var lambda = arrivals / dt;
         var mu = loop.Busy > 1e-6 ? served / loop.Busy : double.NaN;
-        var utilisation = Math.Clamp(loop.Busy / Math.Max(1e-9, s.Workers * dt), 0, 1);
+        var utilisation = Math.Clamp(loop.Busy / Math.Max(1e-9, s.Threads * dt), 0, 1);
         var allocation = queue > 0 ? 1 : utilisation;
-        var o = new ControlObservation(now, dt, queue, lambda, mu, s.Workers, 0, utilisation, allocation);
+        var o = new ControlObservation(now, dt, queue, lambda, mu, s.Threads, 0, utilisation, allocation);
         var d = loop.Law.Decide(o);
         AfterDecision(loop, o);
-        var target = loop.Stage.SetWorkers(d.Servers);
-        var action = target > s.Workers ? "up" : target < s.Workers ? "down" : "hold";
+        var target = loop.Stage.SetThreads(d.Servers);
+        var action = target > s.Threads ? "up" : target < s.Threads ? "down" : "hold";
         Publish(loop, d, target, o, action);
         if (action != "hold")
         {
             _log.Info("controller", string.Create(CultureInfo.InvariantCulture,
-                $"{loop.Stage.Name}: workers {s.Workers} -> {target} ({loop.Law.Name}: {d.Reason}; utilisation {utilisation:0.00})"));
+                $"{loop.Stage.Name}: workers {s.Threads} -> {target} ({loop.Law.Name}: {d.Reason}; utilisation {utilisation:0.00})"));
         }
 
         loop.Last = target;

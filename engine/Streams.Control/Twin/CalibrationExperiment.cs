@@ -70,7 +70,7 @@ public static class CalibrationExperiment
             }
 
             if (startT < 0) startT = lastT;
-            busy += s.BusyFraction * s.Workers * (t - lastT);
+            busy += s.BusyFraction * s.Threads * (t - lastT);
             samples.Add(s.QueueDepth);
             (lastT, lastOut, lastIn) = (t, s.EventsOut, snap.Received);
         };

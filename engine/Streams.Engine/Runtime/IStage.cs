@@ -4,7 +4,8 @@ namespace Streams.Engine.Runtime;
 
 /// <summary>
 /// A running node of a pipeline as the outside (the live display, the controller) sees it: its counters, its queue,
-/// and its worker pool, which may be resized while the pipeline runs.
+/// and its pool of threads, which may be resized while the pipeline runs (for a stage on worker processes: the threads
+/// of those processes).
 /// </summary>
 public interface IStage
 {
@@ -20,18 +21,18 @@ public interface IStage
     /// <summary>Capacity of the input queue in batches (0 for sources).</summary>
     int QueueCapacity { get; }
 
-    /// <summary>Workers serving the stage now.</summary>
-    int Workers { get; }
+    /// <summary>Threads serving the stage now.</summary>
+    int Threads { get; }
 
-    /// <summary>Most workers the stage may have.</summary>
-    int MaxWorkers { get; }
+    /// <summary>Most threads the stage may have.</summary>
+    int MaxThreads { get; }
 
-    /// <summary>Most workers the stage had at once during the run.</summary>
-    int PeakWorkers { get; }
+    /// <summary>Most threads the stage had at once during the run.</summary>
+    int PeakThreads { get; }
 
     /// <summary>
-    /// Asks for <paramref name="workers"/> workers (clamped to 1..<see cref="MaxWorkers"/>). New workers start at once;
-    /// surplus workers finish the batch in hand and stop. Returns the target now in force.
+    /// Asks for <paramref name="threads"/> threads (clamped to 1..<see cref="MaxThreads"/>). New threads start at once;
+    /// surplus threads finish the batch in hand and stop. Returns the target now in force.
     /// </summary>
-    int SetWorkers(int workers);
+    int SetThreads(int threads);
 }

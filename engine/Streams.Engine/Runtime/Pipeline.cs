@@ -13,7 +13,7 @@ public sealed record PipelineOptions
     public RunLog Log { get; init; } = RunLog.Null;
 
     /// <summary>Registry the run's metrics go to; null for a private one (tests, several pipelines in a process).</summary>
-    public CollectorRegistry? Registry { get; init; }
+    public MetricsRegistry? Registry { get; init; }
 
     /// <summary>Stop intake after this many events in total (0: no limit).</summary>
     public long EventLimit { get; init; }
@@ -42,6 +42,12 @@ public interface IRemoteStages
 
     /// <summary>What serves a remote stage now: worker threads, worker processes, batches waiting for a worker.</summary>
     RemoteStageState StateOf(string stage);
+
+    /// <summary>
+    /// True while a worker process that joined under <paramref name="workerName"/> (the name a node provider gave it)
+    /// serves the run: joined, neither left nor declared dead. How a node provider learns that its node is ready.
+    /// </summary>
+    bool HasWorker(string workerName);
 
     /// <summary>
     /// A stop was asked for (a signal, --duration, a fatal failure; not the sources' end): the run drains now, so for
@@ -81,12 +87,12 @@ public sealed class Pipeline : IDisposable
     {
         Plan = plan;
         _options = options;
-        Registry = options.Registry ?? Prometheus.Metrics.NewCustomRegistry();
-        var metrics = new StageMetrics(Registry);
-        _ = new PipelineMetrics(Registry, plan.Name, Accounts);
+        Registry = options.Registry ?? MetricsRegistry.CreatePrivate();
+        var metrics = new StageMetrics(Registry.Collectors);
+        _ = new PipelineMetrics(Registry.Collectors, plan.Name, Accounts);
         var errors = new ErrorBook(options.Log);
         Errors = errors;
-        _run = new RunShared(plan.Name, options.Log, Accounts, errors, metrics, options.EventLimit, _intakeSwitch, Faults, OnFatal, Registry) { StopIntake = StopIntake };
+        _run = new RunShared(plan.Name, options.Log, Accounts, errors, metrics, options.EventLimit, _intakeSwitch, Faults, OnFatal, Registry.Collectors) { StopIntake = StopIntake };
 
         var inputs = new Dictionary<PlannedNode, StageInput>();
         foreach (var node in plan.Nodes.Where(n => n.Kind != OperatorKind.Source))
@@ -114,7 +120,7 @@ public sealed class Pipeline : IDisposable
 
     public RunAccounts Accounts { get; } = new();
 
-    public CollectorRegistry Registry { get; }
+    public MetricsRegistry Registry { get; }
 
     internal ErrorBook Errors { get; }
 
@@ -228,7 +234,7 @@ public sealed class Pipeline : IDisposable
             _clock.Elapsed.TotalSeconds,
             verdict.Reason,
             events,
-            [.. Stages.Select((s, i) => new StageSummary(s.Name, s.Kind.ToString().ToLowerInvariant(), s.Stats.EventsIn, s.Stats.EventsOut, s.Stats.Failed, s.Stats.Discarded, s.PeakWorkers) { Operator = Plan.Nodes[i].Descriptor.Name })],
+            [.. Stages.Select((s, i) => new StageSummary(s.Name, s.Kind.ToString().ToLowerInvariant(), s.Stats.EventsIn, s.Stats.EventsOut, s.Stats.Failed, s.Stats.Discarded, s.PeakThreads) { Operator = Plan.Nodes[i].Descriptor.Name })],
             Errors.Snapshot())
         {
             Ok = verdict.Ok,

@@ -3,7 +3,7 @@ using Streams.Engine.Accounting;
 
 namespace Streams.Engine.Runtime;
 
-/// <summary>One stage at one moment: totals, queue, workers, and rates over the last sample interval.</summary>
+/// <summary>One stage at one moment: totals, queue, threads, and rates over the last sample interval.</summary>
 public sealed record StageSnapshot(
     string Name,
     string Kind,
@@ -13,8 +13,8 @@ public sealed record StageSnapshot(
     long Discarded,
     int QueueDepth,
     int QueueCapacity,
-    int Workers,
-    int MaxWorkers,
+    int Threads,
+    int MaxThreads,
     double EventsPerSecond,
     double BusyFraction);
 
@@ -57,7 +57,7 @@ internal sealed class PipelineSampler(IReadOnlyList<IStage> stages, RunAccounts 
                 var st = s.Stats;
                 var outNow = st.EventsOut;
                 var busyNow = st.BusyTicks;
-                var workers = s.Workers;
+                var workers = s.Threads;
                 var rate = (outNow - _lastOut[i]) / dt;
                 var busy = workers == 0 ? 0 : (busyNow - _lastBusy[i]) / (double)Stopwatch.Frequency / (dt * workers);
                 busy = Math.Clamp(busy, 0, 1);
@@ -68,7 +68,7 @@ internal sealed class PipelineSampler(IReadOnlyList<IStage> stages, RunAccounts 
                 st.RateGauge.Set(rate);
                 st.BusyGauge.Set(busy);
                 list[i] = new StageSnapshot(s.Name, s.Kind.ToString().ToLowerInvariant(), st.EventsIn, outNow, st.Failed, st.Discarded,
-                    s.QueueDepth, s.QueueCapacity, workers, s.MaxWorkers, rate, busy);
+                    s.QueueDepth, s.QueueCapacity, workers, s.MaxThreads, rate, busy);
             }
 
             var processed = accounts.Processed;

@@ -36,14 +36,14 @@ internal sealed class SourceRunner : IStage
 
     public int QueueCapacity => 0;
 
-    public int Workers => Volatile.Read(ref _running);
+    public int Threads => Volatile.Read(ref _running);
 
-    public int MaxWorkers => 1;
+    public int MaxThreads => 1;
 
-    public int PeakWorkers => 1;
+    public int PeakThreads => 1;
 
     /// <summary>Sources run one instance; the pool size is fixed.</summary>
-    public int SetWorkers(int workers) => 1;
+    public int SetThreads(int threads) => 1;
 
     /// <summary>True once this source has emitted its whole <c>--events</c> budget.</summary>
     public bool BudgetExhausted => _budget.Exhausted;

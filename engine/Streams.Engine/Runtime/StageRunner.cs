@@ -64,7 +64,7 @@ internal sealed partial class StageRunner : IStage
     public int QueueCapacity => Input.Capacity;
 
     /// <summary>Workers serving the stage: threads here, or for a stage on workers their threads (as last reported).</summary>
-    public int Workers
+    public int Threads
     {
         get
         {
@@ -73,18 +73,18 @@ internal sealed partial class StageRunner : IStage
         }
     }
 
-    public int MaxWorkers => _remote ? _slots : _node.MaxWorkers;
+    public int MaxThreads => _remote ? _slots : _node.MaxWorkers;
 
-    public int PeakWorkers => _remoteState is { } state ? state().PeakThreads : Volatile.Read(ref _peak);
+    public int PeakThreads => _remoteState is { } state ? state().PeakThreads : Volatile.Read(ref _peak);
 
-    public void Start() => SetWorkers(_remote ? _slots : _node.Spec.Workers);
+    public void Start() => SetThreads(_remote ? _slots : _node.Spec.Workers);
 
-    public int SetWorkers(int workers)
+    public int SetThreads(int threads)
     {
         lock (_gate)
         {
             if (_closing) return _target;
-            _target = Math.Clamp(workers, 1, MaxWorkers);
+            _target = Math.Clamp(threads, 1, MaxThreads);
             // Workers told to stop may still be finishing a batch: only those not stopping count toward the target.
             while (_workers.Count(x => !x.Stop.IsCancellationRequested) < _target)
             {

@@ -28,7 +28,7 @@ public sealed class CoordinatorTests
         string yaml, int workers, CoordinatorOptions? options = null, Func<int, WorkerOptions, WorkerOptions>? workerOptions = null)
     {
         var plan = Plan(yaml);
-        var registry = Prometheus.Metrics.NewCustomRegistry();
+        var registry = Streams.Engine.Metrics.MetricsRegistry.CreatePrivate();
         using var coordinator = new Coordinator(plan, options ?? new CoordinatorOptions { Listen = "tcp://127.0.0.1:0" }, RunLog.Null, registry);
         coordinator.Start();
         var hosts = Enumerable.Range(0, workers).Select(i =>
@@ -116,7 +116,7 @@ public sealed class CoordinatorTests
     {
         var server = new NetMQCertificate();
         var plan = Plan(Small);
-        using var coordinator = new Coordinator(plan, new CoordinatorOptions { Listen = "tcp://127.0.0.1:0", Curve = server }, RunLog.Null, Prometheus.Metrics.NewCustomRegistry());
+        using var coordinator = new Coordinator(plan, new CoordinatorOptions { Listen = "tcp://127.0.0.1:0", Curve = server }, RunLog.Null, Streams.Engine.Metrics.MetricsRegistry.CreatePrivate());
         coordinator.Start();
         var log = new StringWriter();
         using var host = new WorkerHost(
@@ -148,7 +148,7 @@ public sealed class CoordinatorTests
             stages: [{name: s, operator: cpu-burn, input: src, placement: workers, config: {work-us: 150}}]
             sinks: [{name: out, operator: count, input: s}]
             """);
-        var registry = Prometheus.Metrics.NewCustomRegistry();
+        var registry = Streams.Engine.Metrics.MetricsRegistry.CreatePrivate();
         using var coordinator = new Coordinator(plan, new CoordinatorOptions { Listen = "tcp://127.0.0.1:0" }, RunLog.Null, registry);
         coordinator.Start();
         using var leaver = new WorkerHost(new WorkerOptions { Join = coordinator.Endpoint, Name = "leaver" }, Catalog(), RunLog.Null);

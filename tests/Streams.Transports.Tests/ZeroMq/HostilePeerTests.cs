@@ -71,7 +71,7 @@ public sealed class HostilePeerTests
         var text = new StringWriter();
         var time = new ManualTime();
         using var coordinator = new Coordinator(Plan(100), new CoordinatorOptions { Listen = "tcp://127.0.0.1:0", Heartbeat = TimeSpan.FromMilliseconds(50), Time = time },
-            new RunLog(TextWriter.Synchronized(text)), Prometheus.Metrics.NewCustomRegistry());
+            new RunLog(TextWriter.Synchronized(text)), Streams.Engine.Metrics.MetricsRegistry.CreatePrivate());
         coordinator.Start();
         using var peer = Peer(coordinator.Endpoint);
         var huge = new string('n', 20_000_000);
@@ -175,7 +175,7 @@ public sealed class HostilePeerTests
     public async Task A_worker_answering_junk_fails_those_events_with_a_reason_and_the_books_balance()
     {
         var plan = Plan(1000);
-        var registry = Prometheus.Metrics.NewCustomRegistry();
+        var registry = Streams.Engine.Metrics.MetricsRegistry.CreatePrivate();
         using var coordinator = new Coordinator(plan, new CoordinatorOptions { Listen = "tcp://127.0.0.1:0", Heartbeat = TimeSpan.FromMilliseconds(100) }, RunLog.Null, registry);
         coordinator.Start();
         using var stop = new CancellationTokenSource();
@@ -202,7 +202,7 @@ public sealed class HostilePeerTests
     public async Task A_worker_whose_connection_drops_is_dead_at_once_and_its_batches_go_to_another()
     {
         var plan = Plan(1000);
-        var registry = Prometheus.Metrics.NewCustomRegistry();
+        var registry = Streams.Engine.Metrics.MetricsRegistry.CreatePrivate();
         var options = new CoordinatorOptions { Listen = "tcp://127.0.0.1:0", Heartbeat = TimeSpan.FromMilliseconds(200), DeadAfter = TimeSpan.FromMinutes(10) };
         using var coordinator = new Coordinator(plan, options, RunLog.Null, registry);
         coordinator.Start();
@@ -235,7 +235,7 @@ public sealed class HostilePeerTests
         // A guard for the coordinator's half of a reconnect race: whatever connection a dead worker's words come over,
         // with its old identity or a new one, it is told it is unknown (never answered by silence) and its HELLO is taken.
         var options = new CoordinatorOptions { Listen = "tcp://127.0.0.1:0", Heartbeat = TimeSpan.FromMilliseconds(200), DeadAfter = TimeSpan.FromMinutes(10) };
-        using var coordinator = new Coordinator(Plan(10), options, RunLog.Null, Prometheus.Metrics.NewCustomRegistry());
+        using var coordinator = new Coordinator(Plan(10), options, RunLog.Null, Streams.Engine.Metrics.MetricsRegistry.CreatePrivate());
         coordinator.Start();
         var identity = Guid.NewGuid().ToByteArray();
         using (var first = new DealerSocket())
@@ -274,7 +274,7 @@ public sealed class HostilePeerTests
     {
         var plan = Plan(2000);
         var time = new ManualTime();
-        var registry = Prometheus.Metrics.NewCustomRegistry();
+        var registry = Streams.Engine.Metrics.MetricsRegistry.CreatePrivate();
         var options = new CoordinatorOptions { Listen = "tcp://127.0.0.1:0", Heartbeat = TimeSpan.FromMilliseconds(20), WorkerWait = TimeSpan.FromSeconds(100), Slots = 4, Time = time };
         using var coordinator = new Coordinator(plan, options, RunLog.Null, registry);
         coordinator.Start();
@@ -298,7 +298,7 @@ public sealed class HostilePeerTests
         var plan = Plan(2000);
         var time = new ManualTime();
         var text = new StringWriter();
-        var registry = Prometheus.Metrics.NewCustomRegistry();
+        var registry = Streams.Engine.Metrics.MetricsRegistry.CreatePrivate();
         var options = new CoordinatorOptions
         {
             Listen = "tcp://127.0.0.1:0", Heartbeat = TimeSpan.FromMilliseconds(20), DeadAfter = TimeSpan.FromSeconds(5), WorkerWait = TimeSpan.FromSeconds(1000), Time = time,

@@ -26,6 +26,10 @@ public sealed partial class Coordinator
 
     public RemoteStageState StateOf(string stage) => Volatile.Read(ref _state).Value;
 
+    private IReadOnlySet<string> _serving = new HashSet<string>(StringComparer.Ordinal);
+
+    public bool HasWorker(string workerName) => Volatile.Read(ref _serving).Contains(workerName);
+
     /// <summary>
     /// A stop was asked for (SIGTERM, --duration, a fatal failure): the run drains, so while no worker is connected the
     /// batches that wait get at most <see cref="CoordinatorOptions.DeadAfter"/> (not the whole --worker-wait) for one.
@@ -180,6 +184,10 @@ public sealed partial class Coordinator
     private void Publish()
     {
         Volatile.Write(ref _workersAlive, _book.Workers.Count);
+        if (_serving.Count != _book.Workers.Count || _book.Workers.Any(w => !_serving.Contains(w.Name)))
+        {
+            Volatile.Write(ref _serving, _book.Workers.Select(w => w.Name).ToHashSet(StringComparer.Ordinal));
+        }
         var threads = _book.Workers.Where(w => !w.Leaving).Sum(w => w.Threads);
         _peakThreads = Math.Max(_peakThreads, threads);
         Volatile.Write(ref _state, new StrongBox<RemoteStageState>(new RemoteStageState(threads, _book.Workers.Count, _book.Pending, _peakThreads)));

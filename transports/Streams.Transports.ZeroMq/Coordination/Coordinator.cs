@@ -42,7 +42,7 @@ public sealed partial class Coordinator : IRemoteStages, IDisposable
     private long _rejected;
     private int _workersAlive;
 
-    public Coordinator(PipelinePlan plan, CoordinatorOptions options, RunLog log, CollectorRegistry registry)
+    public Coordinator(PipelinePlan plan, CoordinatorOptions options, RunLog log, Streams.Engine.Metrics.MetricsRegistry registry)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(options);
@@ -51,7 +51,7 @@ public sealed partial class Coordinator : IRemoteStages, IDisposable
         _time = options.Time ?? TimeProvider.System;
         _started = _time.GetTimestamp();
         _peers = new PeerLog(log, "coordinator", "messages from workers", _time);
-        _metrics = new CoordinatorMetrics(Metrics.WithCustomRegistry(registry));
+        _metrics = new CoordinatorMetrics(registry.Factory);
         _allowed = (options.AllowedWorkers ?? []).Select(Convert.ToHexString).ToHashSet(StringComparer.Ordinal);
         var defs = new List<StageDefinition>();
         foreach (var node in plan.Nodes.Where(n => n.Spec.Placement == Placement.Workers))

@@ -52,7 +52,7 @@ public sealed class WorkerHost : IDisposable
         _time = options.Time ?? TimeProvider.System;
         _started = _time.GetTimestamp();
         _peer = new PeerLog(log, "worker", "messages from the coordinator", options.Time);
-        _metrics = new WorkerMetrics(Prometheus.Metrics.WithCustomRegistry(options.Registry ?? Prometheus.Metrics.NewCustomRegistry()));
+        _metrics = new WorkerMetrics((options.Registry ?? Streams.Engine.Metrics.MetricsRegistry.CreatePrivate()).Factory);
         _tick.Elapsed += (_, _) => OnTick();
         _actions.ReceiveReady += (_, e) =>
         {

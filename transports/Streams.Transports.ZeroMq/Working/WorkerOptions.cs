@@ -33,7 +33,7 @@ public sealed record WorkerOptions
     public string? MetricsAddress { get; init; }
 
     /// <summary>The registry for this worker's <c>streams_worker_process_*</c> metrics (null: a private one nobody serves).</summary>
-    public Prometheus.CollectorRegistry? Registry { get; init; }
+    public Streams.Engine.Metrics.MetricsRegistry? Registry { get; init; }
 
     /// <summary>The clock for liveness (heartbeats, reconnecting, giving up) and log summaries (null: the system's).</summary>
     public TimeProvider? Time { get; init; }
