@@ -132,7 +132,14 @@ public sealed partial class Coordinator : IRemoteStages, IDisposable
     /// </summary>
     public bool AskToLeave(string name)
     {
-        if (_thread is null) return false;
+        var asked = AskToLeaveAsync(name);
+        return asked.Wait(TimeSpan.FromSeconds(5)) && asked.Result;
+    }
+
+    /// <summary>As <see cref="AskToLeave"/>, without blocking: completes once the socket thread has sent DRAIN (or found no such worker).</summary>
+    public Task<bool> AskToLeaveAsync(string name, CancellationToken cancel = default)
+    {
+        if (_thread is null) return Task.FromResult(false);
         var asked = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
         _actions.Enqueue(() =>
         {
@@ -146,7 +153,7 @@ public sealed partial class Coordinator : IRemoteStages, IDisposable
 
             asked.TrySetResult(worker is not null);
         });
-        return asked.Task.Wait(TimeSpan.FromSeconds(5)) && asked.Task.Result;
+        return asked.Task.WaitAsync(cancel);
     }
 
     /// <summary>Tells every worker the run is over, then closes the socket (a short grace for the messages to leave).</summary>
