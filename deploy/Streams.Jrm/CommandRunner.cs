@@ -5,26 +5,34 @@ namespace Streams.Jrm;
 /// <summary>Runs an external command (sbatch, squeue, scancel) and returns its exit code and output.</summary>
 public interface ICommandRunner
 {
-    (int Code, string Stdout, string Stderr) Run(string command, IReadOnlyList<string> args);
+    /// <summary>Runs <paramref name="command"/>; cancelling <paramref name="cancel"/> kills it and throws <see cref="OperationCanceledException"/>.</summary>
+    Task<(int Code, string Stdout, string Stderr)> RunAsync(string command, IReadOnlyList<string> args, CancellationToken cancel = default);
 }
 
-/// <summary>Runs commands as child processes, with a time limit.</summary>
+/// <summary>Runs commands as child processes, with a time limit (exit code 124 when it is reached).</summary>
 public sealed class ProcessRunner(TimeSpan? timeout = null, IReadOnlyDictionary<string, string>? environment = null) : ICommandRunner
 {
-    public (int Code, string Stdout, string Stderr) Run(string command, IReadOnlyList<string> args)
+    public async Task<(int Code, string Stdout, string Stderr)> RunAsync(string command, IReadOnlyList<string> args, CancellationToken cancel = default)
     {
         var psi = new ProcessStartInfo(command) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in args) psi.ArgumentList.Add(a);
         foreach (var (k, v) in environment ?? new Dictionary<string, string>()) psi.Environment[k] = v;
         using var p = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {command}");
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(timeout ?? TimeSpan.FromSeconds(60)))
+        var stdout = p.StandardOutput.ReadToEndAsync(CancellationToken.None);
+        var stderr = p.StandardError.ReadToEndAsync(CancellationToken.None);
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        limit.CancelAfter(timeout ?? TimeSpan.FromSeconds(60));
+        try
+        {
+            await p.WaitForExitAsync(limit.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
         {
             p.Kill(entireProcessTree: true);
-            return (124, stdout.Result, $"{command} timed out");
+            cancel.ThrowIfCancellationRequested();
+            return (124, await stdout.ConfigureAwait(false), $"{command} timed out");
         }
 
-        return (p.ExitCode, stdout.Result, stderr.Result);
+        return (p.ExitCode, await stdout.ConfigureAwait(false), await stderr.ConfigureAwait(false));
     }
 }

@@ -61,22 +61,25 @@ public sealed class KubernetesProvider : INodeProvider, IDisposable
     private const int MetricsPort = 9464; // the worker's metrics endpoint in its pod, as the scrape annotations say
     private readonly KubernetesOptions _o;
     private readonly IKubernetes _client;
-    private readonly Func<string, bool>? _askToLeave;
+    private readonly Func<string, CancellationToken, Task<bool>>? _askToLeave;
+    private readonly TimeProvider _time;
     private readonly HashSet<string> _leaving = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
 
     /// <param name="options">Where workers run.</param>
     /// <param name="client">The API client (<see cref="Connect"/> makes one from a kubeconfig).</param>
-    /// <param name="askToLeave">Asks a connected worker, by name, to drain and leave; true when it was asked.</param>
-    public KubernetesProvider(KubernetesOptions options, IKubernetes client, Func<string, bool>? askToLeave = null)
+    /// <param name="askToLeave">Asks a connected worker, by name, to drain and leave; true when it was asked (the coordinator's <c>AskToLeaveAsync</c>).</param>
+    /// <param name="time">The clock the lifetime of a worker is measured on.</param>
+    public KubernetesProvider(KubernetesOptions options, IKubernetes client, Func<string, CancellationToken, Task<bool>>? askToLeave = null, TimeProvider? time = null)
     {
+        _time = time ?? TimeProvider.System;
         _o = options ?? throw new ArgumentNullException(nameof(options));
         _client = client ?? throw new ArgumentNullException(nameof(client));
         _askToLeave = askToLeave;
     }
 
     /// <summary>A provider with a client from the options' kubeconfig (or in-cluster configuration).</summary>
-    public static KubernetesProvider Connect(KubernetesOptions options, Func<string, bool>? askToLeave = null)
+    public static KubernetesProvider Connect(KubernetesOptions options, Func<string, CancellationToken, Task<bool>>? askToLeave = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var config = options.Kubeconfig is { } file ? KubernetesClientConfiguration.BuildConfigFromConfigFile(file)
@@ -92,39 +95,39 @@ public sealed class KubernetesProvider : INodeProvider, IDisposable
     /// <summary>The label selector of this pipeline's worker Jobs.</summary>
     public string Selector => $"app=streams,component=worker,{PipelineLabel}={Slug(_o.Pipeline)}";
 
-    public string Request()
+    public async Task<string> RequestAsync(CancellationToken cancel = default)
     {
         var name = $"streams-worker-{Slug(_o.Pipeline)}-{Guid.NewGuid().ToString("N")[..8]}";
         if (name.Length > 63) name = $"streams-worker-{Guid.NewGuid():N}"[..47];
-        _client.BatchV1.CreateNamespacedJobAsync(Job(name), _o.Namespace).GetAwaiter().GetResult();
+        await _client.BatchV1.CreateNamespacedJobAsync(Job(name), _o.Namespace, cancellationToken: cancel).ConfigureAwait(false);
         return name;
     }
 
-    public void Release(string id, bool drain)
+    public async Task ReleaseAsync(string id, bool drain, CancellationToken cancel = default)
     {
-        if (drain && _askToLeave?.Invoke(id) == true)
+        if (drain && _askToLeave is { } ask && await ask(id, cancel).ConfigureAwait(false))
         {
             lock (_gate) _leaving.Add(id); // it finishes its batches and exits 0; the Job completes and is cleaned up by its TTL
             return;
         }
 
-        _client.BatchV1.DeleteNamespacedJobAsync(id, _o.Namespace, new V1DeleteOptions
+        await _client.BatchV1.DeleteNamespacedJobAsync(id, _o.Namespace, new V1DeleteOptions
         {
             PropagationPolicy = "Background",
             GracePeriodSeconds = drain ? _o.DrainBeforeEndSeconds : 0,
-        }).GetAwaiter().GetResult();
+        }, cancellationToken: cancel).ConfigureAwait(false);
     }
 
-    public IReadOnlyList<NodeInfo> List()
+    public async Task<IReadOnlyList<NodeInfo>> ListAsync(CancellationToken cancel = default)
     {
-        var jobs = _client.BatchV1.ListNamespacedJobAsync(_o.Namespace, labelSelector: Selector).GetAwaiter().GetResult();
-        var now = DateTime.UtcNow;
+        var jobs = await _client.BatchV1.ListNamespacedJobAsync(_o.Namespace, labelSelector: Selector, cancellationToken: cancel).ConfigureAwait(false);
+        var now = _time.GetUtcNow().UtcDateTime;
         var list = jobs.Items.Select(j =>
         {
             bool leaving;
             lock (_gate) leaving = _leaving.Contains(j.Name());
             var created = j.Metadata.CreationTimestamp ?? now;
-            return new NodeInfo(j.Name(), Map(j, leaving, now, _o), _o.Cores, new DateTimeOffset(created, TimeSpan.Zero).ToUnixTimeMilliseconds() / 1000.0);
+            return new NodeInfo(j.Name(), Map(j, leaving, now, _o), _o.Cores, new DateTimeOffset(DateTime.SpecifyKind(created, DateTimeKind.Utc)));
         }).ToList();
         lock (_gate) _leaving.IntersectWith(list.Where(n => n.State is not (NodeState.Gone or NodeState.Failed)).Select(n => n.Id));
         return list;
@@ -160,7 +163,7 @@ public sealed class KubernetesProvider : INodeProvider, IDisposable
             [PipelineLabel] = Slug(_o.Pipeline),
         };
         var cores = _o.Cores.ToString(CultureInfo.InvariantCulture);
-        var leaveAfter = Math.Max(1, _o.LifetimeSeconds - _o.DrainBeforeEndSeconds).ToString(CultureInfo.InvariantCulture);
+        var leaveAfter = Math.Max(1, _o.LifetimeSeconds - _o.DrainBeforeEndSeconds);
         return new V1Job
         {
             ApiVersion = "batch/v1",
@@ -218,7 +221,7 @@ public sealed class KubernetesProvider : INodeProvider, IDisposable
                             {
                                 Name = "worker",
                                 Image = _o.Image,
-                                Args = ["worker", "--join", _o.Join, "--name", name, "--threads", cores, "--leave-after", leaveAfter, "--metrics-listen", $"0.0.0.0:{MetricsPort}"],
+                                Args = [.. new WorkerCommandLine(_o.Join, name, _o.Cores) { LeaveAfterSeconds = leaveAfter, MetricsListen = $"0.0.0.0:{MetricsPort}" }.Arguments],
                                 Ports = [new V1ContainerPort { Name = "metrics", ContainerPort = MetricsPort }],
                                 Resources = new V1ResourceRequirements { Requests = new Dictionary<string, ResourceQuantity> { ["cpu"] = new(cores) } },
                             },

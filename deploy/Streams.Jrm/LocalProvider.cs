@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using Streams.Control.Nodes;
 
 namespace Streams.Jrm;
@@ -17,12 +18,18 @@ public sealed record LocalOptions
 }
 
 /// <summary>
-/// Nodes as local processes: each request starts <c>streams worker --join</c> on this machine. A node is booting until
-/// its worker reports that it joined, ready while it runs, gone when it exits cleanly, failed otherwise. Release with
-/// drain sends SIGTERM (the worker finishes its batches and leaves); without drain it is killed.
+/// Nodes as local processes: each request starts <c>streams worker --join</c> on this machine under a name of its
+/// own (<c>local-PID-N</c>, also the node's id). A node is booting until the coordinator reports that a worker process
+/// of that name joined (<c>hasWorker</c>, the coordinator's <c>HasWorker</c>), ready while it runs, draining once
+/// released with drain, gone when it exits cleanly or after a drain, failed otherwise. Release with drain sends SIGTERM
+/// (the worker finishes its batches and leaves); without drain it is killed.
 /// </summary>
-public sealed class LocalProvider(LocalOptions options) : INodeProvider, IDisposable
+/// <param name="options">What to start.</param>
+/// <param name="hasWorker">True once a worker process of that name has joined the coordinator.</param>
+/// <param name="time">The clock of <see cref="NodeInfo.RequestedAt"/>.</param>
+public sealed class LocalProvider(LocalOptions options, Func<string, bool> hasWorker, TimeProvider? time = null) : INodeProvider, IDisposable
 {
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly Lock _gate = new();
     private readonly List<Node> _nodes = [];
     private int _next;
@@ -31,35 +38,32 @@ public sealed class LocalProvider(LocalOptions options) : INodeProvider, IDispos
 
     public int CoresPerNode => options.Cores;
 
-    public string Request()
+    public Task<string> RequestAsync(CancellationToken cancel = default)
     {
         var id = $"local-{Environment.ProcessId}-{Interlocked.Increment(ref _next)}";
         var psi = new ProcessStartInfo(options.Command[0]) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
         foreach (var a in options.Command.Skip(1)) psi.ArgumentList.Add(a);
-        foreach (var a in new[] { "worker", "--join", options.Join, "--name", id, "--threads", options.Cores.ToString(System.Globalization.CultureInfo.InvariantCulture), "--metrics-listen", "127.0.0.1:0" }) psi.ArgumentList.Add(a);
+        foreach (var a in new WorkerCommandLine(options.Join, id, options.Cores).Arguments) psi.ArgumentList.Add(a);
         var p = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {options.Command[0]}");
-        var node = new Node(id, p, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0);
-        p.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data?.Contains("joined pipeline", StringComparison.Ordinal) == true) node.Joined = true;
-        };
+        // Its output is read (and dropped) so that a chatty worker never blocks on a full pipe; readiness comes from the coordinator.
+        p.ErrorDataReceived += (_, _) => { };
         p.OutputDataReceived += (_, _) => { };
         p.BeginErrorReadLine();
         p.BeginOutputReadLine();
-        lock (_gate) _nodes.Add(node);
-        return id;
+        lock (_gate) _nodes.Add(new Node(id, p, _time.GetUtcNow()));
+        return Task.FromResult(id);
     }
 
-    public void Release(string id, bool drain)
+    public async Task ReleaseAsync(string id, bool drain, CancellationToken cancel = default)
     {
         Node? node;
         lock (_gate) node = _nodes.FirstOrDefault(n => n.Id == id);
         if (node is null || node.Process.HasExited) return;
         if (drain)
         {
-            using var kill = Process.Start("kill", ["-TERM", node.Process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-            kill?.WaitForExit();
             node.Draining = true;
+            using var kill = Process.Start("kill", ["-TERM", node.Process.Id.ToString(CultureInfo.InvariantCulture)]);
+            if (kill is not null) await kill.WaitForExitAsync(cancel).ConfigureAwait(false);
         }
         else
         {
@@ -67,22 +71,22 @@ public sealed class LocalProvider(LocalOptions options) : INodeProvider, IDispos
         }
     }
 
-    public IReadOnlyList<NodeInfo> List()
+    public Task<IReadOnlyList<NodeInfo>> ListAsync(CancellationToken cancel = default)
     {
         lock (_gate)
         {
             var list = _nodes.Select(n => new NodeInfo(n.Id, StateOf(n), options.Cores, n.RequestedAt)).ToList();
             _nodes.RemoveAll(n => n.Process.HasExited && n.Reported);
             foreach (var n in _nodes.Where(n => n.Process.HasExited)) n.Reported = true;
-            return list;
+            return Task.FromResult<IReadOnlyList<NodeInfo>>(list);
         }
     }
 
-    private static NodeState StateOf(Node n)
+    private NodeState StateOf(Node n)
     {
         if (n.Process.HasExited) return n.Process.ExitCode == 0 || n.Draining ? NodeState.Gone : NodeState.Failed;
         if (n.Draining) return NodeState.Draining;
-        return n.Joined ? NodeState.Ready : NodeState.Booting;
+        return hasWorker(n.Id) ? NodeState.Ready : NodeState.Booting;
     }
 
     public void Dispose()
@@ -99,15 +103,13 @@ public sealed class LocalProvider(LocalOptions options) : INodeProvider, IDispos
         }
     }
 
-    private sealed class Node(string id, Process process, double requestedAt)
+    private sealed class Node(string id, Process process, DateTimeOffset requestedAt)
     {
         public string Id { get; } = id;
 
         public Process Process { get; } = process;
 
-        public double RequestedAt { get; } = requestedAt;
-
-        public volatile bool Joined;
+        public DateTimeOffset RequestedAt { get; } = requestedAt;
 
         public volatile bool Draining;
 

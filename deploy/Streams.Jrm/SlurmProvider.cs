@@ -43,26 +43,39 @@ public sealed record SlurmOptions
 
 /// <summary>
 /// Nodes as SLURM pilot jobs (the JIRIAF path): each request is an <c>sbatch</c> of a pilot script that runs
-/// <c>streams worker --join</c> (exec'd, so the job's signals reach the worker); all jobs are tracked with one batched
-/// <c>squeue</c>; release with drain sends SIGTERM to the pilot (the worker finishes its batches and leaves), without
-/// drain <c>scancel</c>s. SLURM sends SIGTERM <see cref="SlurmOptions.DrainBeforeEndSeconds"/> before the walltime, so
-/// a pilot drains on its own before it is killed; from <see cref="SlurmOptions.ReplaceBeforeEndSeconds"/> before the
-/// walltime (squeue's time left) a pilot is listed as draining, so its replacement is requested ahead of time. Job ids are kept in a state file, so a restarted coordinator finds
-/// its jobs again. State map: PENDING/CONFIGURING/REQUEUE* booting; RUNNING/COMPLETING ready; COMPLETED, CANCELLED,
-/// TIMEOUT, PREEMPTED or gone from squeue: gone; anything else failed.
+/// <c>streams worker --join</c> (exec'd, so the job's signals reach the worker) under the name <c>slurm-JOBID</c>
+/// (<see cref="WorkerName"/>); all jobs are tracked with one batched <c>squeue</c>; release with drain sends SIGTERM to
+/// a running pilot (the worker finishes its batches and leaves; the node is draining until its job ends), a pending one
+/// and release without drain are <c>scancel</c>led. SLURM sends SIGTERM <see cref="SlurmOptions.DrainBeforeEndSeconds"/>
+/// before the walltime, so a pilot drains on its own before it is killed; from
+/// <see cref="SlurmOptions.ReplaceBeforeEndSeconds"/> before the walltime (squeue's time left) a pilot is listed as
+/// draining, so its replacement is requested ahead of time. Job ids are kept in a state file, so a restarted coordinator
+/// finds its jobs again. State map: PENDING/CONFIGURING/REQUEUE* booting; RUNNING/COMPLETING ready once the coordinator
+/// reports that its worker joined (booting until then; without <c>hasWorker</c>, ready when running); COMPLETED,
+/// CANCELLED, TIMEOUT, PREEMPTED or gone from squeue: gone; anything else failed.
 /// </summary>
 public sealed class SlurmProvider : INodeProvider
 {
     private readonly SlurmOptions _o;
     private readonly ICommandRunner _run;
+    private readonly Func<string, bool>? _hasWorker;
+    private readonly TimeProvider _time;
     private readonly string _stateFile;
     private readonly Dictionary<string, double> _jobs = new(StringComparer.Ordinal); // job id -> requested at (unix s)
+    private readonly Dictionary<string, NodeState> _last = new(StringComparer.Ordinal); // job id -> state as last listed
+    private readonly HashSet<string> _draining = new(StringComparer.Ordinal); // released with drain while running
     private readonly Lock _gate = new();
 
-    public SlurmProvider(SlurmOptions options, ICommandRunner? runner = null)
+    /// <param name="options">Where pilots run.</param>
+    /// <param name="runner">Runs sbatch, squeue and scancel (default: child processes).</param>
+    /// <param name="hasWorker">True once a worker process of that name has joined the coordinator (its <c>HasWorker</c>).</param>
+    /// <param name="time">The clock of <see cref="NodeInfo.RequestedAt"/>.</param>
+    public SlurmProvider(SlurmOptions options, ICommandRunner? runner = null, Func<string, bool>? hasWorker = null, TimeProvider? time = null)
     {
         _o = options ?? throw new ArgumentNullException(nameof(options));
         _run = runner ?? new ProcessRunner();
+        _hasWorker = hasWorker;
+        _time = time ?? TimeProvider.System;
         Directory.CreateDirectory(_o.StateDirectory);
         _stateFile = Path.Combine(_o.StateDirectory, "slurm-jobs.json");
         if (File.Exists(_stateFile))
@@ -84,6 +97,16 @@ public sealed class SlurmProvider : INodeProvider
         }
     }
 
+    /// <summary>The name the worker process of job <paramref name="jobId"/> joins under.</summary>
+    public static string WorkerName(string jobId) => $"slurm-{jobId}";
+
+    public string Describe(NodeCall operation) => operation switch
+    {
+        NodeCall.Request => "sbatch",
+        NodeCall.Release => "scancel",
+        _ => "squeue",
+    };
+
     /// <summary>The pilot script (also written to the state folder for each job).</summary>
     public string PilotScript() => $"""
         #!/bin/bash
@@ -91,13 +114,13 @@ public sealed class SlurmProvider : INodeProvider
         # SLURM signals TERM {_o.DrainBeforeEndSeconds} s before the walltime; the worker then drains and leaves.
         # Its metrics endpoint (any free port) is announced to the coordinator, which lists it for Prometheus.
         echo "streams pilot $SLURM_JOB_ID on $(hostname), joining {_o.Join}"
-        exec {_o.StreamsCommand} worker --join {_o.Join} --name "slurm-$SLURM_JOB_ID" --threads {_o.Cores} --metrics-listen 0.0.0.0:0
+        exec {new WorkerCommandLine(_o.Join, WorkerName("$SLURM_JOB_ID"), _o.Cores) { MetricsListen = "0.0.0.0:0" }.ForShell(_o.StreamsCommand)}
         """.Replace("\r\n", "\n", StringComparison.Ordinal) + "\n";
 
-    public string Request()
+    public async Task<string> RequestAsync(CancellationToken cancel = default)
     {
         var script = Path.Combine(_o.StateDirectory, "pilot.sh");
-        File.WriteAllText(script, PilotScript());
+        await File.WriteAllTextAsync(script, PilotScript(), cancel).ConfigureAwait(false);
         List<string> args = ["--parsable", "-J", "streams-worker", "-N", "1", "-n", _o.Cores.ToString(CultureInfo.InvariantCulture), "-t", _o.Walltime,
             $"--signal=B:TERM@{_o.DrainBeforeEndSeconds}", "-o", Path.Combine(_o.StateDirectory, "pilot-%j.out")];
         if (_o.Partition is { } p) args.AddRange(["-p", p]);
@@ -105,31 +128,39 @@ public sealed class SlurmProvider : INodeProvider
         if (_o.Qos is { } q) args.AddRange(["-q", q]);
         if (_o.Constraint is { } c) args.AddRange(["-C", c]);
         args.Add(script);
-        var (code, stdout, stderr) = _run.Run("sbatch", args);
+        var (code, stdout, stderr) = await _run.RunAsync("sbatch", args, cancel).ConfigureAwait(false);
         var id = stdout.Trim().Split(';')[0];
         if (code != 0 || id.Length == 0 || !id.All(char.IsDigit)) throw new InvalidOperationException($"sbatch failed ({code}): {stderr.Trim()} {stdout.Trim()}");
         lock (_gate)
         {
-            _jobs[id] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0;
+            _jobs[id] = _time.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0;
             Save();
         }
 
         return id;
     }
 
-    public void Release(string id, bool drain)
+    public async Task ReleaseAsync(string id, bool drain, CancellationToken cancel = default)
     {
-        // With drain, TERM goes to the batch shell, which is the worker (exec): it finishes its batches and leaves.
-        var (code, _, stderr) = _run.Run("scancel", drain ? ["--signal=TERM", "--batch", id] : [id]);
+        // With drain, TERM goes to the batch shell, which is the worker (exec): it finishes its batches and leaves. A pilot
+        // last listed as not running yet (or its worker not joined) has no worker to drain: it is cancelled.
+        bool running;
+        lock (_gate) running = _last.GetValueOrDefault(id, NodeState.Ready) is NodeState.Ready or NodeState.Draining;
+        var signal = drain && running;
+        var (code, _, stderr) = await _run.RunAsync("scancel", signal ? ["--signal=TERM", "--batch", id] : [id], cancel).ConfigureAwait(false);
         if (code != 0) throw new InvalidOperationException($"scancel {id} failed ({code}): {stderr.Trim()}");
+        if (signal)
+        {
+            lock (_gate) _draining.Add(id);
+        }
     }
 
-    public IReadOnlyList<NodeInfo> List()
+    public async Task<IReadOnlyList<NodeInfo>> ListAsync(CancellationToken cancel = default)
     {
         Dictionary<string, double> jobs;
         lock (_gate) jobs = new(_jobs);
         if (jobs.Count == 0) return [];
-        var (code, stdout, stderr) = _run.Run("squeue", ["-h", "-t", "all", "-o", "%A|%N|%T|%L", $"--job={string.Join(',', jobs.Keys)}"]);
+        var (code, stdout, stderr) = await _run.RunAsync("squeue", ["-h", "-t", "all", "-o", "%A|%N|%T|%L", $"--job={string.Join(',', jobs.Keys)}"], cancel).ConfigureAwait(false);
         // squeue exits non-zero when every listed job has left its memory: they are all gone then.
         var states = new Dictionary<string, NodeState>(StringComparer.Ordinal);
         if (code == 0)
@@ -139,7 +170,11 @@ public sealed class SlurmProvider : INodeProvider
                 var f = line.Split('|');
                 if (f.Length < 3) continue;
                 var state = Map(f[2]);
-                if (state == NodeState.Ready && f.Length >= 4 && _o.ReplaceBeforeEndSeconds > 0 && TimeLeftSeconds(f[3]) is { } left && left <= _o.ReplaceBeforeEndSeconds)
+                if (state == NodeState.Ready && _hasWorker is { } joined && !joined(WorkerName(f[0])))
+                {
+                    state = NodeState.Booting; // running, its worker not joined yet
+                }
+                else if (state == NodeState.Ready && f.Length >= 4 && _o.ReplaceBeforeEndSeconds > 0 && TimeLeftSeconds(f[3]) is { } left && left <= _o.ReplaceBeforeEndSeconds)
                 {
                     state = NodeState.Draining; // near its walltime: still working, but to be replaced now
                 }
@@ -152,15 +187,28 @@ public sealed class SlurmProvider : INodeProvider
             throw new InvalidOperationException($"squeue failed ({code}): {stderr.Trim()}");
         }
 
-        var list = jobs.Select(j => new NodeInfo(j.Key, states.TryGetValue(j.Key, out var st) ? st : NodeState.Gone, _o.Cores, j.Value)).ToList();
         lock (_gate)
         {
-            // Forget jobs that are over, so the state file holds only live ones.
-            foreach (var n in list.Where(n => n.State is NodeState.Gone or NodeState.Failed)) _jobs.Remove(n.Id);
-            Save();
-        }
+            var list = jobs.Select(j =>
+            {
+                var state = states.TryGetValue(j.Key, out var st) ? st : NodeState.Gone;
+                if (state is NodeState.Ready or NodeState.Booting && _draining.Contains(j.Key)) state = NodeState.Draining;
+                return new NodeInfo(j.Key, state, _o.Cores, DateTimeOffset.FromUnixTimeMilliseconds((long)(j.Value * 1000)));
+            }).ToList();
 
-        return list;
+            // Forget jobs that are over, so the state file holds only live ones.
+            foreach (var n in list)
+            {
+                _last[n.Id] = n.State;
+                if (n.State is not (NodeState.Gone or NodeState.Failed)) continue;
+                _jobs.Remove(n.Id);
+                _last.Remove(n.Id);
+                _draining.Remove(n.Id);
+            }
+
+            Save();
+            return list;
+        }
     }
 
     /// <summary>SLURM job state to node state; null (missing from squeue) means the job is over.</summary>

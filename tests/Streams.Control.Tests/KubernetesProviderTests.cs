@@ -86,14 +86,14 @@ public sealed class KubernetesProviderTests : IDisposable
         Cores = 16, Site = "perlmutter", NodeType = "cpu", LifetimeSeconds = 3600, DrainBeforeEndSeconds = 120, ReplaceBeforeEndSeconds = 300,
     };
 
-    private KubernetesProvider Provider(Func<string, bool>? askToLeave = null) =>
+    private KubernetesProvider Provider(Func<string, CancellationToken, Task<bool>>? askToLeave = null) =>
         new(Options, new Kubernetes(new KubernetesClientConfiguration { Host = $"http://127.0.0.1:{_api.Port}" }), askToLeave);
 
     [Fact]
-    public void A_request_creates_a_one_pod_job_aimed_at_jrm_nodes()
+    public async Task A_request_creates_a_one_pod_job_aimed_at_jrm_nodes()
     {
         using var p = Provider();
-        var name = p.Request();
+        var name = await p.RequestAsync();
         var (method, path, body) = Assert.Single(_api.Requests);
         Assert.Equal("POST", method);
         Assert.Equal("/apis/batch/v1/namespaces/jiriaf/jobs", path);
@@ -122,7 +122,7 @@ public sealed class KubernetesProviderTests : IDisposable
     }
 
     [Fact]
-    public void One_label_selected_list_maps_job_states()
+    public async Task One_label_selected_list_maps_job_states()
     {
         var now = DateTime.UtcNow;
         V1Job Job(string name, V1JobStatus status, DateTime? deleting = null) => new()
@@ -143,7 +143,7 @@ public sealed class KubernetesProviderTests : IDisposable
             ],
         };
         using var p = Provider();
-        var nodes = p.List().ToDictionary(n => n.Id, n => n.State);
+        var nodes = (await p.ListAsync()).ToDictionary(n => n.Id, n => n.State);
         var (method, path, _) = Assert.Single(_api.Requests);
         Assert.Equal("GET", method);
         Assert.Contains("labelSelector=" + Uri.EscapeDataString("app=streams,component=worker,streams.io/pipeline=clas12-distributed"), path, StringComparison.Ordinal);
@@ -153,25 +153,25 @@ public sealed class KubernetesProviderTests : IDisposable
         Assert.Equal(NodeState.Draining, nodes["deleting"]);
         Assert.Equal(NodeState.Gone, nodes["done"]);
         Assert.Equal(NodeState.Failed, nodes["failed"]);
-        Assert.All(p.List(), n => Assert.Equal(16, n.Cores));
+        Assert.All((await p.ListAsync()), n => Assert.Equal(16, n.Cores));
     }
 
     [Fact]
-    public void Drain_asks_the_worker_to_leave_through_the_coordinator_and_deletes_only_when_it_cannot()
+    public async Task Drain_asks_the_worker_to_leave_through_the_coordinator_and_deletes_only_when_it_cannot()
     {
         var asked = new List<string>();
-        using var p = Provider(name =>
+        using var p = Provider((name, _) =>
         {
             asked.Add(name);
-            return name == "connected";
+            return Task.FromResult(name == "connected");
         });
-        p.Release("connected", drain: true);
+        await p.ReleaseAsync("connected", drain: true);
         Assert.Empty(_api.Requests); // the worker leaves on its own; its Job completes
         _api.Jobs = new V1JobList { Items = [new V1Job { Metadata = new V1ObjectMeta { Name = "connected" }, Status = new V1JobStatus { Active = 1, Ready = 1 } }] };
-        Assert.Equal(NodeState.Draining, Assert.Single(p.List()).State);
+        Assert.Equal(NodeState.Draining, Assert.Single((await p.ListAsync())).State);
 
-        p.Release("still-booting", drain: true);
-        p.Release("stuck", drain: false);
+        await p.ReleaseAsync("still-booting", drain: true);
+        await p.ReleaseAsync("stuck", drain: false);
         Assert.Equal(["connected", "still-booting"], asked);
         var deletes = _api.Requests.Where(r => r.Method == "DELETE").ToList();
         Assert.Equal(["/apis/batch/v1/namespaces/jiriaf/jobs/still-booting", "/apis/batch/v1/namespaces/jiriaf/jobs/stuck"], deletes.Select(d => d.Path));

@@ -144,15 +144,21 @@ public sealed class LawTests
     [Fact]
     public void Demand_goes_to_local_workers_first_then_whole_nodes()
     {
-        Assert.Equal((5, 0), CapacitySplit.Split(5, 8, 16));
-        Assert.Equal((8, 3), CapacitySplit.Split(50, 8, 16));
-        Assert.Equal((8, 1), CapacitySplit.Split(9, 8, 16));
+        var shape = new CapacityShape(1, 8, 16, 0, 8);
+        Assert.Equal((5, 0), CapacitySplit.Split(5, shape));
+        Assert.Equal((8, 3), CapacitySplit.Split(50, shape));
+        Assert.Equal((8, 1), CapacitySplit.Split(9, shape));
+        Assert.Equal((8, 2), CapacitySplit.Split(500, shape with { MaxNodes = 2 })); // the most nodes
+        Assert.Equal((0, 2), CapacitySplit.Split(17, CapacityShape.Nodes(16, 1, 4))); // a stage on workers: whole nodes only
+        Assert.Equal((0, 1), CapacitySplit.Split(0, CapacityShape.Nodes(16, 1, 4))); // at least min-nodes
+        Assert.Equal((6, 0), CapacitySplit.Split(9, CapacityShape.Threads(1, 6))); // a stage in this process: threads only
     }
 
     [Fact]
     public void Booting_nodes_count_as_requested_and_go_first_on_release()
     {
-        NodeInfo[] pool = [new("r1", NodeState.Ready, 16, 0), new("r2", NodeState.Ready, 16, 5), new("b1", NodeState.Booting, 16, 10), new("dead", NodeState.Failed, 16, 1)];
+        static DateTimeOffset At(double s) => DateTimeOffset.UnixEpoch.AddSeconds(s);
+        NodeInfo[] pool = [new("r1", NodeState.Ready, 16, At(0)), new("r2", NodeState.Ready, 16, At(5)), new("b1", NodeState.Booting, 16, At(10)), new("dead", NodeState.Failed, 16, At(1))];
         Assert.Equal(0, CapacitySplit.Plan(3, pool).Request);
         Assert.Empty(CapacitySplit.Plan(3, pool).Release); // failed nodes are not counted
         Assert.Equal(2, CapacitySplit.Plan(5, pool).Request);

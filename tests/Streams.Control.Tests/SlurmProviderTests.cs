@@ -14,10 +14,10 @@ public sealed class SlurmProviderTests : IDisposable
 
         public Dictionary<string, (int, string, string)> Replies { get; } = [];
 
-        public (int Code, string Stdout, string Stderr) Run(string command, IReadOnlyList<string> args)
+        public Task<(int Code, string Stdout, string Stderr)> RunAsync(string command, IReadOnlyList<string> args, CancellationToken cancel = default)
         {
             Calls.Add((command, args));
-            return Replies.TryGetValue(command, out var r) ? r : (0, "", "");
+            return Task.FromResult(Replies.TryGetValue(command, out var r) ? r : (0, "", ""));
         }
     }
 
@@ -28,11 +28,11 @@ public sealed class SlurmProviderTests : IDisposable
     };
 
     [Fact]
-    public void A_request_submits_a_pilot_with_the_site_settings_and_remembers_the_job()
+    public async Task A_request_submits_a_pilot_with_the_site_settings_and_remembers_the_job()
     {
         var run = new Recorded { Replies = { ["sbatch"] = (0, "4242;perlmutter\n", "") } };
         var p = new SlurmProvider(Options, run);
-        Assert.Equal("4242", p.Request());
+        Assert.Equal("4242", await p.RequestAsync());
         var (cmd, args) = Assert.Single(run.Calls);
         Assert.Equal("sbatch", cmd);
         string[] expected = ["--parsable", "-N", "1", "-n", "64", "-t", "00:30:00", "--signal=B:TERM@120", "-p", "regular", "-A", "m1234", "-q", "regular", "-C", "cpu"];
@@ -45,26 +45,26 @@ public sealed class SlurmProviderTests : IDisposable
     }
 
     [Fact]
-    public void A_failed_submission_says_why()
+    public async Task A_failed_submission_says_why()
     {
         var run = new Recorded { Replies = { ["sbatch"] = (1, "", "sbatch: error: invalid partition specified: regular") } };
-        var e = Assert.Throws<InvalidOperationException>(() => new SlurmProvider(Options, run).Request());
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => new SlurmProvider(Options, run).RequestAsync());
         Assert.Contains("invalid partition", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void One_squeue_lists_every_job_and_maps_slurm_states()
+    public async Task One_squeue_lists_every_job_and_maps_slurm_states()
     {
         var run = new Recorded();
         var p = new SlurmProvider(Options, run);
         foreach (var id in new[] { "1", "2", "3", "4", "5" })
         {
             run.Replies["sbatch"] = (0, id + "\n", "");
-            p.Request();
+            await p.RequestAsync();
         }
 
         run.Replies["squeue"] = (0, "1|nid001|RUNNING\n2||PENDING\n3||REQUEUE_HOLD\n4|nid002|TIMEOUT\n", "");
-        var nodes = p.List().ToDictionary(n => n.Id, n => n.State);
+        var nodes = (await p.ListAsync()).ToDictionary(n => n.Id, n => n.State);
         Assert.Single(run.Calls, c => c.Command == "squeue");
         Assert.Contains("--job=1,2,3,4,5", run.Calls.Single(c => c.Command == "squeue").Args);
         Assert.Equal(NodeState.Ready, nodes["1"]);
@@ -78,30 +78,30 @@ public sealed class SlurmProviderTests : IDisposable
     }
 
     [Fact]
-    public void Release_with_drain_signals_the_worker_and_without_cancels()
+    public async Task Release_with_drain_signals_the_worker_and_without_cancels()
     {
         var run = new Recorded();
         var p = new SlurmProvider(Options, run);
-        p.Release("7", drain: true);
-        p.Release("8", drain: false);
+        await p.ReleaseAsync("7", drain: true);
+        await p.ReleaseAsync("8", drain: false);
         Assert.Equal(["--signal=TERM", "--batch", "7"], run.Calls[0].Args);
         Assert.Equal(["8"], run.Calls[1].Args);
     }
 
     [Fact]
-    public void A_pilot_near_its_walltime_is_listed_as_draining_so_its_replacement_is_requested_while_it_works()
+    public async Task A_pilot_near_its_walltime_is_listed_as_draining_so_its_replacement_is_requested_while_it_works()
     {
         var run = new Recorded();
         var p = new SlurmProvider(Options with { ReplaceBeforeEndSeconds = 300 }, run);
         foreach (var id in new[] { "1", "2" })
         {
             run.Replies["sbatch"] = (0, id + "\n", "");
-            p.Request();
+            await p.RequestAsync();
         }
 
         // Job 1 has 4:59 left (inside the 300 s window), job 2 has 25 minutes.
         run.Replies["squeue"] = (0, "1|nid001|RUNNING|4:59\n2|nid002|RUNNING|25:00\n", "");
-        var nodes = p.List();
+        var nodes = (await p.ListAsync());
         Assert.Contains("%A|%N|%T|%L", run.Calls.Single(c => c.Command == "squeue").Args);
         Assert.Equal(NodeState.Draining, nodes.Single(n => n.Id == "1").State);
         Assert.Equal(NodeState.Ready, nodes.Single(n => n.Id == "2").State);

@@ -77,16 +77,16 @@ public sealed class SlurmClusterTests(TempDir dir) : IClassFixture<TempDir>
         await coordinator.WaitForOutputAsync("listening for workers", 30);
 
         var provider = Pilots(port, "slurm-state");
-        var job = provider.Request();
+        var job = await provider.RequestAsync();
         await coordinator.WaitForOutputAsync($"worker slurm-{job} joined", 90);
-        Assert.Equal(NodeState.Ready, provider.List().Single(n => n.Id == job).State);
+        Assert.Equal(NodeState.Ready, (await provider.ListAsync()).Single(n => n.Id == job).State);
         await Task.Delay(2000); // it takes work
 
-        provider.Release(job, drain: true);
+        await provider.ReleaseAsync(job, drain: true);
         await coordinator.WaitForOutputAsync($"worker slurm-{job} left", 60);
         var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (provider.List().Any(n => n.Id == job && n.State is NodeState.Ready or NodeState.Booting) && DateTime.UtcNow < deadline) await Task.Delay(500);
-        Assert.DoesNotContain(provider.List(), n => n.Id == job && n.State is NodeState.Ready or NodeState.Booting);
+        while ((await provider.ListAsync()).Any(n => n.Id == job && n.State is NodeState.Ready or NodeState.Booting) && DateTime.UtcNow < deadline) await Task.Delay(500);
+        Assert.DoesNotContain(await provider.ListAsync(), n => n.Id == job && n.State is NodeState.Ready or NodeState.Booting);
 
         // With no worker left, what still waits is failed after --worker-wait (counted, not lost) and the books balance.
         coordinator.Signal("TERM");
@@ -120,7 +120,7 @@ public sealed class SlurmClusterTests(TempDir dir) : IClassFixture<TempDir>
             """);
         using var prom = PrometheusServer.Start(config, dir.File("tsdb-sd"), promPort);
         var provider = Pilots(port, "slurm-state-sd");
-        var job = provider.Request();
+        var job = await provider.RequestAsync();
         try
         {
             await coordinator.WaitForOutputAsync($"worker slurm-{job} joined", 90);
@@ -131,7 +131,7 @@ public sealed class SlurmClusterTests(TempDir dir) : IClassFixture<TempDir>
             Assert.Equal(1, await PrometheusServer.WaitForValueAsync(http, "streams_workers_alive{role=\"coordinator\"}", v => v == 1));
 
             // Once the worker has left, it is no longer a target.
-            provider.Release(job, drain: true);
+            await provider.ReleaseAsync(job, drain: true);
             await coordinator.WaitForOutputAsync($"worker slurm-{job} left", 60);
             var deadline = DateTime.UtcNow.AddSeconds(10);
             while (File.ReadAllText(targets).Contains($"slurm-{job}", StringComparison.Ordinal) && DateTime.UtcNow < deadline) await Task.Delay(200);
@@ -142,7 +142,7 @@ public sealed class SlurmClusterTests(TempDir dir) : IClassFixture<TempDir>
         {
             prom.Kill();
             await prom.WaitForExitAsync();
-            provider.Release(job, drain: false);
+            await provider.ReleaseAsync(job, drain: false);
         }
 
         coordinator.Signal("TERM");

@@ -130,7 +130,7 @@ internal static class ControlCommand
     private static Dictionary<string, string> Parameters(string law, string[]? set, SimulationSettings settings)
     {
         var inv = CultureInfo.InvariantCulture;
-        var parameters = law == "queue-model" ? new Dictionary<string, string> { ["queue-target"] = settings.QueueTarget.ToString(inv), ["boot-seconds"] = settings.BootMeanSeconds.ToString(inv) } : [];
+        var parameters = law == ControlLaws.QueueModel ? new Dictionary<string, string> { ["queue-target"] = settings.QueueTarget.ToString(inv), ["boot-seconds"] = settings.BootMeanSeconds.ToString(inv) } : [];
         foreach (var kv in set ?? [])
         {
             var eq = kv.IndexOf('=', StringComparison.Ordinal);

@@ -16,7 +16,11 @@ internal static class NodeProviders
         return Path.GetFileNameWithoutExtension(process) == "dotnet" ? [process, dll] : [process];
     }
 
-    /// <summary>The provider, behind the circuit breaker, minimum lifetime and join timeout of the settings.</summary>
+    /// <summary>
+    /// The provider, behind the circuit breaker, minimum lifetime, join timeout and call time limit of the settings. Local
+    /// and SLURM nodes are ready when <paramref name="coordinator"/> reports that their worker process joined under the
+    /// name the provider gave it; Kubernetes workers are asked to leave through it.
+    /// </summary>
     public static INodeProvider Create(NodeSettings settings, Coordinator coordinator, string pipeline, string stateDirectory) =>
         new GuardedProvider(CreateBare(settings, coordinator, pipeline, stateDirectory), settings.Guards);
 
@@ -26,7 +30,7 @@ internal static class NodeProviders
         if (settings.Provider == "local")
         {
             // Local workers reach the coordinator on loopback whatever interface it listens on.
-            return new LocalProvider(new LocalOptions { Join = JoinAddress(coordinatorEndpoint, "127.0.0.1"), Command = SelfCommand(), Cores = settings.Cores });
+            return new LocalProvider(new LocalOptions { Join = JoinAddress(coordinatorEndpoint, "127.0.0.1"), Command = SelfCommand(), Cores = settings.Cores }, coordinator.HasWorker);
         }
 
         if (settings.Provider == "kubernetes")
@@ -46,7 +50,7 @@ internal static class NodeProviders
                 DrainBeforeEndSeconds = settings.DrainBeforeEndSeconds,
                 ReplaceBeforeEndSeconds = settings.ReplaceBeforeEndSeconds,
                 Kubeconfig = k.Kubeconfig,
-            }, coordinator.AskToLeave);
+            }, coordinator.AskToLeaveAsync);
         }
 
         return new SlurmProvider(new SlurmOptions
@@ -62,7 +66,7 @@ internal static class NodeProviders
             Cores = settings.Cores,
             DrainBeforeEndSeconds = settings.DrainBeforeEndSeconds,
             ReplaceBeforeEndSeconds = settings.ReplaceBeforeEndSeconds,
-        });
+        }, hasWorker: coordinator.HasWorker);
     }
 
     /// <summary>The address workers join: a coordinator listening on every interface is reached at <paramref name="host"/>.</summary>

@@ -38,7 +38,7 @@ internal static class RunCommand
         var interval = new Option<double>("--progress-interval") { Description = "Seconds between progress lines (log mode).", DefaultValueFactory = _ => 5, HelpName = "SECONDS" };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Log warnings and errors only." };
         var distributed = new DistributedOptions();
-        var control = new Option<string?>("--control") { Description = "Control law for the stages' worker counts (queue-model, linear, relative-supply, hpa, off); overrides the file's control.law.", HelpName = "LAW" };
+        var control = new Option<string?>("--control") { Description = $"Control law for the stages' worker counts ({string.Join(", ", Control.Laws.ControlLaws.Names)}, {Control.Laws.ControlLaws.Off}); overrides the file's control.law.", HelpName = "LAW" };
 
         var cmd = new Command("run", "Run a pipeline until its input ends, --duration/--events is reached, or Ctrl+C/SIGTERM (graceful drain).")
         {

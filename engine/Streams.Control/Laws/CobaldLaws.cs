@@ -9,7 +9,7 @@ public sealed class LinearLaw(ControlBounds bounds, double lowUtilisation = 0.5,
 {
     private double? _demand;
 
-    public string Name => "linear";
+    public string Name => ControlLaws.Linear;
 
     public ControlDecision Decide(in ControlObservation o)
     {
@@ -41,7 +41,7 @@ public sealed class LinearLaw(ControlBounds bounds, double lowUtilisation = 0.5,
 /// </summary>
 public sealed class RelativeSupplyLaw(ControlBounds bounds, double lowUtilisation = 0.5, double highAllocation = 0.5, double lowScale = 0.9, double highScale = 1.1) : IControlLaw
 {
-    public string Name => "relative-supply";
+    public string Name => ControlLaws.RelativeSupply;
 
     public ControlDecision Decide(in ControlObservation o)
     {

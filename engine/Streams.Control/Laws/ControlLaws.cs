@@ -5,16 +5,34 @@ namespace Streams.Control.Laws;
 /// <summary>Makes control laws by name with their parameters (from a pipeline's <c>control:</c> section or the command line).</summary>
 public static class ControlLaws
 {
-    public static IReadOnlyList<string> Names { get; } = ["queue-model", "linear", "relative-supply", "hpa", "twin"];
+    /// <summary>The queue-length model (<see cref="QueueModelLaw"/>): the default.</summary>
+    public const string QueueModel = "queue-model";
+
+    /// <summary>COBaLD's linear controller.</summary>
+    public const string Linear = "linear";
+
+    /// <summary>COBaLD's relative-supply controller.</summary>
+    public const string RelativeSupply = "relative-supply";
+
+    /// <summary>Kubernetes' horizontal pod autoscaler rule.</summary>
+    public const string Hpa = "hpa";
+
+    /// <summary>The digital twin (<see cref="Twin.TwinLaw"/>).</summary>
+    public const string Twin = "twin";
+
+    /// <summary>What a <c>control:</c> section's <c>law</c> (or <c>--control</c>) says to turn the controller off.</summary>
+    public const string Off = "off";
+
+    public static IReadOnlyList<string> Names { get; } = [QueueModel, Linear, RelativeSupply, Hpa, Twin];
 
     /// <summary>Parameters each law accepts, with defaults (for messages and --help).</summary>
     public static IReadOnlyDictionary<string, string[]> Parameters { get; } = new Dictionary<string, string[]>
     {
-        ["queue-model"] = ["queue-target", "drain-seconds", "max-utilisation", "boot-seconds", "down-window", "down-deadband", "max-down-fraction", "smoothing-seconds", "failure-hedge", "season-seconds"],
-        ["linear"] = ["low-utilisation", "high-allocation", "rate"],
-        ["relative-supply"] = ["low-utilisation", "high-allocation"],
-        ["hpa"] = ["target-utilisation", "tolerance", "down-window"],
-        ["twin"] = ["queue-target", "states", "control-step", "stay", "core-cost", "switch-cost", "drain-seconds", "horizon"],
+        [QueueModel] = ["queue-target", "drain-seconds", "max-utilisation", "boot-seconds", "down-window", "down-deadband", "max-down-fraction", "smoothing-seconds", "failure-hedge", "season-seconds"],
+        [Linear] = ["low-utilisation", "high-allocation", "rate"],
+        [RelativeSupply] = ["low-utilisation", "high-allocation"],
+        [Hpa] = ["target-utilisation", "tolerance", "down-window"],
+        [Twin] = ["queue-target", "states", "control-step", "stay", "core-cost", "switch-cost", "drain-seconds", "horizon"],
     };
 
     /// <summary>
@@ -47,7 +65,7 @@ public static class ControlLaws
 
         return name switch
         {
-            "queue-model" => new QueueModelLaw(bounds, new QueueModelSettings
+            QueueModel => new QueueModelLaw(bounds, new QueueModelSettings
             {
                 QueueTarget = D("queue-target", 5000),
                 DrainSeconds = Math.Max(1, D("drain-seconds", 30)),
@@ -60,9 +78,9 @@ public static class ControlLaws
                 FailureHedge = Math.Min(0.9, D("failure-hedge", 0.1)),
                 SeasonSeconds = D("season-seconds", 3600),
             }),
-            "linear" => new LinearLaw(bounds, D("low-utilisation", 0.5), D("high-allocation", 0.5), D("rate", 1)),
-            "relative-supply" => new RelativeSupplyLaw(bounds, D("low-utilisation", 0.5), D("high-allocation", 0.5)),
-            "twin" => new Twin.TwinLaw(bounds, new Twin.TwinLawSettings
+            Linear => new LinearLaw(bounds, D("low-utilisation", 0.5), D("high-allocation", 0.5), D("rate", 1)),
+            RelativeSupply => new RelativeSupplyLaw(bounds, D("low-utilisation", 0.5), D("high-allocation", 0.5)),
+            Twin => new Twin.TwinLaw(bounds, new Twin.TwinLawSettings
             {
                 QueueTarget = D("queue-target", 5000),
                 States = (int)Math.Max(2, D("states", 28)),

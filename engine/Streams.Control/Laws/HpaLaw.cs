@@ -11,7 +11,7 @@ public sealed class HpaLaw(ControlBounds bounds, double targetUtilisation = 0.8,
     private readonly Queue<(double Time, int Desired)> _recommendations = new();
     private double _lastUp = double.NegativeInfinity;
 
-    public string Name => "hpa";
+    public string Name => ControlLaws.Hpa;
 
     public ControlDecision Decide(in ControlObservation o)
     {

@@ -60,7 +60,7 @@ public sealed class QueueModelLaw(ControlBounds bounds, QueueModelSettings? sett
     private double? _demand;
     private SeasonalMemory? _season;
 
-    public string Name => "queue-model";
+    public string Name => ControlLaws.QueueModel;
 
     /// <summary>Smoothed arrival rate (events/s).</summary>
     public double Lambda => _lambda;

@@ -34,8 +34,8 @@ public sealed record ControllerSettings(string Law, double IntervalSeconds, IRea
         var c = plan.Spec.Control;
         if (c.Count == 0 && lawOverride is null) return null;
         string? Scalar(string key) => c.TryGetValue(key, out var v) ? v.Scalar ?? throw new ConfigException($"'control.{key}' must be a single value", v.Location) : null;
-        var law = lawOverride ?? Scalar("law") ?? "queue-model";
-        if (law == "off") return null;
+        var law = lawOverride ?? Scalar("law") ?? ControlLaws.QueueModel;
+        if (law == ControlLaws.Off) return null;
         if (!ControlLaws.Names.Contains(law)) throw new ConfigException($"'control.law' is '{law}'; use one of: {string.Join(", ", ControlLaws.Names)}, off", c.GetValueOrDefault("law")?.Location ?? plan.Spec.ControlLocation);
         double Number(string key, double fallback, double min)
         {
@@ -87,6 +87,7 @@ public sealed record ControllerSettings(string Law, double IntervalSeconds, IRea
                     BreakerFailures = (int)Number("breaker-failures", 3, 1),
                     BreakerWindowSeconds = Number("breaker-window", 600, 1),
                     BreakerCooldownSeconds = Number("breaker-cooldown", 300, 0),
+                    CallTimeoutSeconds = Number("call-timeout", 60, 1),
                 },
             };
             if (provider == "slurm" && nodes.ReplaceBeforeEndSeconds > 0 && nodes.ReplaceBeforeEndSeconds < nodes.DrainBeforeEndSeconds + 60)
@@ -103,7 +104,7 @@ public sealed record ControllerSettings(string Law, double IntervalSeconds, IRea
         var reserved = new HashSet<string>(["law", "interval", "stages", "min", "max", "node-provider", "node-cores", "min-nodes", "max-nodes", "service-rate",
             "slurm-partition", "slurm-account", "slurm-qos", "slurm-constraint", "slurm-walltime", "slurm-drain-before", "slurm-replace-before",
             "k8s-namespace", "k8s-image", "k8s-site", "k8s-nodetype", "k8s-lifetime", "k8s-kubeconfig", "k8s-join", "twin-advisor", "record",
-            "min-lifetime", "join-timeout", "breaker-failures", "breaker-window", "breaker-cooldown"], StringComparer.Ordinal);
+            "min-lifetime", "join-timeout", "breaker-failures", "breaker-window", "breaker-cooldown", "call-timeout"], StringComparer.Ordinal);
         var parameters = c.Where(kv => !reserved.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value.Scalar ?? "", StringComparer.Ordinal);
         // --control swaps the file's law for another: keep the file's parameters that law takes, drop the rest.
         if (lawOverride is not null && c.ContainsKey("law")) parameters = ControlLaws.ParametersOf(law, parameters);
@@ -128,7 +129,7 @@ public sealed record ControllerSettings(string Law, double IntervalSeconds, IRea
 public sealed record NodeSettings(string Provider, int Cores, int MinNodes, int MaxNodes, double ServiceRate,
     string? Partition, string? Account, string? Qos, string? Constraint, string Walltime)
 {
-    /// <summary><c>min-lifetime</c> (60 s), <c>join-timeout</c> (900 s), <c>breaker-failures</c> (3), <c>breaker-window</c> (600 s), <c>breaker-cooldown</c> (300 s).</summary>
+    /// <summary><c>min-lifetime</c> (60 s), <c>join-timeout</c> (900 s), <c>breaker-failures</c> (3), <c>breaker-window</c> (600 s), <c>breaker-cooldown</c> (300 s), <c>call-timeout</c> (60 s).</summary>
     public Nodes.NodeGuards Guards { get; init; } = new();
 
     /// <summary><c>slurm-drain-before</c>: seconds before the walltime at which SLURM tells a pilot to drain (120).</summary>

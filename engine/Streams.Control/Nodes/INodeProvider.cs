@@ -11,11 +11,25 @@ public enum NodeState
 }
 
 /// <summary>One node as its provider reports it.</summary>
-public sealed record NodeInfo(string Id, NodeState State, int Cores, double RequestedAt);
+/// <param name="Id">The provider's id of the node (a job id, a Job name, a local name).</param>
+/// <param name="State">Where it is in its life.</param>
+/// <param name="Cores">Threads its worker process runs.</param>
+/// <param name="RequestedAt">When it was asked for (on the provider's <see cref="TimeProvider"/>).</param>
+public sealed record NodeInfo(string Id, NodeState State, int Cores, DateTimeOffset RequestedAt);
+
+/// <summary>The calls a node provider answers, for timeouts and for saying what the controller waits for.</summary>
+public enum NodeCall
+{
+    Request,
+    Release,
+    List,
+}
 
 /// <summary>
 /// Where extra nodes come from (local worker processes, SLURM pilot jobs, Kubernetes on JRM nodes): the controller asks
-/// for nodes, releases them (draining first), and lists them with their states. Calls may block briefly (sbatch, squeue).
+/// for nodes, releases them (draining first), and lists them with their states. Every call may take a while (sbatch,
+/// squeue, an API server) and honours its <see cref="CancellationToken"/>; <see cref="GuardedProvider"/> puts a time
+/// limit on each. The controller calls them from its own loop, one at a time, never from the pipeline's sampler.
 /// </summary>
 public interface INodeProvider
 {
@@ -25,38 +39,14 @@ public interface INodeProvider
     int CoresPerNode { get; }
 
     /// <summary>Requests one node; returns its id.</summary>
-    string Request();
+    Task<string> RequestAsync(CancellationToken cancel = default);
 
     /// <summary>Releases a node; with <paramref name="drain"/> it finishes the work it holds first.</summary>
-    void Release(string id, bool drain);
+    Task ReleaseAsync(string id, bool drain, CancellationToken cancel = default);
 
-    IReadOnlyList<NodeInfo> List();
-}
+    /// <summary>Every node this provider knows of, with its state; a node that ended is listed once more as gone or failed.</summary>
+    Task<IReadOnlyList<NodeInfo>> ListAsync(CancellationToken cancel = default);
 
-/// <summary>How a demand in servers is met: worker threads in this process first, whole nodes beyond that.</summary>
-public static class CapacitySplit
-{
-    /// <summary>Workers in this process and nodes wanted for <paramref name="demand"/> servers.</summary>
-    public static (int Workers, int Nodes) Split(int demand, int localMax, int coresPerNode)
-    {
-        var workers = Math.Clamp(demand, 1, Math.Max(1, localMax));
-        var beyond = Math.Max(0, demand - localMax);
-        var nodes = coresPerNode <= 0 ? 0 : (beyond + coresPerNode - 1) / coresPerNode;
-        return (workers, nodes);
-    }
-
-    /// <summary>
-    /// What to do to the pool to have <paramref name="wanted"/> nodes: how many to request, and which to release
-    /// (booting ones first, newest first: they cost least to give up; then ready ones, newest first). Nodes booting count
-    /// as on their way, so they are never requested twice.
-    /// </summary>
-    public static (int Request, IReadOnlyList<string> Release) Plan(int wanted, IReadOnlyList<NodeInfo> nodes)
-    {
-        ArgumentNullException.ThrowIfNull(nodes);
-        var live = nodes.Where(n => n.State is NodeState.Booting or NodeState.Ready).ToList();
-        if (wanted > live.Count) return (wanted - live.Count, []);
-        var release = live.OrderBy(n => n.State == NodeState.Booting ? 0 : 1).ThenByDescending(n => n.RequestedAt)
-            .Take(live.Count - wanted).Select(n => n.Id).ToList();
-        return (0, release);
-    }
+    /// <summary>What <paramref name="operation"/> runs, in the provider's words (squeue, sbatch): for "waiting for" messages.</summary>
+    string Describe(NodeCall operation) => operation.ToString().ToLowerInvariant();
 }

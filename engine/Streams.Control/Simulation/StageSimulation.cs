@@ -1,4 +1,5 @@
 using Streams.Control.Laws;
+using Streams.Control.Live;
 using Streams.Control.Nodes;
 
 namespace Streams.Control.Simulation;
@@ -62,6 +63,8 @@ public static class StageSimulation
         var arrivalsRng = new Random(s.Seed);
         var serviceRng = new Random(s.Seed + 1);
         var provider = new SimulatedNodes(s);
+        // The live controller's decision and node books; here the stage and the clock are simulated.
+        var control = new StageControl("simulated", law, new CapacityShape(1, s.LocalWorkers, s.CoresPerNode, 0, s.MaxNodes));
         var n = (int)trace.DurationSeconds;
         var series = new SimulationSeries(new double[n], new double[n], new double[n], new double[n], new double[n]);
         double queue = 0, coreSeconds = 0, overTarget = 0, peak = 0;
@@ -99,35 +102,40 @@ public static class StageSimulation
             if (t + 1 - lastTick >= s.IntervalSeconds)
             {
                 var dt = t + 1 - lastTick;
+                control.Nodes.Observe(provider.List());
                 var o = new ControlObservation(
                     t + 1, dt, queue, tickArrivals / dt, tickBusy > 0 ? tickServed / tickBusy : double.NaN, ready, provider.RequestedCores - provider.ReadyCores,
-                    tickCapacity > 0 ? tickBusy / tickCapacity : 0, tickCapacity > 0 ? tickWithWork / tickCapacity : 0, provider.OldestPendingAge(t));
-                var d = law.Decide(o);
-
-                var (w, nodes) = CapacitySplit.Split(d.Servers, s.LocalWorkers, s.CoresPerNode);
-                nodes = Math.Min(nodes, s.MaxNodes);
-                var target = w + (nodes * s.CoresPerNode);
-                var (request, release) = CapacitySplit.Plan(nodes, provider.List());
-                if (w != workers || request > 0 || release.Count > 0)
+                    tickCapacity > 0 ? tickBusy / tickCapacity : 0, tickCapacity > 0 ? tickWithWork / tickCapacity : 0, control.Nodes.OldestBootingSeconds(At(t)));
+                var step = control.Decide(o);
+                var target = step.Servers(s.CoresPerNode);
+                if (step.Threads != workers || step.Request > 0 || step.Release.Count > 0)
                 {
                     actions++;
                     if (lastTarget is { } lt && target != lt && IsFlat(trace, t)) flatActions++;
                 }
 
-                workers = w;
-                for (var i = 0; i < request; i++) provider.Request(t);
-                foreach (var id in release) provider.Release(id, drain: true);
+                workers = step.Threads;
+                for (var i = 0; i < step.Request; i++) control.Nodes.OnRequested(provider.Request(t));
+                foreach (var id in step.Release)
+                {
+                    provider.Release(id);
+                    control.Nodes.OnReleasing(id);
+                }
+
                 lastTarget = target;
                 lastTick = t + 1;
                 tickArrivals = tickServed = tickBusy = tickCapacity = tickWithWork = 0;
             }
         }
 
-        return new SimulationResult(law.Name, trace.Name, overTarget, peak, coreSeconds, actions, flatActions, arrived, served, queue, provider.Requested, provider.Failed)
+        return new SimulationResult(law.Name, trace.Name, overTarget, peak, coreSeconds, actions, flatActions, arrived, served, queue, control.Nodes.Requested, provider.Failed)
         {
             Series = series,
         };
     }
+
+    /// <summary>The simulation's virtual clock: second <paramref name="t"/> of the trace.</summary>
+    private static DateTimeOffset At(double t) => DateTimeOffset.UnixEpoch.AddSeconds(t);
 
     /// <summary>True when the trace's rate has not changed over the last 10 minutes (flat load: actions there are oscillation).</summary>
     private static bool IsFlat(ArrivalTrace trace, int t)
@@ -162,18 +170,15 @@ public static class StageSimulation
     /// <summary>A draw from N(0, 1) (Box-Muller).</summary>
     private static double StandardNormal(Random rng) => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
 
-    /// <summary>A node provider on the virtual clock: each request draws its boot delay and whether it will fail.</summary>
-    private sealed class SimulatedNodes(SimulationSettings s) : INodeProvider
+    /// <summary>
+    /// A node provider on the virtual clock: each request draws its boot delay and whether it will fail. A node that
+    /// ended is listed once more (gone or failed), as the real providers do, then forgotten.
+    /// </summary>
+    private sealed class SimulatedNodes(SimulationSettings s)
     {
         private readonly Random _rng = new(s.Seed + 2);
         private readonly List<Node> _nodes = [];
         private int _next;
-
-        public string Name => "simulated";
-
-        public int CoresPerNode => s.CoresPerNode;
-
-        public int Requested { get; private set; }
 
         public int Failed { get; private set; }
 
@@ -181,40 +186,35 @@ public static class StageSimulation
 
         public int RequestedCores => _nodes.Count(n => n.State is NodeState.Ready or NodeState.Booting) * s.CoresPerNode;
 
-        private double _now;
-
-        public double OldestPendingAge(double now) => _nodes.Where(n => n.State == NodeState.Booting).Select(n => now - n.RequestedAt).DefaultIfEmpty(0).Max();
-
         public void Advance(double now)
         {
-            _now = now;
             foreach (var node in _nodes.Where(n => n.State == NodeState.Booting && n.ReadyAt <= now))
             {
                 node.State = node.WillFail ? NodeState.Failed : NodeState.Ready;
                 if (node.WillFail) Failed++;
             }
-
-            _nodes.RemoveAll(n => n.State is NodeState.Failed or NodeState.Gone);
         }
-
-        public string Request() => Request(_now);
 
         public string Request(double now)
         {
             var boot = Math.Max(10, s.BootMeanSeconds + (s.BootSdSeconds * StandardNormal(_rng)));
             var node = new Node($"sim-{_next++}", now, now + boot, _rng.NextDouble() < s.FailProbability);
             _nodes.Add(node);
-            Requested++;
             return node.Id;
         }
 
-        public void Release(string id, bool drain)
+        /// <summary>In the simulation a drained node has finished its work at the next step: it leaves the pool at once.</summary>
+        public void Release(string id)
         {
-            // In the simulation a drained node has finished its work at the next step: it leaves the pool at once.
             foreach (var n in _nodes.Where(n => n.Id == id)) n.State = NodeState.Gone;
         }
 
-        public IReadOnlyList<NodeInfo> List() => [.. _nodes.Select(n => new NodeInfo(n.Id, n.State, s.CoresPerNode, n.RequestedAt))];
+        public List<NodeInfo> List()
+        {
+            var list = _nodes.Select(n => new NodeInfo(n.Id, n.State, s.CoresPerNode, At(n.RequestedAt))).ToList();
+            _nodes.RemoveAll(n => n.State is NodeState.Failed or NodeState.Gone);
+            return list;
+        }
 
         private sealed class Node(string id, double requestedAt, double readyAt, bool willFail)
         {

@@ -52,7 +52,7 @@ public sealed class TwinLaw : IControlLaw
         Policy = new TwinPolicy(model, new TwinCosts(_s.QueueTarget, 1, _s.CoreCost, _s.SwitchCost));
     }
 
-    public string Name => "twin";
+    public string Name => ControlLaws.Twin;
 
     public TwinFilter Filter { get; }
 
