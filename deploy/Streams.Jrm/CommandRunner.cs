@@ -9,8 +9,11 @@ public interface ICommandRunner
     Task<(int Code, string Stdout, string Stderr)> RunAsync(string command, IReadOnlyList<string> args, CancellationToken cancel = default);
 }
 
-/// <summary>Runs commands as child processes, with a time limit (exit code 124 when it is reached).</summary>
-public sealed class ProcessRunner(TimeSpan? timeout = null, IReadOnlyDictionary<string, string>? environment = null) : ICommandRunner
+/// <summary>Runs commands as child processes, with a time limit on <paramref name="time"/> (exit code 124 when it is reached).</summary>
+/// <param name="timeout">How long a command may run (60 s).</param>
+/// <param name="environment">Variables set for the command (e.g. SLURM_CONF).</param>
+/// <param name="time">The clock of the time limit.</param>
+public sealed class ProcessRunner(TimeSpan? timeout = null, IReadOnlyDictionary<string, string>? environment = null, TimeProvider? time = null) : ICommandRunner
 {
     public async Task<(int Code, string Stdout, string Stderr)> RunAsync(string command, IReadOnlyList<string> args, CancellationToken cancel = default)
     {
@@ -20,8 +23,8 @@ public sealed class ProcessRunner(TimeSpan? timeout = null, IReadOnlyDictionary<
         using var p = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {command}");
         var stdout = p.StandardOutput.ReadToEndAsync(CancellationToken.None);
         var stderr = p.StandardError.ReadToEndAsync(CancellationToken.None);
-        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancel);
-        limit.CancelAfter(timeout ?? TimeSpan.FromSeconds(60));
+        using var overdue = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60), time ?? TimeProvider.System);
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancel, overdue.Token);
         try
         {
             await p.WaitForExitAsync(limit.Token).ConfigureAwait(false);

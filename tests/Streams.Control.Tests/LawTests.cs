@@ -169,7 +169,7 @@ public sealed class LawTests
     public void Unknown_laws_and_parameters_are_refused_with_what_is_accepted()
     {
         Assert.Contains("queue-model", Assert.Throws<ArgumentException>(() => ControlLaws.Create("pid", Wide)).Message, StringComparison.Ordinal);
-        Assert.Contains("low-utilisation", Assert.Throws<ArgumentException>(() => ControlLaws.Create("linear", Wide, new Dictionary<string, string> { ["speed"] = "2" })).Message, StringComparison.Ordinal);
-        Assert.Throws<ArgumentException>(() => ControlLaws.Create("hpa", Wide, new Dictionary<string, string> { ["tolerance"] = "x" }));
+        Assert.Contains("low-utilisation", Assert.Throws<ArgumentException>(() => ControlLaws.Create(ControlLaws.Linear, Wide, new Dictionary<string, string> { ["speed"] = "2" })).Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => ControlLaws.Create(ControlLaws.Hpa, Wide, new Dictionary<string, string> { ["tolerance"] = "x" }));
     }
 }

@@ -23,8 +23,8 @@ public sealed class SimulationAndLiveTests
     public void A_simulation_is_deterministic_and_accounts_for_every_event()
     {
         var settings = new SimulationSettings { Seed = 3 };
-        var a = StageSimulation.Run(ControlLaws.Create("queue-model", settings.Bounds), ArrivalTrace.BuiltIn("burst"), settings);
-        var b = StageSimulation.Run(ControlLaws.Create("queue-model", settings.Bounds), ArrivalTrace.BuiltIn("burst"), settings);
+        var a = StageSimulation.Run(ControlLaws.Create(ControlLaws.QueueModel, settings.Bounds), ArrivalTrace.BuiltIn("burst"), settings);
+        var b = StageSimulation.Run(ControlLaws.Create(ControlLaws.QueueModel, settings.Bounds), ArrivalTrace.BuiltIn("burst"), settings);
         Assert.Equal(a with { Series = b.Series }, b);
         Assert.Equal(a.EventsArrived, a.EventsServed + (long)a.FinalQueue);
         Assert.True(a.NodesRequested > 0);
@@ -34,7 +34,7 @@ public sealed class SimulationAndLiveTests
     public void With_every_node_failing_the_laws_keep_asking_and_local_workers_still_serve()
     {
         var settings = new SimulationSettings { FailProbability = 1 };
-        var r = StageSimulation.Run(ControlLaws.Create("queue-model", settings.Bounds), ArrivalTrace.BuiltIn("step"), settings);
+        var r = StageSimulation.Run(ControlLaws.Create(ControlLaws.QueueModel, settings.Bounds), ArrivalTrace.BuiltIn("step"), settings);
         // No node ever served: the ready servers never rose above the local workers.
         Assert.All(r.Series.Ready, ready => Assert.True(ready <= settings.LocalWorkers, $"{ready} servers ready with every node failing"));
         Assert.True(r.NodesFailed > 1, "failed nodes were not requested again");
