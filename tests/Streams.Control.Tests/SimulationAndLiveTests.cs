@@ -5,6 +5,7 @@ using Streams.Engine.Builtins;
 using Streams.Engine.Operators;
 using Streams.Engine.Runtime;
 using Streams.Engine.Spec;
+using Streams.TestKit;
 
 namespace Streams.Control.Tests;
 
@@ -123,7 +124,7 @@ public sealed class SimulationAndLiveTests
         using var pipeline = Pipeline.Create(plan, new PipelineOptions { SampleInterval = TimeSpan.FromMilliseconds(250), Duration = TimeSpan.FromSeconds(24) });
         var settings = ControllerSettings.From(plan)!;
         using var controller = new ControllerHost(pipeline, settings, RunLog.Null);
-        var summary = await pipeline.RunAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        var summary = await RunUntilRaisedAndLowered(pipeline, controller, ticks: 0);
 
         // At 200 events/s one worker (2000/s) is enough: the controller starts there and keeps it until the step up;
         // it never asks for more than the stage's max-workers.
@@ -148,7 +149,7 @@ public sealed class SimulationAndLiveTests
         // takes a while to drain before fewer workers are enough.
         using var pipeline = Pipeline.Create(plan, new PipelineOptions { SampleInterval = TimeSpan.FromMilliseconds(250), Duration = TimeSpan.FromSeconds(30) });
         using var controller = new ControllerHost(pipeline, ControllerSettings.From(plan)!, RunLog.Null);
-        var summary = await pipeline.RunAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        var summary = await RunUntilRaisedAndLowered(pipeline, controller, ticks: 22);
 
         AssertRaisedThenLowered(controller, summary);
         var exported = await Exposition(pipeline);
@@ -185,6 +186,23 @@ public sealed class SimulationAndLiveTests
         var load = double.Parse(estimate.Split(' ')[^1], System.Globalization.CultureInfo.InvariantCulture);
         Assert.True(load > 0 && double.IsFinite(load), estimate);
         Assert.Contains("streams_twin_recommended_servers{pipeline=\"advised\"", exported, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Runs the pipeline until the controller has raised the stage "work" and lowered it again, after at least
+    /// <paramref name="ticks"/> ticks (then intake stops and the run drains), or until its duration ends.
+    /// </summary>
+    private static async Task<PipelineSummary> RunUntilRaisedAndLowered(Pipeline pipeline, ControllerHost controller, int ticks)
+    {
+        var run = pipeline.RunAsync();
+        await Eventually.Until(() =>
+        {
+            if (run.IsCompleted) return true;
+            var (_, high) = controller.Range["work"];
+            return high >= 2 && controller.Final["work"] < high && controller.Ticks >= ticks;
+        }, "the controller raised and lowered the stage, or the run ended");
+        pipeline.StopIntake("raised and lowered");
+        return await run.WaitAsync(TimeSpan.FromSeconds(60));
     }
 
     /// <summary>The stage "work" got more than one worker, fewer again after the step down, and lost nothing.</summary>
