@@ -30,8 +30,21 @@ public sealed partial class ControllerHost
         _nodeStep = Task.Run(() => NodeStepAsync(_stop.Token));
     }
 
-    /// <summary>For each stage on workers: list the pool, book it, measure, decide, request or release.</summary>
+    /// <summary>One node step; a failure that is not the provider's is logged, and the next tick tries again.</summary>
     private async Task NodeStepAsync(CancellationToken cancel)
+    {
+        try
+        {
+            await NodeStepsAsync(cancel).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _publish.Warn($"node step failed: {e.GetType().Name}: {e.Message}");
+        }
+    }
+
+    /// <summary>For each stage on workers: list the pool, book it, measure, decide, request or release.</summary>
+    private async Task NodeStepsAsync(CancellationToken cancel)
     {
         var nodes = _nodes!;
         foreach (var loop in _loops.Where(l => l.Remote))
