@@ -81,7 +81,7 @@ public sealed class HostilePeerTests
         Expect(peer, Protocol.Welcome);
         var junkCommand = new byte[1 << 20];
         for (var i = 0; i < 200; i++) peer.SendMoreFrame(junkCommand).SendFrame("x");
-        for (var i = 0; i < 200; i++) peer.SendMoreFrame(Protocol.Credit).SendFrame([1, 2, 3]); // not a u32
+        for (var i = 0; i < 200; i++) peer.SendMoreFrame(Protocol.Credit).SendMoreFrame("s").SendFrame([1, 2, 3]); // not a u32
         for (var i = 0; i < 100; i++) peer.SendFrame(Protocol.Work); // a coordinator's command
 
         await Eventually.Until(() => coordinator.Summary().MalformedMessages == 500, "500 malformed messages counted");
@@ -115,7 +115,7 @@ public sealed class HostilePeerTests
                 var command = m[0].ConvertToString();
                 if (command == Protocol.End) return;
                 if (command == Protocol.Reject) break; // expelled: join again with a new connection
-                if (command == Protocol.Welcome) s.SendMoreFrame(Protocol.Credit).SendMoreFrame(Protocol.U32(4)).SendFrame(Protocol.U32(1));
+                if (command == Protocol.Welcome) s.SendMoreFrame(Protocol.Credit).SendMoreFrame("s").SendMoreFrame(Protocol.U32(4)).SendFrame(Protocol.U32(1));
                 if (command != Protocol.Work) continue;
                 var header = BatchFrames.ReadHeader(m[2].Buffer);
                 var answer = new NetMQMessage();
@@ -212,7 +212,7 @@ public sealed class HostilePeerTests
         {
             Hello(victim, "victim");
             Expect(victim, Protocol.Welcome);
-            victim.SendMoreFrame(Protocol.Credit).SendMoreFrame(Protocol.U32(4)).SendFrame(Protocol.U32(1));
+            victim.SendMoreFrame(Protocol.Credit).SendMoreFrame("s").SendMoreFrame(Protocol.U32(4)).SendFrame(Protocol.U32(1));
             Expect(victim, Protocol.Work);
         } // closed without a word, holding batches: its TCP connection drops
 

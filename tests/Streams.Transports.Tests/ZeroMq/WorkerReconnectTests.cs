@@ -18,7 +18,8 @@ public sealed class WorkerReconnectTests
 
     private static OperatorCatalog Catalog() => BuiltinOperators.Register(new OperatorCatalog());
 
-    private static readonly byte[] WelcomeNoStages = Protocol.ToJson(new Welcome("w", "p", [], HeartbeatMs: 50, DeadAfterMs: 2000));
+    /// <summary>A WELCOME with one stage (the worker answers it with that stage's CREDIT).</summary>
+    private static readonly byte[] WelcomeOneStage = Protocol.ToJson(new Welcome("w", "p", [new StageDefinition("s", "noop", 1, "", new Dictionary<string, WireConfigValue>())], HeartbeatMs: 50, DeadAfterMs: 2000));
 
     /// <summary>The next message whose command is <paramref name="command"/> (others skipped), or null when the worker exited first.</summary>
     private static NetMQMessage? Next(RouterSocket router, string command, Task running, Func<byte[], bool>? from = null)
@@ -55,7 +56,7 @@ public sealed class WorkerReconnectTests
 
         var hello = Next(router, Protocol.Hello, running)!;
         var first = hello[0].ToByteArray();
-        router.SendMoreFrame(first).SendMoreFrame(Protocol.Welcome).SendFrame(WelcomeNoStages);
+        router.SendMoreFrame(first).SendMoreFrame(Protocol.Welcome).SendFrame(WelcomeOneStage);
         Assert.NotNull(Next(router, Protocol.Credit, running)); // joined, last word heard at t = 0
 
         time.Advance(TimeSpan.FromSeconds(2.5)); // the coordinator is silent past its dead-after (2 s): the worker reconnects
@@ -67,7 +68,7 @@ public sealed class WorkerReconnectTests
         Assert.True(Next(router, Protocol.Hello, running, id => id.AsSpan().SequenceEqual(second)) is not null, "the worker gave up 1.5 s after it began to reconnect (--give-up-after is 3 s)");
         Assert.False(running.IsCompleted);
 
-        router.SendMoreFrame(second).SendMoreFrame(Protocol.Welcome).SendFrame(WelcomeNoStages); // the restarted coordinator takes it
+        router.SendMoreFrame(second).SendMoreFrame(Protocol.Welcome).SendFrame(WelcomeOneStage); // the restarted coordinator takes it
         Assert.NotNull(Next(router, Protocol.Credit, running, id => id.AsSpan().SequenceEqual(second)));
         router.SendMoreFrame(second).SendMoreFrame(Protocol.End).SendFrame("test over");
         Assert.Equal(WorkerExit.Done, await running.WaitAsync(Safety));
@@ -87,7 +88,7 @@ public sealed class WorkerReconnectTests
         // What a coordinator answers to a stale message from this identity (a heartbeat of an earlier connection).
         router.SendMoreFrame(id).SendMoreFrame(Protocol.Reject).SendFrame("unknown worker (declared dead, or the coordinator restarted): join again");
         Assert.True(Next(router, Protocol.Hello, running) is not null, "the worker exited on a REJECT that asks it to join again");
-        router.SendMoreFrame(id).SendMoreFrame(Protocol.Welcome).SendFrame(WelcomeNoStages);
+        router.SendMoreFrame(id).SendMoreFrame(Protocol.Welcome).SendFrame(WelcomeOneStage);
         Assert.NotNull(Next(router, Protocol.Credit, running));
         router.SendMoreFrame(id).SendMoreFrame(Protocol.End).SendFrame("test over");
         Assert.Equal(WorkerExit.Done, await running.WaitAsync(Safety));

@@ -46,9 +46,8 @@ public static class ProtocolTarget
                 FuzzSupport.Check(hello is not null, "HELLO parsed to null");
                 break;
             case Protocol.Credit:
-                if (f.Count < 2) throw new FormatException("CREDIT without a count");
-                _ = Protocol.ReadU32(f[1]);
-                if (f.Count > 2) _ = Protocol.ReadU32(f[2]);
+                if (f.Count < 3) throw new FormatException("CREDIT without a stage and a count");
+                _ = Protocol.ReadCredit(f[1], f[2], f.Count > 3 ? f[3] : null);
                 break;
             case Protocol.Result:
                 if (f.Count != 6) throw new FormatException($"RESULT of {f.Count} frames");

@@ -12,7 +12,22 @@ namespace Streams.Transports.ZeroMq.Coordination;
 /// </summary>
 internal sealed class RemoteStage(Coordinator coordinator, StageDefinition definition) : IAsyncProcessor
 {
+    private System.Runtime.CompilerServices.StrongBox<RemoteStageState> _state = new(default);
+
     public StageDefinition Definition { get; } = definition;
+
+    /// <summary>This stage's dispatch: the worker processes serving it, their credit for it, its batches.</summary>
+    public DispatchBook Book { get; } = new(definition.Stage);
+
+    /// <summary>What serves the stage now, as last published by the socket thread (readable from any thread).</summary>
+    public RemoteStageState State => Volatile.Read(ref _state).Value;
+
+    /// <summary>Publishes the book's state (on the socket thread).</summary>
+    internal void Publish()
+    {
+        var state = new RemoteStageState(Book.NotePeak(), Book.Workers.Count, Book.Pending, Book.PeakThreads);
+        if (state != Volatile.Read(ref _state).Value) Volatile.Write(ref _state, new(state));
+    }
 
     public void Configure(OperatorConfig config)
     {

@@ -241,7 +241,14 @@ public sealed class WorkerHost : IDisposable
         _metrics.Threads.Set(threads);
         var stages = string.Join(", ", welcome.Stages.Take(16).Select(s => $"{PeerLog.Clip(s.Stage)} ({PeerLog.Clip(s.Operator)}) x{_stages[s.Stage].Threads}"));
         _log.Info("worker", $"joined pipeline '{PeerLog.Clip(welcome.Pipeline)}' at {_options.Join} as {PeerLog.Clip(welcome.WorkerId)}: {stages}");
-        _socket!.SendMoreFrame(Protocol.Credit).SendMoreFrame(Protocol.U32((uint)(threads * _options.CreditPerThread))).SendFrame(Protocol.U32((uint)threads));
+        foreach (var def in welcome.Stages)
+        {
+            // Credit and threads per stage: the coordinator dispatches and measures each stage apart.
+            var stageThreads = _stages[def.Stage].Threads;
+            var f = Protocol.CreditFrames(def.Stage, stageThreads * _options.CreditPerThread, stageThreads);
+            _socket!.SendMoreFrame(Protocol.Credit).SendMoreFrame(f[0]).SendMoreFrame(f[1]).SendFrame(f[2]);
+        }
+
         if (_leaving) BeginLeaving("asked to leave");
     }
 
