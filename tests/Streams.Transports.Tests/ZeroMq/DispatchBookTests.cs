@@ -1,10 +1,11 @@
 using Streams.Transports.ZeroMq.Coordination;
+using Streams.Transports.ZeroMq.Framing;
 
 namespace Streams.Transports.Tests.ZeroMq;
 
 public sealed class DispatchBookTests
 {
-    private static WorkItem Item(ulong id, int events = 10) => new(id, "s", events, [[], [], [], []]);
+    private static WorkItem Item(ulong id, int events = 10) => new(id, "s", events, new EncodedBatch([], [], [], 0, pool: null));
 
     [Fact]
     public void A_worker_never_holds_more_than_its_credit()

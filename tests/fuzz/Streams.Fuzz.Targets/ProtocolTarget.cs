@@ -42,7 +42,7 @@ public static class ProtocolTarget
         {
             case Protocol.Hello:
                 if (f.Count < 2) throw new FormatException("HELLO without a body");
-                var hello = WireMessages.ReadHello(f[1]);
+                var hello = WorkerProtocol.ReadHello(f[1]);
                 FuzzSupport.Check(hello is not null, "HELLO parsed to null");
                 break;
             case Protocol.Credit:
@@ -56,7 +56,7 @@ public static class ProtocolTarget
                 break;
             case Protocol.Welcome:
                 if (f.Count < 2) throw new FormatException("WELCOME without a body");
-                Welcome(WireMessages.ReadWelcome(f[1]));
+                Welcome(WorkerProtocol.ReadWelcome(f[1]));
                 break;
             case Protocol.Work:
                 if (f.Count != 5) throw new FormatException($"WORK of {f.Count} frames");

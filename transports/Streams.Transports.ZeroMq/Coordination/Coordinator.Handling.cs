@@ -15,21 +15,16 @@ public sealed partial class Coordinator
     private void Handle(NetMQMessage msg)
     {
         if (msg.FrameCount < 2) throw new FormatException($"message of {msg.FrameCount} frames");
-        static void Need(NetMQMessage m, int frames, string what)
-        {
-            if (m.FrameCount < frames) throw new FormatException($"{what} of {m.FrameCount - 1} frames");
-        }
-
         var key = Convert.ToHexString(msg[0].Buffer);
-        var command = CommandOf(msg[1]) ?? throw new FormatException($"unknown command '{PeerLog.Clip(msg[1].Buffer)}'");
+        var command = WorkerProtocol.CommandOf(msg[1]) ?? throw new FormatException($"unknown command '{PeerLog.Clip(msg[1].Buffer)}'");
         var worker = _roster.Find(key);
         if (worker is not null) worker.LastSeen = Now;
         switch (command)
         {
             case Protocol.Hello:
-                Need(msg, 3, "HELLO");
+                if (msg.FrameCount < 3) throw new FormatException($"HELLO of {msg.FrameCount - 1} frames");
                 if (worker is not null) return; // welcomed already (a repeated HELLO while the WELCOME travelled)
-                OnHello(key, msg);
+                OnHello(key, WorkerProtocol.ReadHello(msg, at: 1));
                 return;
             case Protocol.Result:
                 OnResult(key, worker, msg);
@@ -46,8 +41,7 @@ public sealed partial class Coordinator
         switch (command)
         {
             case Protocol.Credit:
-                Need(msg, 4, "CREDIT");
-                var credit = Protocol.ReadCredit(msg[2].Buffer, msg[3].Buffer, msg.FrameCount > 4 ? msg[4].Buffer : null);
+                var credit = WorkerProtocol.ReadCredit(msg, at: 1);
                 var seat = _stages.TryGetValue(credit.Stage, out var stage) ? stage.Book.Find(key) : null;
                 if (seat is null) throw new FormatException("CREDIT for a stage not placed on workers");
                 seat.Credit += Math.Min(credit.Batches, 4096);
@@ -71,9 +65,9 @@ public sealed partial class Coordinator
         }
     }
 
-    private void OnHello(string key, NetMQMessage msg)
+    private void OnHello(string key, HelloMessage message)
     {
-        var hello = WireMessages.ReadHello(msg[2].Buffer);
+        var hello = message.Hello;
         // What the peer says about itself goes into logs, metric labels, the summary and the scrape file: bounded.
         var name = string.IsNullOrWhiteSpace(hello.Name) ? $"worker-{key[..Math.Min(6, key.Length)].ToLowerInvariant()}" : PeerLog.Clip(hello.Name);
         if (hello.Protocol != Protocol.Version)
@@ -84,7 +78,7 @@ public sealed partial class Coordinator
 
         if (_allowed.Count > 0)
         {
-            var proof = msg.FrameCount > 3 ? msg[3].Buffer : [];
+            var proof = message.Proof;
             var workerKey = _options.Curve is null || proof.Length == 0 ? null : JoinProof.Verify(proof, _options.Curve);
             if (workerKey is null || !_allowed.Contains(Convert.ToHexString(workerKey)))
             {
@@ -99,7 +93,7 @@ public sealed partial class Coordinator
         _gaveUpWaiting = false;
         Report(w);
         _options.ScrapeTargets?.SetWorker(name, hello.Metrics is { Length: <= 255 } m ? m : null);
-        Send(key, Protocol.Welcome, _welcomeTemplate with { WorkerId = name });
+        WorkerProtocol.SendWelcome(_router, Convert.FromHexString(key), _welcomeTemplate with { WorkerId = name });
         _log.Info("coordinator", $"worker {name} joined ({PeerLog.Clip(hello.Host)}, pid {hello.Pid}, {PeerLog.Clip(hello.Version)})");
         Publish();
     }
@@ -152,9 +146,7 @@ public sealed partial class Coordinator
         {
             foreach (var (seat, item) in stage.Book.Assign())
             {
-                var f = item.Frames;
-                _router.SendMoreFrame(Convert.FromHexString(seat.Key)).SendMoreFrame(Protocol.Work)
-                    .SendMoreFrame(f[0]).SendMoreFrame(f[1]).SendMoreFrame(f[2]).SendFrame(f[3], item.PayloadLength);
+                WorkerProtocol.SendWork(_router, Convert.FromHexString(seat.Key), stage.StageFrame, item.Batch);
                 _metrics.Sent(seat.Name).Inc();
                 if (item.Resends > 0) _metrics.Resent.Inc();
                 if (_roster.Find(seat.Key) is { } w) w.BatchesSent++;

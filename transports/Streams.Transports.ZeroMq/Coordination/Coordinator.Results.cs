@@ -16,7 +16,7 @@ public sealed partial class Coordinator
         BatchHeader header;
         try
         {
-            header = msg.FrameCount > 2 ? BatchFrames.ReadHeader(msg[2].Buffer) : throw new FrameException($"RESULT of {msg.FrameCount - 1} frames");
+            header = WorkerProtocol.ReadResultHeader(msg, at: 1);
         }
         catch (FrameException e)
         {
@@ -50,7 +50,8 @@ public sealed partial class Coordinator
 
         if (item is not null)
         {
-            if (msg.FrameCount != 7)
+            var body = WorkerProtocol.ResultBody(msg, at: 1);
+            if (body is null)
             {
                 // Named but unusable: its events fail (counted, with the reason) rather than wait for an answer that never comes right.
                 Malformed("RESULT (frames)", $"RESULT for batch {header.BatchId} from {who} of {msg.FrameCount - 1} frames (6 expected): its {item.Events} event(s) fail");
@@ -58,9 +59,7 @@ public sealed partial class Coordinator
             }
             else
             {
-                var frames = new byte[5][];
-                for (var i = 0; i < 5; i++) frames[i] = msg[i + 2].Buffer;
-                item.Completion.TrySetResult(new WorkReply(frames, worker?.Name ?? key));
+                item.Completion.TrySetResult(new WorkReply(body, worker?.Name ?? key));
             }
         }
         else if (book.DuplicateBatches > duplicatesBefore)

@@ -233,7 +233,7 @@ public sealed partial class Coordinator : IRemoteStages, IDisposable
             catch (Exception e)
             {
                 // Whatever a peer sends, the socket thread must survive it; the reason names the command, never the peer's text.
-                var command = msg.FrameCount > 1 ? CommandOf(msg[1]) : "message";
+                var command = msg.FrameCount > 1 ? WorkerProtocol.CommandOf(msg[1]) : "message";
                 Malformed($"{command ?? "unknown command"} ({e.GetType().Name})", $"malformed {command ?? "message"} from {Who(msg)} dropped: {PeerLog.Clip(e.Message, 200)}");
             }
 
@@ -241,21 +241,10 @@ public sealed partial class Coordinator : IRemoteStages, IDisposable
         }
     }
 
-    /// <summary>The command a frame names, or null when it is not one of the protocol's.</summary>
-    private static string? CommandOf(NetMQFrame frame) =>
-        frame.BufferSize is > 0 and <= 8 && Protocol.Commands.Contains(frame.ConvertToString()) ? frame.ConvertToString() : null;
-
     private string Who(NetMQMessage msg) => msg.FrameCount > 0 && _roster.Find(Convert.ToHexString(msg[0].Buffer)) is { } w ? $"worker {w.Name}" : "an unknown peer";
 
-    private void Send(string key, string command, string? text = null)
-    {
-        var m = _router.SendMoreFrame(Convert.FromHexString(key));
-        if (text is null) m.SendFrame(command);
-        else m.SendMoreFrame(command).SendFrame(text);
-    }
-
-    private void Send<T>(string key, string command, T json) =>
-        _router.SendMoreFrame(Convert.FromHexString(key)).SendMoreFrame(command).SendFrame(Protocol.ToJson(json));
+    /// <summary>REJECT, END (with a text), DRAIN (without) to the worker process whose identity is <paramref name="key"/>.</summary>
+    private void Send(string key, string command, string? text = null) => WorkerProtocol.SendToWorker(_router, Convert.FromHexString(key), command, text);
 
     public void Dispose()
     {

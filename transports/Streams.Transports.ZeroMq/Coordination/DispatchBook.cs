@@ -1,7 +1,12 @@
+using Streams.Transports.ZeroMq.Framing;
+
 namespace Streams.Transports.ZeroMq.Coordination;
 
-/// <summary>A batch handed to the workers: its frames and the task its stage slot awaits.</summary>
-internal sealed class WorkItem(ulong batchId, string stage, int events, byte[][] frames)
+/// <summary>
+/// A batch handed to the worker processes: its encoding and the task its stage slot awaits. The stage slot that made
+/// it owns <see cref="Batch"/> and disposes it once <see cref="Completion"/> is done (nothing sends it after that).
+/// </summary>
+internal sealed class WorkItem(ulong batchId, string stage, int events, EncodedBatch batch)
 {
     public ulong BatchId { get; } = batchId;
 
@@ -9,10 +14,8 @@ internal sealed class WorkItem(ulong batchId, string stage, int events, byte[][]
 
     public int Events { get; } = events;
 
-    /// <summary>Stage name, header, meta, payload (the WORK frames after the command).</summary>
-    public byte[][] Frames { get; } = frames;
-
-    public int PayloadLength { get; init; }
+    /// <summary>Header, meta and payload of the WORK message.</summary>
+    public EncodedBatch Batch { get; } = batch;
 
     /// <summary>Workers (socket identities) it was sent to: only their answers are taken.</summary>
     public HashSet<string> SentTo { get; } = new(StringComparer.Ordinal);
