@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using NetMQ;
 using NetMQ.Sockets;
 using Streams.Engine.Builtins;
@@ -69,7 +70,7 @@ public sealed class HostilePeerTests
     public async Task A_flood_of_garbage_and_a_20_MB_name_give_a_few_short_log_lines_and_are_counted_in_the_summary()
     {
         var text = new StringWriter();
-        var time = new ManualTime();
+        var time = new FakeTimeProvider();
         using var coordinator = new Coordinator(Plan(100), new CoordinatorOptions { Listen = "tcp://127.0.0.1:0", Heartbeat = TimeSpan.FromMilliseconds(50), Time = time },
             new RunLog(TextWriter.Synchronized(text)), Streams.Engine.Metrics.MetricsRegistry.CreatePrivate());
         coordinator.Start();
@@ -273,7 +274,7 @@ public sealed class HostilePeerTests
     public async Task With_no_worker_the_wait_runs_once_and_later_batches_fail_at_once()
     {
         var plan = Plan(2000);
-        var time = new ManualTime();
+        var time = new FakeTimeProvider();
         var registry = Streams.Engine.Metrics.MetricsRegistry.CreatePrivate();
         var options = new CoordinatorOptions { Listen = "tcp://127.0.0.1:0", Heartbeat = TimeSpan.FromMilliseconds(20), WorkerWait = TimeSpan.FromSeconds(100), Slots = 4, Time = time };
         using var coordinator = new Coordinator(plan, options, RunLog.Null, registry);
@@ -296,7 +297,7 @@ public sealed class HostilePeerTests
     public async Task A_stop_request_with_no_worker_shortens_the_wait_to_dead_after()
     {
         var plan = Plan(2000);
-        var time = new ManualTime();
+        var time = new FakeTimeProvider();
         var text = new StringWriter();
         var registry = Streams.Engine.Metrics.MetricsRegistry.CreatePrivate();
         var options = new CoordinatorOptions

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using NetMQ;
 using NetMQ.Sockets;
 using Streams.Engine.Builtins;
@@ -10,7 +11,7 @@ namespace Streams.Transports.Tests.ZeroMq;
 
 /// <summary>
 /// A worker whose coordinator goes away (a raw NetMQ ROUTER plays the coordinator, the worker's clock is a
-/// <see cref="ManualTime"/>): how long it keeps trying after it noticed the silence, and a REJECT before the WELCOME.
+/// <see cref="FakeTimeProvider"/>): how long it keeps trying after it noticed the silence, and a REJECT before the WELCOME.
 /// </summary>
 public sealed class WorkerReconnectTests
 {
@@ -47,7 +48,7 @@ public sealed class WorkerReconnectTests
     {
         // The bug: the give-up clock ran from the last word heard, so after --dead-after of silence only
         // --give-up-after minus --dead-after was left (6 - 5 = 1 s in the CLI test) for a restarted coordinator.
-        var time = new ManualTime();
+        var time = new FakeTimeProvider();
         using var router = new RouterSocket();
         router.Options.Linger = TimeSpan.Zero;
         var port = router.BindRandomPort("tcp://127.0.0.1");
@@ -77,7 +78,7 @@ public sealed class WorkerReconnectTests
     [Fact]
     public async Task A_worker_told_it_is_unknown_before_its_welcome_says_hello_again_and_joins()
     {
-        var time = new ManualTime();
+        var time = new FakeTimeProvider();
         using var router = new RouterSocket();
         router.Options.Linger = TimeSpan.Zero;
         var port = router.BindRandomPort("tcp://127.0.0.1");
