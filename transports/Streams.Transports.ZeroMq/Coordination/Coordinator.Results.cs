@@ -27,7 +27,12 @@ public sealed partial class Coordinator
         }
 
         // Batch ids are unique across stages: the stage whose book knows the batch takes the answer.
-        var book = _stageList.Select(s => s.Book).FirstOrDefault(b => b.Knows(header.BatchId));
+        DispatchBook? book = null;
+        foreach (var stage in _stageList)
+        {
+            if (stage.Book.Knows(header.BatchId)) book = stage.Book;
+        }
+
         if (book is null)
         {
             Malformed("RESULT (batch not sent there)", $"answer for batch {header.BatchId} from {who} not taken: that batch was not sent there");

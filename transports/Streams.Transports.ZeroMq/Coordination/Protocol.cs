@@ -7,8 +7,10 @@ using Streams.Engine.Operators;
 namespace Streams.Transports.ZeroMq.Coordination;
 
 /// <summary>
-/// The coordinator-worker protocol (a worker's DEALER to the coordinator's ROUTER). Every message starts with a
-/// command frame (ASCII); the frames after it are listed per command. Batches use <see cref="Framing.BatchFrames"/>.
+/// The coordinator-worker protocol's vocabulary (a worker process's DEALER to the coordinator's ROUTER): its version,
+/// its commands and the primitives of its frames. Every message starts with a command frame (ASCII); the frames after
+/// it are listed per command. Batches use <see cref="Framing.BatchFrames"/>. The messages themselves are encoded and
+/// decoded by <see cref="WorkerProtocol"/>. Version 2 (<c>streams-workers/2</c>) gives credit and threads per stage.
 /// </summary>
 public static class Protocol
 {

@@ -105,14 +105,14 @@ public sealed partial class WorkerHost
         if (_life.LeaveAsked) BeginLeaving("asked to leave");
     }
 
-    private StageRunners StartStage(StageDefinition def)
+    private StageThreads StartStage(StageDefinition def)
     {
         if (!_catalog.TryGet(def.Operator, out var descriptor)) throw new InvalidOperationException($"operator '{def.Operator}' is not known to this worker (a different Streams version?)");
         var config = def.ToConfig(descriptor);
         var problems = config.Check();
         if (problems.Count > 0) throw new ConfigException(string.Join("; ", problems.Select(p => p.Message)));
         var threads = Math.Max(1, _options.Threads ?? def.Threads);
-        return new StageRunners(def, descriptor, config, threads, _log, Finish);
+        return new StageThreads(def, descriptor, config, threads, _log, Finish);
     }
 
     private void OnWork(WorkMessage work)

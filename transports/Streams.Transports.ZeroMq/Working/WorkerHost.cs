@@ -29,7 +29,7 @@ public sealed partial class WorkerHost : IDisposable
     private readonly TimeProvider _time;
     private readonly long _started;
     private readonly TaskCompletionSource<WorkerExit> _exit = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly Dictionary<string, StageRunners> _stages = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, StageThreads> _stages = new(StringComparer.Ordinal);
     private readonly WorkerMetrics _metrics;
     private readonly PeerLog _peer;
     private readonly WorkerLifecycle _life = new();

@@ -10,7 +10,7 @@ namespace Streams.Transports.ZeroMq.Working;
 internal readonly record struct Job(byte[] Header, byte[] Meta, byte[] Payload, int Connection);
 
 /// <summary>The threads of one stage, each with its own operator instance, fed from one queue.</summary>
-internal sealed class StageRunners
+internal sealed class StageThreads
 {
     private readonly BlockingCollection<Job> _queue = [];
     private readonly List<Thread> _threads = [];
@@ -18,7 +18,7 @@ internal sealed class StageRunners
     private readonly Action<OutgoingResult?, int> _finish;
 
     /// <summary><paramref name="finish"/> gets each RESULT (null: nothing to answer) and owns it from then on.</summary>
-    public StageRunners(StageDefinition def, OperatorDescriptor descriptor, OperatorConfig config, int threads, RunLog log, Action<OutgoingResult?, int> finish)
+    public StageThreads(StageDefinition def, OperatorDescriptor descriptor, OperatorConfig config, int threads, RunLog log, Action<OutgoingResult?, int> finish)
     {
         _def = def;
         _finish = finish;
