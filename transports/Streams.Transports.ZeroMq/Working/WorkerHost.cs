@@ -83,9 +83,11 @@ public sealed partial class WorkerHost : IDisposable
         thread.Start();
         var code = await _exit.Task.ConfigureAwait(false);
         _poller.Stop();
-        thread.Join(TimeSpan.FromSeconds(5));
-        // What the socket thread did not get to: results are dropped now (their buffers go back), nothing is sent.
-        while (_actions.TryDequeue(out var action, TimeSpan.Zero)) action();
+        if (thread.Join(TimeSpan.FromSeconds(5)))
+        {
+            // What the socket thread did not get to: results are dropped now (their buffers go back), nothing is sent.
+            while (_actions.TryDequeue(out var action, TimeSpan.Zero)) action();
+        }
         _peer.Flush(); // the socket thread is done: what it left unsummed goes out now
         foreach (var s in _stages.Values) s.Stop();
         _stages.Clear();
