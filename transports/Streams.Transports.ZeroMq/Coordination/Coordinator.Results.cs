@@ -49,7 +49,6 @@ public sealed partial class Coordinator
             // Counted before the batch's slot learns of it, so that a summary taken when the run ends includes it.
             worker.BatchesAcked++;
             worker.EventsDone += held.Events;
-            _metrics.Acked(worker.Name).Inc();
             Report(worker);
         }
 
@@ -79,6 +78,7 @@ public sealed partial class Coordinator
             if (worker is not null) Expel(worker, $"an answer for batch {header.BatchId}, which it was not sent");
         }
 
+        if (worker is { Present: true }) _metrics.Acked(worker.Name).Inc(); // every answer of a worker still here, duplicates too
         Pump();
     }
 
