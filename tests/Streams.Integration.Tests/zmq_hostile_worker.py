@@ -16,7 +16,7 @@ ctx = zmq.Context()
 s = ctx.socket(zmq.DEALER)
 s.linger = 0
 s.connect(coordinator)
-hello = {"name": "n" * 20_000_000, "host": "h", "pid": 1, "protocol": "streams-workers/1", "version": "pyzmq"}
+hello = {"name": "n" * 20_000_000, "host": "h", "pid": 1, "protocol": "streams-workers/2", "version": "pyzmq"}
 s.send_multipart([b"HELLO", json.dumps(hello).encode(), b""])
 for i in range(garbage):
     s.send_multipart([(b"\xff" * 1000) if i % 2 else b"CREDIT", b"\x01\x02\x03"])
@@ -28,7 +28,7 @@ while time.time() < deadline:
     frames = s.recv_multipart()
     command = frames[0]
     if command == b"WELCOME":
-        s.send_multipart([b"CREDIT", struct.pack("<I", 4), struct.pack("<I", 1)])
+        s.send_multipart([b"CREDIT", b"work", struct.pack("<I", 4), struct.pack("<I", 1)])  # stage, credit, threads
     elif command == b"WORK":
         header = frames[2]
         batch_id = struct.unpack("<Q", header[8:16])[0]

@@ -32,7 +32,9 @@ public interface IStage
 
     /// <summary>
     /// Asks for <paramref name="threads"/> threads (clamped to 1..<see cref="MaxThreads"/>). New threads start at once;
-    /// surplus threads finish the batch in hand and stop. Returns the target now in force.
+    /// surplus threads finish the batch in hand and stop. Returns the target now in force. A stage on worker processes
+    /// cannot add their threads from here: it changes nothing and returns the threads serving it (a node provider adds
+    /// worker processes).
     /// </summary>
     int SetThreads(int threads);
 }

@@ -64,16 +64,8 @@ public sealed class OperatorHost : IDisposable
             output = null;
         }
 
-        if (ReferenceEquals(output, input))
-        {
-            if (_context.FailedCount > 0) input.RemoveEvents(_context.FailedMask);
-        }
-        else
-        {
-            input.Dispose();
-        }
-
-        _context.End();
+        // The output type is checked where the run's books are (the coordinator's stage), so no type rule here.
+        output = BatchSettlement.Settle(input, output, _context, rule: null, out _);
         var kept = output?.SourceIndices() ?? [];
         return new HostedResult(output, kept, [.. _failures]);
     }

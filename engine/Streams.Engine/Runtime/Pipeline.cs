@@ -75,7 +75,7 @@ public sealed class Pipeline : IDisposable
     private readonly PipelineOptions _options;
     private readonly RunShared _run;
     private readonly List<SourceRunner> _sources = [];
-    private readonly List<StageRunner> _stages = [];
+    private readonly List<IRunningStage> _stages = [];
     private readonly CancellationTokenSource _intake = new();
     private readonly PipelineSampler _sampler;
     private readonly IntakeSwitch _intakeSwitch = new();
@@ -104,7 +104,7 @@ public sealed class Pipeline : IDisposable
         {
             var outlet = new Outlet(node.Outputs.Select(o => inputs[o]).ToArray());
             if (node.Kind == OperatorKind.Source) _sources.Add(new SourceRunner(node, outlet, _run));
-            else _stages.Add(new StageRunner(node, inputs[node], node.Kind == OperatorKind.Sink ? null : outlet, _run, BindRemote(node, options)));
+            else _stages.Add(CreateStage(node, inputs[node], node.Kind == OperatorKind.Sink ? null : outlet, options));
         }
 
         Stages = [.. plan.Nodes.Select(n => (IStage?)_sources.FirstOrDefault(s => s.Name == n.Name) ?? _stages.First(s => s.Name == n.Name))];
@@ -285,12 +285,13 @@ public sealed class Pipeline : IDisposable
 
     public void Dispose() => _intake.Dispose();
 
-    private static (IAsyncProcessor Processor, int Slots, Func<RemoteStageState> State)? BindRemote(PlannedNode node, PipelineOptions options)
+    /// <summary>A stage in this process, or one on worker processes (<c>placement: workers</c>) through the run's coordinator.</summary>
+    private IRunningStage CreateStage(PlannedNode node, StageInput input, Outlet? outlet, PipelineOptions options)
     {
-        if (node.Spec.Placement != Placement.Workers) return null;
+        if (node.Spec.Placement != Placement.Workers) return new StageRunner(node, input, outlet, _run);
         var remote = options.RemoteStages ?? throw new InvalidOperationException(
             $"stage '{node.Name}' runs on workers (placement: workers) but this run has no coordinator: start it with --listen tcp://HOST:PORT");
-        return (remote.Bind(node), remote.Slots, () => remote.StateOf(node.Name));
+        return new RemoteStageRunner(node, input, outlet, _run, remote.Bind(node), remote.Slots, () => remote.StateOf(node.Name));
     }
 
     private void OnFatal(string stage, string message)

@@ -11,7 +11,6 @@ internal sealed partial class StageRunner
 {
     private IOperator? AcquireOperator(int workerId)
     {
-        if (_remote) return _shared;
         var op = CreateOperator(workerId);
         if (op is not null)
         {

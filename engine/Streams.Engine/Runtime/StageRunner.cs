@@ -6,49 +6,36 @@ using Streams.Engine.Spec;
 namespace Streams.Engine.Runtime;
 
 /// <summary>
-/// Runs a processor or sink stage: a pool of workers reading batches from the stage's bounded input queue. Each worker
-/// owns its operator instance (unless the operator is shareable), so operators need no locks. The pool can grow or
-/// shrink while the pipeline runs. When the queue is closed and empty, the workers stop, sinks flush, and the stage
-/// closes its own outlet so downstream stages drain in turn.
+/// Runs a processor or sink stage in this process: a pool of threads (workers) reading batches from the stage's
+/// bounded input queue. Each worker owns its operator instance (unless the operator is shareable), so operators need
+/// no locks. The pool can grow or shrink while the pipeline runs. When the queue is closed and empty, the workers
+/// stop, sinks flush, and the stage closes its own outlet so downstream stages drain in turn. A stage placed on worker
+/// processes is a <see cref="RemoteStageRunner"/>.
 /// </summary>
-internal sealed partial class StageRunner : IStage
+internal sealed partial class StageRunner : IRunningStage
 {
     private readonly PlannedNode _node;
     private readonly RunShared _run;
     private readonly Outlet? _outlet;
-    private readonly string? _expectedOutputType;
+    private readonly OutputTypeRule? _typeRule;
     private readonly Lock _gate = new();
     private readonly List<Worker> _workers = [];
     private readonly List<IOperator> _live = []; // operator instances in use, for AbortSinks
-    private readonly bool _remote;
-    private readonly int _slots;
     private IOperator? _shared;
     private int _nextWorkerId;
     private int _target;
     private int _peak;
-    private readonly Func<RemoteStageState>? _remoteState;
     private bool _closing;
 
-    public StageRunner(PlannedNode node, StageInput input, Outlet? outlet, RunShared run, (IAsyncProcessor Processor, int Slots, Func<RemoteStageState> State)? remote = null)
+    public StageRunner(PlannedNode node, StageInput input, Outlet? outlet, RunShared run)
     {
-        if (remote is { } r)
-        {
-            // A stage run on worker processes: every slot shares the stand-in, and the slots are batches in flight. What
-            // serves it (and what the live view, the workers gauge and the summary show) are the workers' threads.
-            _remote = true;
-            _shared = r.Processor;
-            _slots = r.Slots;
-            _remoteState = r.State;
-        }
-
         _node = node;
         _run = run;
         Input = input;
         _outlet = outlet;
         Stats = new StageStats(run.Metrics, run.Pipeline, node.Name, node.Kind.ToString().ToLowerInvariant());
         Stats.QueueCapacityGauge.Set(input.Capacity);
-        var declared = node.Descriptor.OutputType;
-        _expectedOutputType = node.Kind == OperatorKind.Processor && declared != DataTypes.Any ? node.OutputType : null;
+        _typeRule = OutputTypeRule.For(node, run.Errors);
     }
 
     public string Name => _node.Name;
@@ -63,21 +50,20 @@ internal sealed partial class StageRunner : IStage
 
     public int QueueCapacity => Input.Capacity;
 
-    /// <summary>Workers serving the stage: threads here, or for a stage on workers their threads (as last reported).</summary>
+    /// <summary>Threads serving the stage now.</summary>
     public int Threads
     {
         get
         {
-            if (_remoteState is { } state) return state().Threads;
             lock (_gate) return _workers.Count;
         }
     }
 
-    public int MaxThreads => _remote ? _slots : _node.MaxWorkers;
+    public int MaxThreads => _node.MaxWorkers;
 
-    public int PeakThreads => _remoteState is { } state ? state().PeakThreads : Volatile.Read(ref _peak);
+    public int PeakThreads => Volatile.Read(ref _peak);
 
-    public void Start() => SetThreads(_remote ? _slots : _node.Spec.Workers);
+    public void Start() => SetThreads(_node.Spec.Workers);
 
     public int SetThreads(int threads)
     {
@@ -98,11 +84,8 @@ internal sealed partial class StageRunner : IStage
                 _workers[i].Stop.Cancel();
             }
 
-            if (!_remote)
-            {
-                _peak = Math.Max(_peak, _target);
-                Stats.WorkersGauge.Set(_target);
-            }
+            _peak = Math.Max(_peak, _target);
+            Stats.WorkersGauge.Set(_target);
 
             return _target;
         }
@@ -139,7 +122,7 @@ internal sealed partial class StageRunner : IStage
             }
         }
 
-        if (_shared is not null && !_remote)
+        if (_shared is not null)
         {
             FlushAndDispose(_shared);
             _shared = null;
@@ -173,7 +156,6 @@ internal sealed partial class StageRunner : IStage
                     {
                         if (op is null) FailUnserved(batch, ctx);
                         else if (op is ISink sink) Consume(sink, batch, ctx);
-                        else if (op is IAsyncProcessor remote) output = await ProcessAsync(remote, batch, ctx).ConfigureAwait(false);
                         else output = Process((IProcessor)op, batch, ctx);
                     }
                     catch (Exception e)
@@ -224,46 +206,9 @@ internal sealed partial class StageRunner : IStage
         return Settle(batch, output, ctx, nIn, Stopwatch.GetTimestamp() - t0);
     }
 
-    /// <summary>As <see cref="Process"/> for a processor whose result arrives later (busy time is time in flight).</summary>
-    private async ValueTask<EventBatch?> ProcessAsync(IAsyncProcessor op, EventBatch batch, ProcessContext ctx)
-    {
-        var nIn = batch.Count;
-        ctx.Begin(batch);
-        var t0 = Stopwatch.GetTimestamp();
-        EventBatch? output;
-        try
-        {
-            output = await op.ProcessAsync(batch, ctx).ConfigureAwait(false);
-        }
-        catch (Exception e)
-        {
-            ctx.FailRemaining(Describe(e));
-            output = null;
-        }
-
-        return Settle(batch, output, ctx, nIn, Stopwatch.GetTimestamp() - t0);
-    }
-
     private EventBatch? Settle(EventBatch batch, EventBatch? output, ProcessContext ctx, int nIn, long busy)
     {
-        var failed = ctx.FailedCount;
-        if (ReferenceEquals(output, batch))
-        {
-            if (failed > 0) batch.RemoveEvents(ctx.FailedMask);
-        }
-        else
-        {
-            batch.Dispose();
-        }
-
-        ctx.End();
-        if (output is not null && _expectedOutputType is not null && output.DataType != _expectedOutputType)
-        {
-            failed += RejectWrongType(output);
-            output.Dispose();
-            output = null;
-        }
-
+        output = BatchSettlement.Settle(batch, output, ctx, _typeRule, out var failed);
         var nOut = output?.Count ?? 0;
         Stats.RecordBatch(nIn, nOut, failed, busy);
         if (output is null) return null;
@@ -310,14 +255,6 @@ internal sealed partial class StageRunner : IStage
         ctx.End();
         batch.Dispose();
         Stats.RecordBatch(n, 0, n, 0);
-    }
-
-    private int RejectWrongType(EventBatch output)
-    {
-        for (var i = 0; i < output.Count; i++) output.MarkFailed(i);
-        var message = $"operator '{_node.Descriptor.Name}' produced '{output.DataType}' but the pipeline was planned for '{_expectedOutputType}'";
-        _run.Errors.Report(Name, Severity.Error, message, output.Count, output.Count > 0 ? (long)output.Meta[0].EventNumber : -1);
-        return output.Count;
     }
 
     internal static string Describe(Exception e) => $"{e.GetType().Name}: {e.Message}";

@@ -171,7 +171,7 @@ public sealed class LoopbackTests : IDisposable
         using var sink = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         sink.Bind(new IPEndPoint(IPAddress.Loopback, dataPort)); // somebody must listen, or loopback answers with ICMP
         // The Sync clock is the test's: 330 events 5 ms apart (1.65 s at 200 events/s), however busy the machine is.
-        var time = new ZeroMq.ManualTime();
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
         using (var sender = new EjfatSender(new SenderOptions { Destination = IPAddress.Loopback, BasePort = dataPort, Sync = syncAt, EventSourceId = 77, Time = time }))
         {
             for (ulong e = 0; e < 330; e++)

@@ -1,9 +1,11 @@
+using Microsoft.Extensions.Time.Testing;
 using NetMQ;
 using Streams.Engine.Builtins;
 using Streams.Engine.Operators;
 using Streams.Engine.Runtime;
 using Streams.Engine.Spec;
 using Streams.Operators.Clas12;
+using Streams.TestKit;
 using Streams.Transports.ZeroMq.Coordination;
 using Streams.Transports.ZeroMq.Security;
 using Streams.Transports.ZeroMq.Working;
@@ -24,8 +26,13 @@ public sealed class CoordinatorTests
         return planned.Plan!;
     }
 
+    /// <summary>
+    /// Runs <paramref name="yaml"/> with a coordinator and <paramref name="workers"/> worker processes. With
+    /// <paramref name="time"/> (the clock of both sides, in the options), the clock moves 0.1 s per check until the run
+    /// is over: waits of seconds take a fraction of one (only for runs where no worker joins, or one that is silent).
+    /// </summary>
     private static async Task<(PipelineSummary Summary, WorkersSummary Workers, WorkerExit[] Exits)> RunAsync(
-        string yaml, int workers, CoordinatorOptions? options = null, Func<int, WorkerOptions, WorkerOptions>? workerOptions = null)
+        string yaml, int workers, CoordinatorOptions? options = null, Func<int, WorkerOptions, WorkerOptions>? workerOptions = null, FakeTimeProvider? time = null)
     {
         var plan = Plan(yaml);
         var registry = Streams.Engine.Metrics.MetricsRegistry.CreatePrivate();
@@ -38,7 +45,17 @@ public sealed class CoordinatorTests
         }).ToList();
         var runs = hosts.Select(h => h.RunAsync(CancellationToken.None)).ToList();
         using var pipeline = Pipeline.Create(plan, new PipelineOptions { Registry = registry, RemoteStages = coordinator });
-        var summary = await pipeline.RunAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        var run = pipeline.RunAsync();
+        if (time is not null)
+        {
+            await Eventually.Until(() =>
+            {
+                time.Advance(TimeSpan.FromSeconds(0.1));
+                return run.IsCompleted && runs.All(r => r.IsCompleted);
+            }, "the run over on the test's clock");
+        }
+
+        var summary = await run.WaitAsync(TimeSpan.FromSeconds(60));
         var ws = coordinator.Summary();
         coordinator.Stop("test over");
         var exits = await Task.WhenAll(runs).WaitAsync(TimeSpan.FromSeconds(20));
@@ -119,9 +136,17 @@ public sealed class CoordinatorTests
         using var coordinator = new Coordinator(plan, new CoordinatorOptions { Listen = "tcp://127.0.0.1:0", Curve = server }, RunLog.Null, Streams.Engine.Metrics.MetricsRegistry.CreatePrivate());
         coordinator.Start();
         var log = new StringWriter();
+        var time = new FakeTimeProvider();
         using var host = new WorkerHost(
-            new WorkerOptions { Join = coordinator.Endpoint, ServerKey = new NetMQCertificate().PublicKey, GiveUpAfter = TimeSpan.FromSeconds(2) }, Catalog(), new RunLog(log));
-        var exit = await host.RunAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(20));
+            new WorkerOptions { Join = coordinator.Endpoint, ServerKey = new NetMQCertificate().PublicKey, GiveUpAfter = TimeSpan.FromSeconds(2), Time = time }, Catalog(), new RunLog(TextWriter.Synchronized(log)));
+        var running = host.RunAsync(CancellationToken.None);
+        // The worker's clock runs 0.1 s per check: the 2 s it tries for pass in a fraction of a second.
+        await Eventually.Until(() =>
+        {
+            time.Advance(TimeSpan.FromSeconds(0.1));
+            return running.IsCompleted;
+        }, "the worker gave up");
+        var exit = await running;
         Assert.Equal(WorkerExit.CoordinatorLost, exit);
         Assert.Contains("no answer from the coordinator", log.ToString(), StringComparison.Ordinal);
         Assert.Equal(0, coordinator.WorkersAlive);
@@ -131,8 +156,9 @@ public sealed class CoordinatorTests
     [Fact]
     public async Task Without_curve_on_the_worker_a_curve_coordinator_admits_nobody()
     {
-        var options = new CoordinatorOptions { Listen = "tcp://127.0.0.1:0", Curve = new NetMQCertificate(), WorkerWait = TimeSpan.FromSeconds(3) };
-        var (s, w, exits) = await RunAsync(Small, workers: 1, options);
+        var time = new FakeTimeProvider();
+        var options = new CoordinatorOptions { Listen = "tcp://127.0.0.1:0", Curve = new NetMQCertificate(), WorkerWait = TimeSpan.FromSeconds(3), Heartbeat = TimeSpan.FromMilliseconds(50), Time = time };
+        var (s, w, exits) = await RunAsync(Small, workers: 1, options, (_, o) => o with { Time = time }, time);
         Assert.Equal(0, w.Joined);
         Assert.Equal(WorkerExit.CoordinatorLost, exits.Single());
         Assert.Equal(500, s.Events.Failed); // nobody came within --worker-wait: failed, counted, not lost
@@ -145,7 +171,7 @@ public sealed class CoordinatorTests
         var plan = Plan("""
             name: t
             sources: [{name: src, operator: synthetic, config: {count: 20000, batch-size: 100}}]
-            stages: [{name: s, operator: cpu-burn, input: src, placement: workers, config: {work-us: 150}}]
+            stages: [{name: s, operator: cpu-burn, input: src, placement: workers, config: {work-us: 50, mode: wait}}] # wait: the same on a loaded machine
             sinks: [{name: out, operator: count, input: s}]
             """);
         var registry = Streams.Engine.Metrics.MetricsRegistry.CreatePrivate();
@@ -157,13 +183,17 @@ public sealed class CoordinatorTests
         var staying = stayer.RunAsync(CancellationToken.None);
         using var pipeline = Pipeline.Create(plan, new PipelineOptions { Registry = registry, RemoteStages = coordinator });
         var run = pipeline.RunAsync();
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (leaver.BatchesDone == 0 && DateTime.UtcNow < deadline) await Task.Delay(20);
+        await Eventually.Until(() => leaver.BatchesDone > 0, "the leaver did some work");
 
-        Assert.False(coordinator.AskToLeave("nobody"));
-        Assert.True(coordinator.AskToLeave("leaver"));
+        Assert.True(coordinator.HasWorker("leaver"));
+        Assert.False(await coordinator.AskToLeaveAsync("nobody"));
+        Assert.True(await coordinator.AskToLeaveAsync("leaver"));
+        Assert.False(await coordinator.AskToLeaveAsync("leaver")); // leaving already
         Assert.Equal(WorkerExit.Done, await leaving.WaitAsync(TimeSpan.FromSeconds(20)));
         Assert.False(run.IsCompleted, "the run should still be going when the worker has left");
+        await Eventually.Until(() => !coordinator.HasWorker("leaver"), "the worker process that left no longer serves the run");
+        Assert.True(coordinator.HasWorker("stayer"));
+        Assert.Equal(0, leaver.InvalidTransitions);
         var summary = await run.WaitAsync(TimeSpan.FromSeconds(60));
         var w = coordinator.Summary();
         coordinator.Stop("test over");

@@ -1,16 +1,17 @@
 using Streams.Transports.ZeroMq.Coordination;
+using Streams.Transports.ZeroMq.Framing;
 
 namespace Streams.Transports.Tests.ZeroMq;
 
 public sealed class DispatchBookTests
 {
-    private static WorkItem Item(ulong id, int events = 10) => new(id, "s", events, [[], [], [], []]);
+    private static WorkItem Item(ulong id, int events = 10) => new(id, "s", events, new EncodedBatch([], [], [], 0, pool: null));
 
     [Fact]
     public void A_worker_never_holds_more_than_its_credit()
     {
-        var book = new DispatchBook();
-        var w = book.Join("a", "a", 0);
+        var book = new DispatchBook("s");
+        var w = book.Join("a", "a");
         w.Credit = 3;
         for (ulong i = 1; i <= 10; i++) book.Submit(Item(i));
         var sent = book.Assign();
@@ -29,9 +30,9 @@ public sealed class DispatchBookTests
     [Fact]
     public void Work_is_spread_over_workers_by_free_credit()
     {
-        var book = new DispatchBook();
-        var a = book.Join("a", "a", 0);
-        var b = book.Join("b", "b", 0);
+        var book = new DispatchBook("s");
+        var a = book.Join("a", "a");
+        var b = book.Join("b", "b");
         a.Credit = 4;
         b.Credit = 2;
         for (ulong i = 1; i <= 5; i++) book.Submit(Item(i));
@@ -46,17 +47,14 @@ public sealed class DispatchBookTests
     [Fact]
     public void A_dead_workers_batches_go_first_to_another_worker_and_a_late_answer_counts_once()
     {
-        var book = new DispatchBook();
-        var a = book.Join("a", "a", 0);
+        var book = new DispatchBook("s");
+        var a = book.Join("a", "a");
         a.Credit = 2;
         for (ulong i = 1; i <= 3; i++) book.Submit(Item(i));
         book.Assign(); // a holds 1 and 2; 3 waits
-        a.LastSeen = 0;
-        var b = book.Join("b", "b", 4);
-        Assert.Empty(book.Expire(4.9, 5));
-        var dead = Assert.Single(book.Expire(5.5, 5));
-        Assert.Same(a, dead);
-        Assert.Equal(1, book.Died);
+        var b = book.Join("b", "b");
+        Assert.Equal(2, book.Remove("a")); // declared dead (when is the roster's call: WorkerRosterTests)
+        Assert.Null(book.Find("a"));
         Assert.Equal(2, book.BatchesResent);
         Assert.Equal(3, book.Pending);
 
@@ -79,12 +77,12 @@ public sealed class DispatchBookTests
     [Fact]
     public void A_batch_answered_while_queued_for_resend_is_not_sent_again()
     {
-        var book = new DispatchBook();
-        var a = book.Join("a", "a", 0);
+        var book = new DispatchBook("s");
+        var a = book.Join("a", "a");
         a.Credit = 1;
         book.Submit(Item(1));
         book.Assign();
-        book.Expire(10, 5);
+        book.Remove("a");
         Assert.Equal(1, book.Pending);
         Assert.NotNull(book.Complete("a", 1, 10)); // late answer from the departed worker
         Assert.Equal(0, book.Pending);
@@ -94,8 +92,8 @@ public sealed class DispatchBookTests
     [Fact]
     public void A_leaving_worker_gets_no_more_work_and_a_graceful_leave_is_not_a_death()
     {
-        var book = new DispatchBook();
-        var a = book.Join("a", "a", 0);
+        var book = new DispatchBook("s");
+        var a = book.Join("a", "a");
         a.Credit = 5;
         book.Submit(Item(1));
         book.Assign();
@@ -103,19 +101,18 @@ public sealed class DispatchBookTests
         book.Submit(Item(2));
         Assert.Empty(book.Assign());
         book.Complete("a", 1, 10);
-        Assert.Equal(0, book.Remove(a, died: false));
-        Assert.Equal(1, book.Left);
-        Assert.Equal(0, book.Died);
+        Assert.Equal(0, book.Remove("a")); // a graceful leave hands back nothing
+        Assert.Equal(0, book.BatchesResent);
         Assert.Equal(1, book.Pending);
     }
 
     [Fact]
     public void An_answer_from_a_worker_the_batch_was_not_sent_to_is_not_taken()
     {
-        var book = new DispatchBook();
-        var a = book.Join("a", "a", 0);
+        var book = new DispatchBook("s");
+        var a = book.Join("a", "a");
         a.Credit = 1;
-        book.Join("intruder", "intruder", 0);
+        book.Join("intruder", "intruder");
         book.Submit(Item(1));
         Assert.Same(a, Assert.Single(book.Assign()).Worker);
         Assert.Null(book.Complete("intruder", 1, 10)); // forged, or stale from before a restart
@@ -128,8 +125,8 @@ public sealed class DispatchBookTests
     [Fact]
     public void Abandoning_returns_every_unanswered_batch()
     {
-        var book = new DispatchBook();
-        var a = book.Join("a", "a", 0);
+        var book = new DispatchBook("s");
+        var a = book.Join("a", "a");
         a.Credit = 1;
         for (ulong i = 1; i <= 3; i++) book.Submit(Item(i));
         book.Assign();
@@ -142,14 +139,14 @@ public sealed class DispatchBookTests
     [Fact]
     public void A_batch_lost_with_every_worker_it_visits_is_given_up_after_the_last_resend()
     {
-        var book = new DispatchBook();
+        var book = new DispatchBook("s");
         book.Submit(Item(1));
         for (var visit = 0; visit <= DispatchBook.MaxResends; visit++)
         {
-            var w = book.Join($"w{visit}", $"w{visit}", 0);
+            var w = book.Join($"w{visit}", $"w{visit}");
             w.Credit = 1;
             Assert.Single(book.Assign());
-            book.Remove(w, died: true);
+            book.Remove(w.Key);
         }
 
         var given = Assert.Single(book.Exhausted);

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using NetMQ;
 using NetMQ.Sockets;
 using Streams.Engine.Builtins;
@@ -69,7 +70,7 @@ public sealed class HostilePeerTests
     public async Task A_flood_of_garbage_and_a_20_MB_name_give_a_few_short_log_lines_and_are_counted_in_the_summary()
     {
         var text = new StringWriter();
-        var time = new ManualTime();
+        var time = new FakeTimeProvider();
         using var coordinator = new Coordinator(Plan(100), new CoordinatorOptions { Listen = "tcp://127.0.0.1:0", Heartbeat = TimeSpan.FromMilliseconds(50), Time = time },
             new RunLog(TextWriter.Synchronized(text)), Streams.Engine.Metrics.MetricsRegistry.CreatePrivate());
         coordinator.Start();
@@ -81,7 +82,7 @@ public sealed class HostilePeerTests
         Expect(peer, Protocol.Welcome);
         var junkCommand = new byte[1 << 20];
         for (var i = 0; i < 200; i++) peer.SendMoreFrame(junkCommand).SendFrame("x");
-        for (var i = 0; i < 200; i++) peer.SendMoreFrame(Protocol.Credit).SendFrame([1, 2, 3]); // not a u32
+        for (var i = 0; i < 200; i++) peer.SendMoreFrame(Protocol.Credit).SendMoreFrame("s").SendFrame([1, 2, 3]); // not a u32
         for (var i = 0; i < 100; i++) peer.SendFrame(Protocol.Work); // a coordinator's command
 
         await Eventually.Until(() => coordinator.Summary().MalformedMessages == 500, "500 malformed messages counted");
@@ -115,7 +116,7 @@ public sealed class HostilePeerTests
                 var command = m[0].ConvertToString();
                 if (command == Protocol.End) return;
                 if (command == Protocol.Reject) break; // expelled: join again with a new connection
-                if (command == Protocol.Welcome) s.SendMoreFrame(Protocol.Credit).SendMoreFrame(Protocol.U32(4)).SendFrame(Protocol.U32(1));
+                if (command == Protocol.Welcome) s.SendMoreFrame(Protocol.Credit).SendMoreFrame("s").SendMoreFrame(Protocol.U32(4)).SendFrame(Protocol.U32(1));
                 if (command != Protocol.Work) continue;
                 var header = BatchFrames.ReadHeader(m[2].Buffer);
                 var answer = new NetMQMessage();
@@ -212,7 +213,7 @@ public sealed class HostilePeerTests
         {
             Hello(victim, "victim");
             Expect(victim, Protocol.Welcome);
-            victim.SendMoreFrame(Protocol.Credit).SendMoreFrame(Protocol.U32(4)).SendFrame(Protocol.U32(1));
+            victim.SendMoreFrame(Protocol.Credit).SendMoreFrame("s").SendMoreFrame(Protocol.U32(4)).SendFrame(Protocol.U32(1));
             Expect(victim, Protocol.Work);
         } // closed without a word, holding batches: its TCP connection drops
 
@@ -273,7 +274,7 @@ public sealed class HostilePeerTests
     public async Task With_no_worker_the_wait_runs_once_and_later_batches_fail_at_once()
     {
         var plan = Plan(2000);
-        var time = new ManualTime();
+        var time = new FakeTimeProvider();
         var registry = Streams.Engine.Metrics.MetricsRegistry.CreatePrivate();
         var options = new CoordinatorOptions { Listen = "tcp://127.0.0.1:0", Heartbeat = TimeSpan.FromMilliseconds(20), WorkerWait = TimeSpan.FromSeconds(100), Slots = 4, Time = time };
         using var coordinator = new Coordinator(plan, options, RunLog.Null, registry);
@@ -296,7 +297,7 @@ public sealed class HostilePeerTests
     public async Task A_stop_request_with_no_worker_shortens_the_wait_to_dead_after()
     {
         var plan = Plan(2000);
-        var time = new ManualTime();
+        var time = new FakeTimeProvider();
         var text = new StringWriter();
         var registry = Streams.Engine.Metrics.MetricsRegistry.CreatePrivate();
         var options = new CoordinatorOptions

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Streams.Engine.Runtime;
 using Streams.Transports.ZeroMq.Framing;
 
@@ -10,7 +11,7 @@ public sealed class PeerLogTests
     [Fact]
     public void A_flood_is_logged_a_few_times_per_reason_then_summed_up_once_per_interval_and_always_counted()
     {
-        var time = new ManualTime();
+        var time = new FakeTimeProvider();
         var text = new StringWriter();
         var log = new PeerLog(new RunLog(text), "coordinator", "messages from workers", time) { Interval = TimeSpan.FromSeconds(10) };
         for (var i = 0; i < 1000; i++) log.ReportMalformed("HELLO (JsonException)", $"malformed HELLO {i}");

@@ -21,12 +21,12 @@ public class WireMessagesTests
     [InlineData("""{"workerId":"w","pipeline":"p","stages":[{"stage":"s","threads":1,"outputType":"x","config":{}}]}""")]
     [InlineData("""{"workerId":"w","pipeline":"p","stages":[{"stage":"s","operator":"cpu-burn","config":{"work-us":null}}]}""")]
     public void A_welcome_with_nulls_where_the_worker_needs_values_is_malformed(string json) =>
-        Assert.Throws<FormatException>(() => WireMessages.ReadWelcome(Utf8(json)));
+        Assert.Throws<FormatException>(() => WorkerProtocol.ReadWelcome(Utf8(json)));
 
     [Fact]
     public void A_complete_welcome_reads()
     {
-        var w = WireMessages.ReadWelcome(Utf8("""{"workerId":"w","pipeline":"p","stages":[{"stage":"s","operator":"cpu-burn","threads":2,"outputType":"x","config":{"work-us":{"scalar":"5"}}}],"heartbeatMs":1000,"deadAfterMs":5000}"""));
+        var w = WorkerProtocol.ReadWelcome(Utf8("""{"workerId":"w","pipeline":"p","stages":[{"stage":"s","operator":"cpu-burn","threads":2,"outputType":"x","config":{"work-us":{"scalar":"5"}}}],"heartbeatMs":1000,"deadAfterMs":5000}"""));
         Assert.Equal("cpu-burn", Assert.Single(w.Stages).Operator);
     }
 
@@ -35,14 +35,14 @@ public class WireMessagesTests
     [InlineData("""[{"index":0,"severity":2}]""")]
     [InlineData("""[{"index":0,"message":"m","severity":99}]""")]
     public void Failures_with_nulls_or_unknown_severities_are_malformed(string json) =>
-        Assert.Throws<FormatException>(() => WireMessages.ReadFailures(Utf8(json)));
+        Assert.Throws<FormatException>(() => WorkerProtocol.ReadFailures(Utf8(json)));
 
     [Fact]
     public void Failures_read_and_an_empty_frame_means_none()
     {
-        Assert.Empty(WireMessages.ReadFailures([]));
-        Assert.Equal("m", Assert.Single(WireMessages.ReadFailures(Utf8("""[{"index":1,"message":"m","severity":2}]"""))).Message);
-        Assert.ThrowsAny<JsonException>(() => WireMessages.ReadFailures(Utf8("{")));
+        Assert.Empty(WorkerProtocol.ReadFailures([]));
+        Assert.Equal("m", Assert.Single(WorkerProtocol.ReadFailures(Utf8("""[{"index":1,"message":"m","severity":2}]"""))).Message);
+        Assert.ThrowsAny<JsonException>(() => WorkerProtocol.ReadFailures(Utf8("{")));
     }
 
     [Fact]

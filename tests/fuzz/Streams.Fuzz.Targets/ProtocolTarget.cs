@@ -42,13 +42,12 @@ public static class ProtocolTarget
         {
             case Protocol.Hello:
                 if (f.Count < 2) throw new FormatException("HELLO without a body");
-                var hello = WireMessages.ReadHello(f[1]);
+                var hello = WorkerProtocol.ReadHello(f[1]);
                 FuzzSupport.Check(hello is not null, "HELLO parsed to null");
                 break;
             case Protocol.Credit:
-                if (f.Count < 2) throw new FormatException("CREDIT without a count");
-                _ = Protocol.ReadU32(f[1]);
-                if (f.Count > 2) _ = Protocol.ReadU32(f[2]);
+                if (f.Count < 3) throw new FormatException("CREDIT without a stage and a count");
+                _ = Protocol.ReadCredit(f[1], f[2], f.Count > 3 ? f[3] : null);
                 break;
             case Protocol.Result:
                 if (f.Count != 6) throw new FormatException($"RESULT of {f.Count} frames");
@@ -57,7 +56,7 @@ public static class ProtocolTarget
                 break;
             case Protocol.Welcome:
                 if (f.Count < 2) throw new FormatException("WELCOME without a body");
-                Welcome(WireMessages.ReadWelcome(f[1]));
+                Welcome(WorkerProtocol.ReadWelcome(f[1]));
                 break;
             case Protocol.Work:
                 if (f.Count != 5) throw new FormatException($"WORK of {f.Count} frames");

@@ -118,7 +118,7 @@ public static class Seeds
     {
         var hello = new WorkerHello("w1", "node1", 1234, WireProtocol.Version, "streams 0.1.0") { Metrics = "127.0.0.1:9500" };
         yield return ("hello", [0, .. FuzzSupport.Join([Text("HELLO"), WireProtocol.ToJson(hello), []])]);
-        yield return ("credit", [0, .. FuzzSupport.Join([Text("CREDIT"), WireProtocol.U32(8), WireProtocol.U32(2)])]);
+        yield return ("credit", [0, .. FuzzSupport.Join([Text("CREDIT"), Text("tracking"), WireProtocol.U32(8), WireProtocol.U32(2)])]);
         var config = new Dictionary<string, WireConfigValue>(StringComparer.Ordinal) { ["work-us"] = new("10", null) };
         var welcome = new Welcome("w1", "p", [new StageDefinition("reconstruct", "cpu-burn", 2, "binary/ejfat", config), new StageDefinition("track", "clas12-dc-tracking", 1, "hits/clas12", new Dictionary<string, WireConfigValue>())], 1000, 5000);
         yield return ("welcome", [0, .. FuzzSupport.Join([Text("WELCOME"), WireProtocol.ToJson(welcome)])]);

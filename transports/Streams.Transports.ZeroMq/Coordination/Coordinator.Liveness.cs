@@ -1,14 +1,13 @@
-using System.Runtime.CompilerServices;
 using NetMQ;
 using NetMQ.Sockets;
-using Streams.Engine.Runtime;
 
 namespace Streams.Transports.ZeroMq.Coordination;
 
 /// <summary>
-/// The coordinator's liveness: heartbeats, workers declared dead when silent for --dead-after or at once when their
-/// connection drops, and the wait for workers while batches wait and none is connected (one wait per absence of
-/// workers; a stop request shortens it).
+/// The coordinator's liveness: heartbeats, worker processes declared dead when silent for --dead-after (time read
+/// from the <see cref="CoordinatorOptions.Time"/> provider; the wall-clock timer only makes the check happen) or at once
+/// when their connection drops, and the wait for worker processes while batches wait and none is connected (one wait
+/// per absence of workers; a stop request shortens it).
 /// </summary>
 public sealed partial class Coordinator
 {
@@ -16,19 +15,11 @@ public sealed partial class Coordinator
     private static readonly TimeSpan ProbeInterval = TimeSpan.FromMilliseconds(20);
     private const int ProbesPerDisconnect = 25;
 
-    private StrongBox<RemoteStageState> _state = new(default);
-    private int _peakThreads;
     private int _probesLeft;
     private double _idleSince = -1;
     private bool _gaveUpWaiting;
     private bool _stopRequested;
     private bool _ended;
-
-    public RemoteStageState StateOf(string stage) => Volatile.Read(ref _state).Value;
-
-    private IReadOnlySet<string> _serving = new HashSet<string>(StringComparer.Ordinal);
-
-    public bool HasWorker(string workerName) => Volatile.Read(ref _serving).Contains(workerName);
 
     /// <summary>
     /// A stop was asked for (SIGTERM, --duration, a fatal failure): the run drains, so while no worker is connected the
@@ -41,9 +32,9 @@ public sealed partial class Coordinator
         {
             if (_stopRequested) return;
             _stopRequested = true;
-            if (_book.Workers.Count == 0 && _book.Open > 0)
+            if (_roster.Count == 0 && OpenBatches > 0)
             {
-                _log.Warn("coordinator", $"{reason} while {_book.Open} batch(es) wait and no worker is connected: waiting at most {WaitLimit:0.#} s more for one");
+                _log.Warn("coordinator", $"{reason} while {OpenBatches} batch(es) wait and no worker is connected: waiting at most {WaitLimit:0.#} s more for one");
             }
 
             CheckWorkerWait(Now);
@@ -53,13 +44,16 @@ public sealed partial class Coordinator
     /// <summary>Seconds batches may wait while no worker is connected.</summary>
     private double WaitLimit => _stopRequested ? Math.Min(_options.WorkerWait.TotalSeconds, _options.DeadAfter.TotalSeconds) : _options.WorkerWait.TotalSeconds;
 
+    /// <summary>Batches not answered yet, all stages.</summary>
+    private int OpenBatches => _stageList.Sum(s => s.Book.Open);
+
     private void OnTick()
     {
         if (_ended) return;
         var now = Now;
         var interval = _options.Heartbeat.TotalSeconds;
         Probe(); // the heartbeat, sent so that a worker whose connection is gone shows at once
-        foreach (var w in _book.Workers)
+        foreach (var w in _roster.Present)
         {
             if (now - w.LastSeen > 1.5 * interval)
             {
@@ -68,9 +62,9 @@ public sealed partial class Coordinator
             }
         }
 
-        foreach (var dead in _book.Expire(now, _options.DeadAfter.TotalSeconds))
+        foreach (var dead in _roster.Silent(now, _options.DeadAfter.TotalSeconds))
         {
-            Report(dead, "dead");
+            Remove(dead, WorkerPhase.Dead);
             _log.Warn("coordinator", $"worker {dead.Name} declared dead: silent for {now - dead.LastSeen:0.0} s; its unanswered batches go to other workers");
         }
 
@@ -78,6 +72,7 @@ public sealed partial class Coordinator
         CheckWorkerWait(now);
         _peers.Tick();
         Pump();
+        PublishSummary();
     }
 
     /// <summary>Some connection to the ROUTER dropped (the monitor cannot say whose): probe the workers for a while.</summary>
@@ -102,12 +97,12 @@ public sealed partial class Coordinator
     /// </summary>
     private void Probe()
     {
-        if (_book.Workers.Count == 0) return;
-        List<WorkerEntry>? gone = null;
+        if (_roster.Count == 0) return;
+        List<RemoteWorker>? gone = null;
         _router.Options.RouterMandatory = true;
         try
         {
-            foreach (var w in _book.Workers)
+            foreach (var w in _roster.Present)
             {
                 try
                 {
@@ -127,8 +122,7 @@ public sealed partial class Coordinator
         if (gone is null) return;
         foreach (var w in gone)
         {
-            var requeued = _book.Remove(w, died: true);
-            Report(w, "dead");
+            var requeued = Remove(w, WorkerPhase.Dead);
             _log.Warn("coordinator", $"worker {w.Name} declared dead: its connection dropped; {requeued} unanswered batch(es) sent to other workers");
         }
 
@@ -145,17 +139,21 @@ public sealed partial class Coordinator
 
     private void FailExhausted()
     {
-        foreach (var item in _book.Exhausted)
+        foreach (var stage in _stageList)
         {
-            item.Completion.TrySetException(new InvalidOperationException($"sent to {item.Resends + 1} workers and lost by each (a batch that kills workers, or workers answering junk): given up"));
-        }
+            foreach (var item in stage.Book.Exhausted)
+            {
+                item.Completion.TrySetException(new InvalidOperationException($"sent to {item.Resends + 1} workers and lost by each (a batch that kills workers, or workers answering junk): given up"));
+            }
 
-        _book.Exhausted.Clear();
+            stage.Book.Exhausted.Clear();
+        }
     }
 
     private void CheckWorkerWait(double now)
     {
-        if (_book.Workers.Count > 0 || _book.Open == 0)
+        var open = OpenBatches;
+        if (_roster.Count > 0 || open == 0)
         {
             _idleSince = -1;
             return;
@@ -164,39 +162,15 @@ public sealed partial class Coordinator
         if (_idleSince < 0)
         {
             _idleSince = now;
-            _log.Warn("coordinator", $"{_book.Open} batch(es) wait and no worker is connected; waiting up to {WaitLimit:0.#} s for one (streams worker --join {Endpoint})");
+            _log.Warn("coordinator", $"{open} batch(es) wait and no worker is connected; waiting up to {WaitLimit:0.#} s for one (streams worker --join {Endpoint})");
         }
 
         if (now - _idleSince < WaitLimit) return;
-        var abandoned = _book.AbandonAll();
+        var abandoned = _stageList.SelectMany(s => s.Book.AbandonAll()).ToList();
         _log.Error("coordinator", $"no worker for {now - _idleSince:0.#} s: failing {abandoned.Count} waiting batch(es), and every further one until a worker joins");
         foreach (var item in abandoned) item.Completion.TrySetException(new TimeoutException($"no worker joined within {WaitLimit:0.#} s"));
         _idleSince = -1;
         _gaveUpWaiting = true;
-    }
-
-    private void Report(WorkerEntry w, string state)
-    {
-        if (state != "running") _options.ScrapeTargets?.RemoveWorker(w.Name);
-        _seen[w.Key] = new WorkerReport(w.Name, state, w.BatchesSent, w.BatchesAcked, w.EventsDone, w.HeartbeatsMissed, Math.Round(Now - w.JoinedAt, 1));
-    }
-
-    private void Publish()
-    {
-        Volatile.Write(ref _workersAlive, _book.Workers.Count);
-        if (_serving.Count != _book.Workers.Count || _book.Workers.Any(w => !_serving.Contains(w.Name)))
-        {
-            Volatile.Write(ref _serving, _book.Workers.Select(w => w.Name).ToHashSet(StringComparer.Ordinal));
-        }
-        var threads = _book.Workers.Where(w => !w.Leaving).Sum(w => w.Threads);
-        _peakThreads = Math.Max(_peakThreads, threads);
-        Volatile.Write(ref _state, new StrongBox<RemoteStageState>(new RemoteStageState(threads, _book.Workers.Count, _book.Pending, _peakThreads)));
-        _metrics.Alive.Set(_book.Workers.Count);
-        _metrics.Waiting.Set(_book.Pending);
-        foreach (var w in _book.Workers) _metrics.InFlight(w.Name).Set(w.InFlight.Count);
-        _metrics.Joined.IncTo(_book.Joined);
-        _metrics.Left.IncTo(_book.Left);
-        _metrics.Died.IncTo(_book.Died);
     }
 
     private static string BindRouter(RouterSocket router, string listen)

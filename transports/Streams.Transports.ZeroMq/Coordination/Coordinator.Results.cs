@@ -10,13 +10,13 @@ namespace Streams.Transports.ZeroMq.Coordination;
 /// </summary>
 public sealed partial class Coordinator
 {
-    private void OnResult(string key, WorkerEntry? worker, NetMQMessage msg)
+    private void OnResult(string key, RemoteWorker? worker, NetMQMessage msg)
     {
         var who = worker?.Name ?? "an unknown peer";
         BatchHeader header;
         try
         {
-            header = msg.FrameCount > 2 ? BatchFrames.ReadHeader(msg[2].Buffer) : throw new FrameException($"RESULT of {msg.FrameCount - 1} frames");
+            header = WorkerProtocol.ReadResultHeader(msg, at: 1);
         }
         catch (FrameException e)
         {
@@ -26,11 +26,36 @@ public sealed partial class Coordinator
             return;
         }
 
-        var (duplicatesBefore, duplicateEventsBefore, rejectedBefore) = (_book.DuplicateBatches, _book.DuplicateEvents, _book.Rejected);
-        var item = _book.Complete(key, header.BatchId, header.Count);
+        // Batch ids are unique across stages: the stage whose book knows the batch takes the answer.
+        DispatchBook? book = null;
+        foreach (var stage in _stageList)
+        {
+            if (stage.Book.Knows(header.BatchId)) book = stage.Book;
+        }
+
+        if (book is null)
+        {
+            Malformed("RESULT (batch not sent there)", $"answer for batch {header.BatchId} from {who} not taken: that batch was not sent there");
+            if (worker is not null) Expel(worker, $"an answer for batch {header.BatchId}, which it was not sent");
+            Pump();
+            return;
+        }
+
+        var (duplicatesBefore, duplicateEventsBefore, rejectedBefore) = (book.DuplicateBatches, book.DuplicateEvents, book.Rejected);
+        var held = book.Find(key)?.InFlight.GetValueOrDefault(header.BatchId);
+        var item = book.Complete(key, header.BatchId, header.Count);
+        if (worker is not null && held is not null)
+        {
+            // Counted before the batch's slot learns of it, so that a summary taken when the run ends includes it.
+            worker.BatchesAcked++;
+            worker.EventsDone += held.Events;
+            Report(worker);
+        }
+
         if (item is not null)
         {
-            if (msg.FrameCount != 7)
+            var body = WorkerProtocol.ResultBody(msg, at: 1);
+            if (body is null)
             {
                 // Named but unusable: its events fail (counted, with the reason) rather than wait for an answer that never comes right.
                 Malformed("RESULT (frames)", $"RESULT for batch {header.BatchId} from {who} of {msg.FrameCount - 1} frames (6 expected): its {item.Events} event(s) fail");
@@ -38,29 +63,22 @@ public sealed partial class Coordinator
             }
             else
             {
-                var frames = new byte[5][];
-                for (var i = 0; i < 5; i++) frames[i] = msg[i + 2].Buffer;
-                item.Completion.TrySetResult(new WorkReply(frames, worker?.Name ?? key));
+                item.Completion.TrySetResult(new WorkReply(body, worker?.Name ?? key));
             }
         }
-        else if (_book.DuplicateBatches > duplicatesBefore)
+        else if (book.DuplicateBatches > duplicatesBefore)
         {
-            _metrics.Duplicates.Inc(_book.DuplicateEvents - duplicateEventsBefore);
-            _peers.Report("duplicate answer", $"batch {header.BatchId} answered again by {worker?.Name ?? "a departed worker"}: duplicate of {_book.DuplicateEvents - duplicateEventsBefore} event(s) suppressed", RunLogLevel.Info);
+            _metrics.Duplicates.Inc(book.DuplicateEvents - duplicateEventsBefore);
+            _peers.Report("duplicate answer", $"batch {header.BatchId} answered again by {worker?.Name ?? "a departed worker"}: duplicate of {book.DuplicateEvents - duplicateEventsBefore} event(s) suppressed", RunLogLevel.Info);
         }
-        else if (_book.Rejected > rejectedBefore)
+        else if (book.Rejected > rejectedBefore)
         {
             Malformed("RESULT (batch not sent there)", $"answer for batch {header.BatchId} from {who} not taken: that batch was not sent there");
             // A worker of this connection answers only what it was sent (a worker drops answers from before a reconnect).
             if (worker is not null) Expel(worker, $"an answer for batch {header.BatchId}, which it was not sent");
         }
 
-        if (worker is not null && _book.Find(key) is not null)
-        {
-            _metrics.Acked(worker.Name).Inc();
-            Report(worker, "running");
-        }
-
+        if (worker is { Present: true }) _metrics.Acked(worker.Name).Inc(); // every answer of a worker still here, duplicates too
         Pump();
     }
 
@@ -68,11 +86,10 @@ public sealed partial class Coordinator
     /// A worker that breaks the protocol goes: REJECT (a Streams worker exits), its batches to other workers as for a
     /// death (each at most <see cref="DispatchBook.MaxResends"/> times, then failed).
     /// </summary>
-    private void Expel(WorkerEntry worker, string why)
+    private void Expel(RemoteWorker worker, string why)
     {
         Send(worker.Key, Protocol.Reject, $"protocol violation: {why}");
-        var requeued = _book.Remove(worker, died: true);
-        Report(worker, "expelled");
+        var requeued = Remove(worker, WorkerPhase.Expelled);
         _peers.Report("expelled", $"worker {worker.Name} expelled for {why}; {requeued} unanswered batch(es) sent to other workers", RunLogLevel.Warning);
         AfterRemoval();
     }
@@ -82,6 +99,8 @@ public sealed partial class Coordinator
     {
         _peers.ReportMalformed(reason, message);
         _metrics.Malformed.Inc();
+        Volatile.Write(ref _malformedByReason, _peers.MalformedByReason);
+        Interlocked.Exchange(ref _malformed, _peers.Malformed);
     }
 
     /// <summary>A RESULT whose content did not add up (found by the stage slot that rebuilt it): counted like any malformed message.</summary>

@@ -32,6 +32,6 @@ public sealed record CoordinatorOptions
     /// <summary>Prometheus file-based service discovery to keep up to date with the connected workers' metrics endpoints; null for none.</summary>
     public ScrapeTargets? ScrapeTargets { get; init; }
 
-    /// <summary>The clock for heartbeats, deadlines and log summaries (null: the system's); tests pass a manual one.</summary>
+    /// <summary>The clock for heartbeats, deadlines and log summaries (null: the system's); tests pass a fake one (the wall-clock timers only make the checks happen).</summary>
     public TimeProvider? Time { get; init; }
 }

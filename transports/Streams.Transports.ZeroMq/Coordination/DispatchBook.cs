@@ -1,7 +1,12 @@
+using Streams.Transports.ZeroMq.Framing;
+
 namespace Streams.Transports.ZeroMq.Coordination;
 
-/// <summary>A batch handed to the workers: its frames and the task its stage slot awaits.</summary>
-internal sealed class WorkItem(ulong batchId, string stage, int events, byte[][] frames)
+/// <summary>
+/// A batch handed to the worker processes: its encoding and the task its stage slot awaits. The stage slot that made
+/// it owns <see cref="Batch"/> and disposes it once <see cref="Completion"/> is done (nothing sends it after that).
+/// </summary>
+internal sealed class WorkItem(ulong batchId, string stage, int events, EncodedBatch batch)
 {
     public ulong BatchId { get; } = batchId;
 
@@ -9,10 +14,8 @@ internal sealed class WorkItem(ulong batchId, string stage, int events, byte[][]
 
     public int Events { get; } = events;
 
-    /// <summary>Stage name, header, meta, payload (the WORK frames after the command).</summary>
-    public byte[][] Frames { get; } = frames;
-
-    public int PayloadLength { get; init; }
+    /// <summary>Header, meta and payload of the WORK message.</summary>
+    public EncodedBatch Batch { get; } = batch;
 
     /// <summary>Workers (socket identities) it was sent to: only their answers are taken.</summary>
     public HashSet<string> SentTo { get; } = new(StringComparer.Ordinal);
@@ -26,23 +29,20 @@ internal sealed class WorkItem(ulong batchId, string stage, int events, byte[][]
 /// <summary>A worker's answer to a batch: the RESULT frames after the command.</summary>
 internal sealed record WorkReply(byte[][] Frames, string Worker);
 
-/// <summary>What the coordinator knows of one worker.</summary>
-internal sealed class WorkerEntry(string key, string name, double now)
+/// <summary>A worker process's place in one stage's book: its credit, threads and batches in flight for that stage.</summary>
+internal sealed class WorkerSeat(string key, string name)
 {
     public string Key { get; } = key;
 
     public string Name { get; } = name;
 
+    /// <summary>Batches of this stage the worker process can hold at once (from its CREDIT for the stage).</summary>
     public int Credit { get; set; }
 
-    /// <summary>Threads the worker runs for the stages (from its CREDIT message).</summary>
+    /// <summary>Threads the worker process runs for this stage (from its CREDIT for the stage).</summary>
     public int Threads { get; set; }
 
     public Dictionary<ulong, WorkItem> InFlight { get; } = [];
-
-    public double LastSeen { get; set; } = now;
-
-    public double JoinedAt { get; } = now;
 
     /// <summary>Leaving: it gets no more work and goes once it has returned what it holds.</summary>
     public bool Leaving { get; set; }
@@ -53,18 +53,17 @@ internal sealed class WorkerEntry(string key, string name, double now)
 
     public long EventsDone { get; set; }
 
-    public long HeartbeatsMissed { get; set; }
-
     public int Free => Leaving ? 0 : Math.Max(0, Credit - InFlight.Count);
 }
 
 /// <summary>
-/// The coordinator's bookkeeping, free of sockets and clocks so that it can be tested exactly: workers and their
-/// credit, batches waiting and in flight, death (batches go back to the front of the queue, at least once), and
-/// duplicates (a batch answered twice is counted once). Times are seconds on any monotonic clock. Not thread-safe:
-/// the coordinator's socket thread owns it.
+/// The bookkeeping of one stage placed on workers, free of sockets and clocks so that it can be tested exactly: the
+/// worker processes serving the stage with their credit for it, its batches waiting and in flight, death (batches go
+/// back to the front of the queue, at least once), and duplicates (a batch answered twice is counted once). Each stage
+/// has its own book, so two stages on workers are dispatched and measured apart. Not thread-safe: the coordinator's
+/// socket thread owns it (the counters may be read from any thread).
 /// </summary>
-internal sealed class DispatchBook
+internal sealed class DispatchBook(string stage)
 {
     /// <summary>
     /// Times a batch goes out again after its worker was lost: past this it is given up (see <see cref="Exhausted"/>),
@@ -74,20 +73,27 @@ internal sealed class DispatchBook
 
     private readonly LinkedList<WorkItem> _pending = new();
     private readonly Dictionary<ulong, WorkItem> _open = [];
-    private readonly Dictionary<string, WorkerEntry> _workers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, WorkerSeat> _workers = new(StringComparer.Ordinal);
     private int _rotation;
 
-    public IReadOnlyCollection<WorkerEntry> Workers => _workers.Values;
+    public string Stage { get; } = stage;
+
+    /// <summary>The worker processes serving this stage.</summary>
+    public IReadOnlyCollection<WorkerSeat> Workers => _workers.Values;
+
+    /// <summary>Threads serving the stage now: those of the worker processes not leaving.</summary>
+    public int Threads => _workers.Values.Where(w => !w.Leaving).Sum(w => w.Threads);
+
+    /// <summary>The most <see cref="Threads"/> so far (as of the last <see cref="NotePeak"/>).</summary>
+    public int PeakThreads { get; private set; }
 
     public int Pending => _pending.Count;
 
     public int Open => _open.Count;
 
-    public long Joined { get; private set; }
+    public long BatchesSent { get; private set; }
 
-    public long Left { get; private set; }
-
-    public long Died { get; private set; }
+    public long BatchesAnswered { get; private set; }
 
     public long BatchesResent { get; private set; }
 
@@ -98,16 +104,26 @@ internal sealed class DispatchBook
     /// <summary>Batches given up after <see cref="MaxResends"/> resends, not yet failed by the caller (who empties the list).</summary>
     public List<WorkItem> Exhausted { get; } = [];
 
-    public WorkerEntry? Find(string key) => _workers.GetValueOrDefault(key);
+    public WorkerSeat? Find(string key) => _workers.GetValueOrDefault(key);
 
-    public WorkerEntry Join(string key, string name, double now)
+    public WorkerSeat Join(string key, string name)
     {
         if (_workers.TryGetValue(key, out var existing)) return existing;
-        var w = new WorkerEntry(key, name, now);
+        var w = new WorkerSeat(key, name);
         _workers[key] = w;
-        Joined++;
         return w;
     }
+
+    /// <summary>Records the threads now serving the stage in <see cref="PeakThreads"/>; returns them.</summary>
+    public int NotePeak()
+    {
+        var threads = Threads;
+        PeakThreads = Math.Max(PeakThreads, threads);
+        return threads;
+    }
+
+    /// <summary>Whether <paramref name="batchId"/> is a batch of this stage (waiting, in flight, or answered of late).</summary>
+    public bool Knows(ulong batchId) => _open.ContainsKey(batchId) || _answered.ContainsKey(batchId);
 
     public void Submit(WorkItem item)
     {
@@ -120,14 +136,14 @@ internal sealed class DispatchBook
     /// free credit, so that a fast worker (which returns credit sooner) gets more and a slow one never holds more than
     /// its credit.
     /// </summary>
-    public List<(WorkerEntry Worker, WorkItem Item)> Assign()
+    public List<(WorkerSeat Worker, WorkItem Item)> Assign()
     {
-        var sends = new List<(WorkerEntry, WorkItem)>();
+        var sends = new List<(WorkerSeat, WorkItem)>();
         if (_pending.Count == 0 || _workers.Count == 0) return sends;
         var ring = _workers.Values.ToArray();
         while (_pending.Count > 0)
         {
-            WorkerEntry? best = null;
+            WorkerSeat? best = null;
             for (var k = 0; k < ring.Length; k++)
             {
                 var w = ring[(_rotation + k) % ring.Length];
@@ -141,6 +157,7 @@ internal sealed class DispatchBook
             best.InFlight[item.BatchId] = item;
             item.SentTo.Add(best.Key);
             best.BatchesSent++;
+            BatchesSent++;
             sends.Add((best, item));
         }
 
@@ -171,6 +188,7 @@ internal sealed class DispatchBook
             // Answered: if it had been queued again (its first worker was declared dead), it need not go out.
             _open.Remove(batchId);
             _pending.Remove(item);
+            BatchesAnswered++;
             Remember(batchId, item.Events);
             return item;
         }
@@ -202,23 +220,13 @@ internal sealed class DispatchBook
         if (_answeredOrder.Count > 65536) _answered.Remove(_answeredOrder.Dequeue());
     }
 
-    /// <summary>Declares dead every worker silent for longer than <paramref name="deadAfter"/> seconds.</summary>
-    public List<WorkerEntry> Expire(double now, double deadAfter)
-    {
-        var dead = _workers.Values.Where(w => now - w.LastSeen > deadAfter).ToList();
-        foreach (var w in dead) Remove(w, died: true);
-        return dead;
-    }
-
     /// <summary>
-    /// The worker is gone (BYE, or declared dead): what it held and nobody answered goes out again first (or, sent too
-    /// often already, to <see cref="Exhausted"/>).
+    /// The worker process is gone (BYE, declared dead, expelled): what it held of this stage and nobody answered goes
+    /// out again first (or, sent too often already, to <see cref="Exhausted"/>). Returns the batches queued again.
     /// </summary>
-    public int Remove(WorkerEntry worker, bool died)
+    public int Remove(string workerKey)
     {
-        if (!_workers.Remove(worker.Key)) return 0;
-        if (died) Died++;
-        else Left++;
+        if (!_workers.Remove(workerKey, out var worker)) return 0;
         var requeued = 0;
         foreach (var item in worker.InFlight.Values.OrderByDescending(i => i.BatchId))
         {

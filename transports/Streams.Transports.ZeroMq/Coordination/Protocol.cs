@@ -7,18 +7,23 @@ using Streams.Engine.Operators;
 namespace Streams.Transports.ZeroMq.Coordination;
 
 /// <summary>
-/// The coordinator-worker protocol (a worker's DEALER to the coordinator's ROUTER). Every message starts with a
-/// command frame (ASCII); the frames after it are listed per command. Batches use <see cref="Framing.BatchFrames"/>.
+/// The coordinator-worker protocol's vocabulary (a worker process's DEALER to the coordinator's ROUTER): its version,
+/// its commands and the primitives of its frames. Every message starts with a command frame (ASCII); the frames after
+/// it are listed per command. Batches use <see cref="Framing.BatchFrames"/>. The messages themselves are encoded and
+/// decoded by <see cref="WorkerProtocol"/>. Version 2 (<c>streams-workers/2</c>) gives credit and threads per stage.
 /// </summary>
 public static class Protocol
 {
-    public const string Version = "streams-workers/1";
+    public const string Version = "streams-workers/2";
 
     // worker -> coordinator
     /// <summary>HELLO [json WorkerHello] [join proof, or empty]: asks to join.</summary>
     public const string Hello = "HELLO";
 
-    /// <summary>CREDIT [u32 n] [u32 threads]: the worker can take n more batches; it runs that many threads.</summary>
+    /// <summary>
+    /// CREDIT [stage] [u32 n] [u32 threads]: the worker can take n more batches of that stage; it runs that many threads
+    /// for it (one CREDIT per stage; since <c>streams-workers/2</c>).
+    /// </summary>
     public const string Credit = "CREDIT";
 
     /// <summary>RESULT [header] [meta] [payload] [kept: u32 input index per output event] [failures json]: one batch done; returns one credit.</summary>
@@ -86,8 +91,30 @@ public static class Protocol
         return r;
     }
 
+    /// <summary>The frames of CREDIT after the command.</summary>
+    public static byte[][] CreditFrames(string stage, int batches, int threads) => [Encoding.UTF8.GetBytes(stage), U32((uint)batches), U32((uint)threads)];
+
+    /// <summary>Reads CREDIT's frames (the threads frame may be missing); malformed frames throw <see cref="FormatException"/>.</summary>
+    public static CreditGrant ReadCredit(ReadOnlySpan<byte> stage, ReadOnlySpan<byte> batches, byte[]? threads)
+    {
+        string name;
+        try
+        {
+            name = new UTF8Encoding(false, true).GetString(stage);
+        }
+        catch (DecoderFallbackException)
+        {
+            throw new FormatException("CREDIT's stage is not valid UTF-8");
+        }
+
+        return new CreditGrant(name, (int)Math.Min(ReadU32(batches), int.MaxValue), threads is null ? null : (int)Math.Min(ReadU32(threads), int.MaxValue));
+    }
+
     public static string Text(ReadOnlySpan<byte> frame) => Encoding.UTF8.GetString(frame);
 }
+
+/// <summary>A worker process's CREDIT for one stage: more batches it can hold, and the threads it runs for the stage.</summary>
+public readonly record struct CreditGrant(string Stage, int Batches, int? Threads);
 
 /// <summary>What a worker says about itself when it joins.</summary>
 public sealed record WorkerHello(string Name, string Host, int Pid, string Protocol, string Version)

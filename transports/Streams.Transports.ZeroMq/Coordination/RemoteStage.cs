@@ -12,7 +12,25 @@ namespace Streams.Transports.ZeroMq.Coordination;
 /// </summary>
 internal sealed class RemoteStage(Coordinator coordinator, StageDefinition definition) : IAsyncProcessor
 {
+    private System.Runtime.CompilerServices.StrongBox<RemoteStageState> _state = new(default);
+
     public StageDefinition Definition { get; } = definition;
+
+    /// <summary>The stage's name as WORK's first frame.</summary>
+    public byte[] StageFrame { get; } = System.Text.Encoding.UTF8.GetBytes(definition.Stage);
+
+    /// <summary>This stage's dispatch: the worker processes serving it, their credit for it, its batches.</summary>
+    public DispatchBook Book { get; } = new(definition.Stage);
+
+    /// <summary>What serves the stage now, as last published by the socket thread (readable from any thread).</summary>
+    public RemoteStageState State => Volatile.Read(ref _state).Value;
+
+    /// <summary>Publishes the book's state (on the socket thread).</summary>
+    internal void Publish()
+    {
+        var state = new RemoteStageState(Book.NotePeak(), Book.Workers.Count, Book.Pending, Book.PeakThreads);
+        if (state != Volatile.Read(ref _state).Value) Volatile.Write(ref _state, new(state));
+    }
 
     public void Configure(OperatorConfig config)
     {
@@ -29,15 +47,15 @@ internal sealed class RemoteStage(Coordinator coordinator, StageDefinition defin
         if (input.Count == 0) return null;
 
         var batchId = coordinator.NextBatchId();
-        var encoded = BatchFrames.Encode(input, batchId);
-        var item = new WorkItem(batchId, Definition.Stage, input.Count,
-            [System.Text.Encoding.UTF8.GetBytes(Definition.Stage), encoded.Header, encoded.Meta, encoded.Payload])
+        WorkReply reply;
+        // The item keeps the encoding for resends; once it is answered or failed nothing sends it, and it goes back.
+        using (var encoded = BatchFrames.Encode(input, batchId))
         {
-            PayloadLength = encoded.PayloadLength,
-        };
-        coordinator.Submit(item);
-        var reply = await item.Completion.Task.ConfigureAwait(false);
-        encoded.Release(); // answered: it will not be sent again
+            var item = new WorkItem(batchId, Definition.Stage, input.Count, encoded);
+            coordinator.Submit(item);
+            reply = await item.Completion.Task.ConfigureAwait(false);
+        }
+
         try
         {
             return Rebuild(input, context, reply);
@@ -55,10 +73,8 @@ internal sealed class RemoteStage(Coordinator coordinator, StageDefinition defin
     /// <summary>Turns a RESULT (header, meta, payload, kept, failures) into the output batch.</summary>
     internal static EventBatch? Rebuild(EventBatch input, ProcessContext context, WorkReply reply)
     {
-        var f = reply.Frames;
-        var header = BatchFrames.ReadHeader(f[0]);
-        var kept = Protocol.ReadIndices(f[3]);
-        var failures = WireMessages.ReadFailures(f[4]);
+        var result = WorkerProtocol.ReadResult(reply.Frames);
+        var (header, kept, failures) = (result.Header, result.Kept, result.Failures);
         // Everything is checked before anything is taken: a RESULT that does not add up fails the whole batch once.
         var failed = new HashSet<int>();
         foreach (var failure in failures)
@@ -83,7 +99,7 @@ internal sealed class RemoteStage(Coordinator coordinator, StageDefinition defin
         if (header.Count == 0) return null;
         if (header.Kind == PayloadKind.Arrow)
         {
-            var records = BatchFrames.DecodeArrow(f[2]);
+            var records = BatchFrames.DecodeArrow(result.Payload);
             if (records.Length != kept.Length)
             {
                 records.Dispose();
@@ -93,15 +109,15 @@ internal sealed class RemoteStage(Coordinator coordinator, StageDefinition defin
             return EventBatch.FromRecords(input, kept, header.DataType, records);
         }
 
-        var meta = f[1];
+        var (meta, payload) = (result.Meta, result.Payload);
         if (meta.Length != kept.Length * BatchFrames.MetaEntrySize) throw new FrameException($"worker {reply.Worker} sent a {meta.Length}-byte metadata frame for {kept.Length} events");
-        using var builder = new EventBatchBuilder(kept.Length, f[2].Length);
+        using var builder = new EventBatchBuilder(kept.Length, payload.Length);
         var at = 0;
         for (var i = 0; i < kept.Length; i++)
         {
             var len = (int)Math.Min(BatchFrames.EventLength(meta, i), int.MaxValue);
-            if (len < 0 || len > f[2].Length - at) throw new FrameException($"worker {reply.Worker} sent event lengths beyond its payload");
-            builder.AddFrom(input, kept[i], f[2].AsSpan(at, len));
+            if (len < 0 || len > payload.Length - at) throw new FrameException($"worker {reply.Worker} sent event lengths beyond its payload");
+            builder.AddFrom(input, kept[i], payload.AsSpan(at, len));
             at += len;
         }
 

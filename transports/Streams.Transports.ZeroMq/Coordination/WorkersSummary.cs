@@ -10,4 +10,17 @@ public sealed record WorkerReport(string Name, string State, long BatchesSent, l
 /// </summary>
 public sealed record WorkersSummary(
     long Joined, long Left, long Died, long BatchesResent, long DuplicatesSuppressed, long DuplicateBatches, long Refused,
-    long MalformedMessages, IReadOnlyDictionary<string, long> MalformedByReason, IReadOnlyList<WorkerReport> Workers);
+    long MalformedMessages, IReadOnlyDictionary<string, long> MalformedByReason, IReadOnlyList<WorkerReport> Workers)
+{
+    /// <summary>Each stage on workers apart: its threads, worker processes and batches.</summary>
+    public IReadOnlyList<StageDispatchReport> Stages { get; init; } = [];
+
+    /// <summary>Changes of a worker process's state that the coordinator's state machine refused (0 in a sound run).</summary>
+    public long InvalidTransitions { get; init; }
+}
+
+/// <summary>
+/// One stage on workers in the summary: the threads serving it now and at most, the worker processes serving it, and
+/// its batches sent (resends included), answered, and sent again after a worker process was lost.
+/// </summary>
+public sealed record StageDispatchReport(string Stage, int Threads, int PeakThreads, int Workers, long BatchesSent, long BatchesAnswered, long BatchesResent);

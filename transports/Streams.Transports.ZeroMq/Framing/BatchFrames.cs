@@ -40,11 +40,11 @@ public static class BatchFrames
         if (batch.HasBytes)
         {
             var payload = System.Buffers.ArrayPool<byte>.Shared.Rent(Math.Max(batch.PayloadBytes, 1));
-            return new EncodedBatch(header, meta, payload, CopyBytes(batch, payload));
+            return new EncodedBatch(header, meta, payload, CopyBytes(batch, payload), System.Buffers.ArrayPool<byte>.Shared);
         }
 
         var (arrow, length) = EncodeArrow(batch.Records!);
-        return new EncodedBatch(header, meta, arrow, length);
+        return new EncodedBatch(header, meta, arrow, length, System.Buffers.ArrayPool<byte>.Shared);
     }
 
     /// <summary>The header and metadata frames of <paramref name="batch"/> under <paramref name="batchId"/>.</summary>
@@ -256,12 +256,41 @@ public readonly record struct BatchHeader(PayloadKind Kind, ulong BatchId, int C
 
 /// <summary>
 /// The three frames of an encoded batch. The payload frame is the first <see cref="PayloadLength"/> bytes of
-/// <see cref="Payload"/>, a buffer rented from the shared array pool: <see cref="Release"/> it once sent (or let the GC
-/// have it when it must be kept, as for a batch that may be resent).
+/// <see cref="Payload"/>, a buffer rented from an array pool that this object owns: whoever holds it last (the one that
+/// sends it, or that keeps it for a resend) disposes it once nothing will send it again, and the buffer goes back to
+/// the pool then. It goes back once only, however often <see cref="Dispose"/> is called; after that
+/// <see cref="Payload"/> throws.
 /// </summary>
-public readonly record struct EncodedBatch(byte[] Header, byte[] Meta, byte[] Payload, int PayloadLength)
+public sealed class EncodedBatch : IDisposable
 {
-    public void Release() => System.Buffers.ArrayPool<byte>.Shared.Return(Payload);
+    private readonly System.Buffers.ArrayPool<byte>? _pool;
+    private byte[]? _payload;
+
+    /// <summary>Takes <paramref name="payload"/> (rented from <paramref name="pool"/>; null: not pooled) into its keeping.</summary>
+    internal EncodedBatch(byte[] header, byte[] meta, byte[] payload, int payloadLength, System.Buffers.ArrayPool<byte>? pool)
+    {
+        Header = header;
+        Meta = meta;
+        _payload = payload;
+        PayloadLength = payloadLength;
+        _pool = pool;
+    }
+
+    public byte[] Header { get; }
+
+    public byte[] Meta { get; }
+
+    /// <summary>The payload buffer (its first <see cref="PayloadLength"/> bytes are the frame).</summary>
+    public byte[] Payload => Volatile.Read(ref _payload) ?? throw new ObjectDisposedException(nameof(EncodedBatch), "the payload went back to its pool");
+
+    public int PayloadLength { get; }
+
+    /// <summary>Returns the payload buffer to its pool, the first time only.</summary>
+    public void Dispose()
+    {
+        var payload = Interlocked.Exchange(ref _payload, null);
+        if (payload is not null) _pool?.Return(payload);
+    }
 }
 
 /// <summary>A frame that does not follow the documented layout.</summary>

@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Text;
 using NetMQ;
 using NetMQ.Sockets;
 using Streams.Engine.Operators;
@@ -12,12 +10,15 @@ namespace Streams.Transports.ZeroMq.Working;
 
 /// <summary>
 /// A worker process (<c>streams worker --join tcp://HOST:PORT</c>): joins the coordinator, builds the stages it is
-/// sent (one operator instance per thread), takes batches against the credit it grants, returns the results, and keeps
-/// heartbeats going. If the coordinator falls silent it reconnects (a restarted coordinator admits it again) and exits
-/// with a clear message when nobody answers for <see cref="WorkerOptions.GiveUpAfter"/>. Asked to leave, it finishes
-/// what it holds first.
+/// sent (one operator instance per thread), takes each stage's batches against the credit it grants for that stage,
+/// returns the results, and keeps heartbeats going. If the coordinator falls silent it reconnects (a restarted
+/// coordinator admits it again) and exits with a clear message when nobody answers for
+/// <see cref="WorkerOptions.GiveUpAfter"/>. Asked to leave, it finishes what it holds first. Where it stands is a
+/// <see cref="WorkerLifecycle"/>; the messages are <see cref="WorkerProtocol"/>'s. This file is the socket loop and
+/// liveness (time read from <see cref="WorkerOptions.Time"/>; the wall-clock timer only makes the checks happen); the
+/// handling of each message is in <c>WorkerHost.Handling.cs</c>.
 /// </summary>
-public sealed class WorkerHost : IDisposable
+public sealed partial class WorkerHost : IDisposable
 {
     private readonly WorkerOptions _options;
     private readonly OperatorCatalog _catalog;
@@ -28,21 +29,18 @@ public sealed class WorkerHost : IDisposable
     private readonly TimeProvider _time;
     private readonly long _started;
     private readonly TaskCompletionSource<WorkerExit> _exit = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly Dictionary<string, StageRunners> _stages = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, StageThreads> _stages = new(StringComparer.Ordinal);
     private readonly WorkerMetrics _metrics;
     private readonly PeerLog _peer;
+    private readonly WorkerLifecycle _life = new();
     private DealerSocket? _socket;
     private int _connection; // one per socket: answers to batches of an earlier connection are not sent on a later one
-    private Welcome? _welcome;
     private double _lastHeard;
     private double _lastHello = double.NegativeInfinity;
     private double _heartbeat = 1;
     private double _deadAfter = 5;
     private int _held;
-    private bool _leaving;
-    private bool _leaveSent;
-    private bool _drained;
-    private bool _closed;
+    private long _done;
 
     public WorkerHost(WorkerOptions options, OperatorCatalog catalog, RunLog log)
     {
@@ -65,7 +63,14 @@ public sealed class WorkerHost : IDisposable
     /// <summary>Batches processed so far.</summary>
     public long BatchesDone => Interlocked.Read(ref _done);
 
-    private long _done;
+    /// <summary>Where the worker process stands now.</summary>
+    public WorkerState State => _life.State;
+
+    /// <summary>Moves of the state machine refused so far (0 in a sound run).</summary>
+    public long InvalidTransitions => _life.InvalidTransitions;
+
+    /// <summary>Malformed messages from the coordinator so far (read on the socket thread, or after the run).</summary>
+    public long MalformedMessages => _peer.Malformed;
 
     private double Now => _time.GetElapsedTime(_started).TotalSeconds;
 
@@ -77,9 +82,12 @@ public sealed class WorkerHost : IDisposable
         var thread = new Thread(() => _poller.Run()) { IsBackground = true, Name = "streams-worker" };
         thread.Start();
         var code = await _exit.Task.ConfigureAwait(false);
-        Volatile.Write(ref _closed, true);
         _poller.Stop();
-        thread.Join(TimeSpan.FromSeconds(5));
+        if (thread.Join(TimeSpan.FromSeconds(5)))
+        {
+            // What the socket thread did not get to: results are dropped now (their buffers go back), nothing is sent.
+            while (_actions.TryDequeue(out var action, TimeSpan.Zero)) action();
+        }
         _peer.Flush(); // the socket thread is done: what it left unsummed goes out now
         foreach (var s in _stages.Values) s.Stop();
         _stages.Clear();
@@ -98,6 +106,7 @@ public sealed class WorkerHost : IDisposable
             _socket.Dispose();
         }
 
+        if (_life.State != WorkerState.Connecting) _life.Move(WorkerState.Connecting);
         var socket = new DealerSocket();
         socket.Options.Linger = TimeSpan.FromMilliseconds(500);
         socket.Options.Identity = Guid.NewGuid().ToByteArray();
@@ -112,10 +121,7 @@ public sealed class WorkerHost : IDisposable
         _socket = socket;
         _connection++;
         _poller.Add(socket);
-        _welcome = null;
         _metrics.Connected.Set(0);
-        _leaveSent = false;
-        _drained = false;
         _lastHeard = Now; // the give-up clock starts when the worker starts trying
         SendHello();
     }
@@ -126,7 +132,7 @@ public sealed class WorkerHost : IDisposable
         var hello = new WorkerHello(_options.Name, Environment.MachineName, Environment.ProcessId, Protocol.Version, $"streams {version}") { Metrics = _options.MetricsAddress };
         var proof = _options.ServerKey is { } key && _options.Certificate is { } cert ? JoinProof.Create(cert, key) : [];
         _lastHello = Now;
-        _socket!.SendMoreFrame(Protocol.Hello).SendMoreFrame(Protocol.ToJson(hello)).SendFrame(proof);
+        WorkerProtocol.SendHello(_socket!, hello, proof);
     }
 
     private const int MessagesPerTurn = 1024;
@@ -145,7 +151,7 @@ public sealed class WorkerHost : IDisposable
             catch (Exception e)
             {
                 // Whatever arrives, the socket thread must survive it (and not flood the log).
-                var command = CommandOf(msg);
+                var command = msg.FrameCount > 0 ? WorkerProtocol.CommandOf(msg[0]) : null;
                 _peer.ReportMalformed($"{command ?? "unknown command"} ({e.GetType().Name})", $"malformed {command ?? "message"} from the coordinator dropped: {PeerLog.Clip(e.Message, 200)}");
             }
 
@@ -153,181 +159,12 @@ public sealed class WorkerHost : IDisposable
         }
     }
 
-    private static string? CommandOf(NetMQMessage msg) =>
-        msg.FrameCount > 0 && msg[0].BufferSize is > 0 and <= 8 && Protocol.Commands.Contains(msg[0].ConvertToString()) ? msg[0].ConvertToString() : null;
-
-    /// <summary>Malformed messages from the coordinator so far (read on the socket thread, or after the run).</summary>
-    public long MalformedMessages => _peer.Malformed;
-
-    private void Handle(NetMQMessage msg)
-    {
-        var command = CommandOf(msg) ?? throw new FormatException(msg.FrameCount == 0 ? "empty message" : $"unknown command '{PeerLog.Clip(msg[0].Buffer)}'");
-        switch (command)
-        {
-            case Protocol.Welcome:
-                if (_welcome is null) OnWelcome(WireMessages.ReadWelcome(msg[1].Buffer)); // a second one would grant credit twice
-                break;
-            case Protocol.Work:
-                OnWork(msg);
-                break;
-            case Protocol.Heartbeat:
-                break;
-            case Protocol.Drain:
-                if (!_leaving) BeginLeaving("the coordinator asked this worker to leave");
-                _drained = true; // every WORK meant for us was sent before this
-                if (_held == 0) Depart();
-                break;
-            case Protocol.End:
-                _log.Info("worker", $"the coordinator ended the run ({(msg.FrameCount > 1 ? PeerLog.Clip(msg[1].Buffer, 200) : "")}); {BatchesDone} batches done; exiting");
-                _exit.TrySetResult(WorkerExit.Done);
-                break;
-            case Protocol.Reject:
-                var reason = msg.FrameCount > 1 ? PeerLog.Clip(msg[1].Buffer, 200) : "no reason given";
-                if (reason.StartsWith("unknown worker", StringComparison.Ordinal))
-                {
-                    // Declared dead (or a restarted coordinator): join again rather than talk on into the void. Before
-                    // the WELCOME it answers something stale: the HELLO goes again.
-                    if (_welcome is null)
-                    {
-                        SendHello();
-                        break;
-                    }
-
-                    _log.Warn("worker", $"the coordinator no longer knows this worker ({reason}); joining again");
-                    Connect();
-                }
-                else
-                {
-                    _log.Error("worker", $"the coordinator at {_options.Join} refused this worker: {reason}");
-                    _exit.TrySetResult(WorkerExit.Refused);
-                }
-
-                break;
-            default:
-                throw new FormatException($"unknown command '{command}'");
-        }
-    }
-
-    private void OnWelcome(Welcome welcome)
-    {
-        _heartbeat = Math.Max(0.05, welcome.HeartbeatMs / 1000.0);
-        _deadAfter = Math.Max(_heartbeat * 2, welcome.DeadAfterMs / 1000.0);
-        _tick.Interval = (int)(_heartbeat * 1000);
-        var threads = 0;
-        foreach (var def in welcome.Stages)
-        {
-            if (!_stages.TryGetValue(def.Stage, out var runners))
-            {
-                try
-                {
-                    runners = StartStage(def);
-                }
-                catch (Exception e)
-                {
-                    _log.Error("worker", $"cannot run stage '{PeerLog.Clip(def.Stage)}': {PeerLog.Clip(e.Message, 300)}");
-                    _socket!.SendFrame(Protocol.Bye);
-                    _exit.TrySetResult(WorkerExit.Refused);
-                    return;
-                }
-
-                _stages[def.Stage] = runners;
-            }
-
-            threads += runners.Threads;
-        }
-
-        _welcome = welcome;
-        _metrics.Connected.Set(1);
-        _metrics.Threads.Set(threads);
-        var stages = string.Join(", ", welcome.Stages.Take(16).Select(s => $"{PeerLog.Clip(s.Stage)} ({PeerLog.Clip(s.Operator)}) x{_stages[s.Stage].Threads}"));
-        _log.Info("worker", $"joined pipeline '{PeerLog.Clip(welcome.Pipeline)}' at {_options.Join} as {PeerLog.Clip(welcome.WorkerId)}: {stages}");
-        _socket!.SendMoreFrame(Protocol.Credit).SendMoreFrame(Protocol.U32((uint)(threads * _options.CreditPerThread))).SendFrame(Protocol.U32((uint)threads));
-        if (_leaving) BeginLeaving("asked to leave");
-    }
-
-    private StageRunners StartStage(StageDefinition def)
-    {
-        if (!_catalog.TryGet(def.Operator, out var descriptor)) throw new InvalidOperationException($"operator '{def.Operator}' is not known to this worker (a different Streams version?)");
-        var config = def.ToConfig(descriptor);
-        var problems = config.Check();
-        if (problems.Count > 0) throw new ConfigException(string.Join("; ", problems.Select(p => p.Message)));
-        var threads = Math.Max(1, _options.Threads ?? def.Threads);
-        return new StageRunners(def, descriptor, config, threads, _log, Finish);
-    }
-
-    private void OnWork(NetMQMessage msg)
-    {
-        if (msg.FrameCount != 5) throw new FormatException($"WORK of {msg.FrameCount} frames; 5 expected");
-        var stage = msg[1].ConvertToString(Encoding.UTF8);
-        var header = BatchFrames.ReadHeader(msg[2].Buffer); // a batch that cannot be named is dropped (and resent elsewhere)
-        _held++;
-        _metrics.Held.Set(_held);
-        _metrics.Events.Inc(header.Count);
-        if (!_stages.TryGetValue(stage, out var runners))
-        {
-            // Not ours (the pipeline changed under us): answer with every event failed, so nothing is lost.
-            Finish(StageRunners.FailedResult(header, $"stage '{PeerLog.Clip(stage)}' is not running on this worker"), _connection);
-            return;
-        }
-
-        runners.Enqueue(new Job(msg[2].Buffer, msg[3].Buffer, msg[4].Buffer, _connection));
-    }
-
-    /// <summary>Called from processing threads with a finished RESULT message.</summary>
-    private void Finish(NetMQMessage? result, int connection)
-    {
-        if (Volatile.Read(ref _closed)) return; // the worker is exiting: the coordinator resends what it does not get
-        try
-        {
-            _actions.Enqueue(() => Send(connection == _connection ? result : null)); // a batch of an earlier connection: nobody takes its answer
-        }
-        catch (ObjectDisposedException)
-        {
-            // closed between the check and the enqueue
-        }
-    }
-
-    private void Send(NetMQMessage? result)
-    {
-        if (result is not null) _socket?.SendMultipartMessage(result);
-        _held--;
-        _metrics.Held.Set(_held);
-        _metrics.Batches.Inc();
-        Interlocked.Increment(ref _done);
-        if (_drained && _held == 0) Depart();
-    }
-
-    private void BeginLeaving(string why)
-    {
-        if (_welcome is null && !_leaving)
-        {
-            _leaving = true;
-            _log.Info("worker", $"{why} before joining; exiting");
-            DiscardUnsent(); // no HELLO may reach a coordinator after this worker has gone
-            _exit.TrySetResult(WorkerExit.Done);
-            return;
-        }
-
-        _leaving = true;
-        if (_welcome is null || _leaveSent) return;
-        _leaveSent = true;
-        _log.Info("worker", $"{why}: finishing {_held} batch(es) in hand, then leaving");
-        _socket!.SendFrame(Protocol.Leave);
-    }
-
-    private void Depart()
-    {
-        if (_exit.Task.IsCompleted) return;
-        _socket!.SendFrame(Protocol.Bye);
-        _log.Info("worker", $"drained and left after {BatchesDone} batches");
-        _exit.TrySetResult(WorkerExit.Done);
-    }
-
     private void OnTick()
     {
+        if (_life.State == WorkerState.Gone) return;
         var now = Now;
         _peer.Tick();
-        if (_welcome is null)
+        if (_life.State == WorkerState.Connecting)
         {
             if (now - _lastHeard > _options.GiveUpAfter.TotalSeconds)
             {
@@ -335,7 +172,7 @@ public sealed class WorkerHost : IDisposable
                 // The HELLOs queued for a coordinator that never answered must not reach one that comes up now (while the
                 // socket lingers): it would admit a worker that has gone, and declare it dead as the connection drops.
                 DiscardUnsent();
-                _exit.TrySetResult(WorkerExit.CoordinatorLost);
+                Exit(WorkerExit.CoordinatorLost);
                 return;
             }
 
@@ -343,7 +180,7 @@ public sealed class WorkerHost : IDisposable
             return;
         }
 
-        _socket!.SendFrame(Protocol.Heartbeat);
+        WorkerProtocol.SendSignal(_socket!, Protocol.Heartbeat);
         if (now - _lastHeard > _deadAfter)
         {
             _log.Warn("worker", $"the coordinator at {_options.Join} has been silent for {now - _lastHeard:0.0} s; reconnecting (giving up after {_options.GiveUpAfter.TotalSeconds:0} s)");

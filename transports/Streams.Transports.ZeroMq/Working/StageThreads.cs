@@ -1,6 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text;
-using NetMQ;
 using Streams.Engine.Operators;
 using Streams.Engine.Runtime;
 using Streams.Transports.ZeroMq.Coordination;
@@ -12,14 +10,15 @@ namespace Streams.Transports.ZeroMq.Working;
 internal readonly record struct Job(byte[] Header, byte[] Meta, byte[] Payload, int Connection);
 
 /// <summary>The threads of one stage, each with its own operator instance, fed from one queue.</summary>
-internal sealed class StageRunners
+internal sealed class StageThreads
 {
     private readonly BlockingCollection<Job> _queue = [];
     private readonly List<Thread> _threads = [];
     private readonly StageDefinition _def;
-    private readonly Action<NetMQMessage?, int> _finish;
+    private readonly Action<OutgoingResult?, int> _finish;
 
-    public StageRunners(StageDefinition def, OperatorDescriptor descriptor, OperatorConfig config, int threads, RunLog log, Action<NetMQMessage?, int> finish)
+    /// <summary><paramref name="finish"/> gets each RESULT (null: nothing to answer) and owns it from then on.</summary>
+    public StageThreads(StageDefinition def, OperatorDescriptor descriptor, OperatorConfig config, int threads, RunLog log, Action<OutgoingResult?, int> finish)
     {
         _def = def;
         _finish = finish;
@@ -67,7 +66,7 @@ internal sealed class StageRunners
         }
     }
 
-    private NetMQMessage? Run(OperatorHost host, Job job)
+    private OutgoingResult? Run(OperatorHost host, Job job)
     {
         BatchHeader header;
         try
@@ -86,53 +85,17 @@ internal sealed class StageRunners
             var result = host.Process(input);
             using var output = result.Output;
             var failures = result.Failures.Select(f => new WireFailure(f.Index, f.Message, f.Severity)).ToList();
-            var m = new NetMQMessage();
-            m.Append(Protocol.Result);
-            if (output is null || output.Count == 0)
-            {
-                AppendEmpty(m, header.BatchId, _def.OutputType);
-            }
-            else
-            {
-                var e = BatchFrames.Encode(output, header.BatchId);
-                m.Append(e.Header);
-                m.Append(e.Meta);
-                m.Append(new NetMQFrame(e.Payload, e.PayloadLength)); // the encoder's buffer itself, not returned: the frame keeps it
-            }
-
-            m.Append(Protocol.Indices(output is null || output.Count == 0 ? [] : result.Kept));
-            m.Append(failures.Count == 0 ? [] : Protocol.ToJson(failures));
-            return m;
+            var encoded = output is null || output.Count == 0 ? null : BatchFrames.Encode(output, header.BatchId);
+            return WorkerProtocol.Result(header.BatchId, _def.OutputType, encoded, result.Kept, failures);
         }
         catch (FrameException e)
         {
-            return FailedResult(header, $"malformed batch: {e.Message}");
+            return WorkerProtocol.FailedResult(header, $"malformed batch: {e.Message}");
         }
         catch (Exception e)
         {
             // The host already turned operator exceptions into failed events; this is anything around it.
-            return FailedResult(header, $"worker error: {e.GetType().Name}: {e.Message}");
+            return WorkerProtocol.FailedResult(header, $"worker error: {e.GetType().Name}: {e.Message}");
         }
-    }
-
-    public static NetMQMessage FailedResult(BatchHeader header, string message)
-    {
-        var m = new NetMQMessage();
-        m.Append(Protocol.Result);
-        AppendEmpty(m, header.BatchId, header.DataType);
-        m.Append(Array.Empty<byte>());
-        var failures = Enumerable.Range(0, header.Count).Select(i => new WireFailure(i, message, Severity.Error)).ToList();
-        m.Append(Protocol.ToJson(failures));
-        return m;
-    }
-
-    private static void AppendEmpty(NetMQMessage m, ulong batchId, string type)
-    {
-        var t = Encoding.UTF8.GetBytes(type);
-        var h = new byte[BatchFrames.HeaderSize + t.Length];
-        BatchFrames.WriteHeader(h, PayloadKind.Bytes, batchId, 0, t);
-        m.Append(h);
-        m.Append(Array.Empty<byte>());
-        m.Append(Array.Empty<byte>());
     }
 }
