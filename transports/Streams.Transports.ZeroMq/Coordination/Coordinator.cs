@@ -133,16 +133,6 @@ public sealed partial class Coordinator : IRemoteStages, IDisposable
     }
 
     /// <summary>
-    /// As <see cref="AskToLeaveAsync"/>, waiting up to 5 s on the calling thread (never call it on the socket or a
-    /// sampler thread). Kept only for the CLI's node providers, which take a synchronous callback.
-    /// </summary>
-    public bool AskToLeave(string name)
-    {
-        var asked = AskToLeaveAsync(name);
-        return asked.Wait(TimeSpan.FromSeconds(5)) && asked.Result;
-    }
-
-    /// <summary>
     /// Asks the worker process named <paramref name="name"/> to leave: it gets DRAIN, returns what it holds and says BYE
     /// (how a node provider drains a node whose platform kills rather than signals, like a JRM pod's deletion).
     /// Completes once the socket thread has sent DRAIN: true, or false when no worker process of that name is
