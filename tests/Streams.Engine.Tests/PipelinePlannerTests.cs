@@ -38,7 +38,7 @@ public class PipelinePlannerTests
     {
         var d = Assert.Single(TestPipelines.Problems(Wrap(Gen, "  - {name: work, operator: cpuburn, input: gen}", Out)));
         Assert.Contains("cpu-burn", d.Message, StringComparison.Ordinal);
-        Assert.Equal(new Spec.SourceLocation("test.yaml", 4, 28), d.Location);
+        Assert.Equal(new Operators.SourceLocation("test.yaml", 4, 28), d.Location);
     }
 
     [Fact]

@@ -3,6 +3,7 @@ using Prometheus;
 using Streams.Control.Laws;
 using Streams.Control.Nodes;
 using Streams.Control.Twin;
+using Streams.Engine.Operators;
 using Streams.Engine.Spec;
 using Streams.Engine.Runtime;
 

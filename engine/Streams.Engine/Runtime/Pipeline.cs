@@ -289,7 +289,7 @@ public sealed class Pipeline : IDisposable
     {
         if (node.Spec.Placement != Placement.Workers) return null;
         var remote = options.RemoteStages ?? throw new InvalidOperationException(
-            $"stage '{node.Name}' runs on workers (placement: workers) but this run has no coordinator: start it with --listen tcp://HOST:PORT");
+            $"stage '{node.Name}' runs on workers (placement: workers) but this run has no coordinator (PipelineOptions.RemoteStages is not set)");
         return (remote.Bind(node), remote.Slots, () => remote.StateOf(node.Name));
     }
 

@@ -1,3 +1,4 @@
+using Streams.Engine.Operators;
 using Streams.Engine.Runtime;
 using Streams.Transports.ZeroMq.Framing;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using Streams.Engine.Batches;
+using Streams.Engine.Operators;
 using Streams.Engine.Runtime;
 
 namespace Streams.Transports.Ejfat.Receiving;

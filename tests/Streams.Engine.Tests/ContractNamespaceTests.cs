@@ -1,0 +1,130 @@
+using System.Reflection;
+using Streams.Engine.Operators;
+
+namespace Streams.Engine.Tests;
+
+/// <summary>
+/// The operator contract (<c>Streams.Engine.Operators</c>) stands alone: read from the Engine assembly by reflection,
+/// its types (base types, interfaces, fields, properties, events, constructors and methods, public or not) refer to no
+/// Engine namespace but itself and the data it carries (<c>Streams.Engine.Batches</c>, whose books live in
+/// <c>Streams.Engine.Accounting</c>), and the namespaces it reaches form no cycle.
+/// </summary>
+public sealed class ContractNamespaceTests
+{
+    private const string Contract = "Streams.Engine.Operators";
+
+    private static readonly Assembly Engine = typeof(IOperator).Assembly;
+
+    [Fact]
+    public void The_contract_refers_only_to_itself_and_the_batches()
+    {
+        var graph = NamespaceGraph();
+        var reached = graph[Contract].Order(StringComparer.Ordinal).ToList();
+        Assert.All(reached, ns => Assert.Contains(ns, new[] { Contract, "Streams.Engine.Batches" }));
+    }
+
+    [Fact]
+    public void Nothing_the_contract_reaches_depends_on_runtime_or_spec()
+    {
+        var graph = NamespaceGraph();
+        var reachable = Reachable(graph, Contract);
+        Assert.DoesNotContain("Streams.Engine.Runtime", reachable);
+        Assert.DoesNotContain("Streams.Engine.Spec", reachable);
+    }
+
+    [Fact]
+    public void The_namespaces_the_contract_reaches_form_no_cycle()
+    {
+        var graph = NamespaceGraph();
+        foreach (var ns in Reachable(graph, Contract))
+        {
+            // A namespace is on a cycle when it can reach itself through another namespace.
+            var back = graph[ns].Where(n => n != ns).Any(n => Reachable(graph, n).Contains(ns));
+            Assert.False(back, $"namespace {ns} is on a dependency cycle");
+        }
+    }
+
+    [Fact]
+    public void Runtime_and_spec_depend_on_the_contract()
+    {
+        var graph = NamespaceGraph();
+        Assert.Contains(Contract, graph["Streams.Engine.Runtime"]);
+        Assert.Contains(Contract, graph["Streams.Engine.Spec"]);
+    }
+
+    private static HashSet<string> Reachable(Dictionary<string, HashSet<string>> graph, string from)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal) { from };
+        var todo = new Stack<string>([from]);
+        while (todo.TryPop(out var ns))
+        {
+            foreach (var next in graph.GetValueOrDefault(ns) ?? [])
+            {
+                if (seen.Add(next)) todo.Push(next);
+            }
+        }
+
+        return seen;
+    }
+
+    /// <summary>For each Engine namespace, the Engine namespaces its types refer to in their signatures.</summary>
+    private static Dictionary<string, HashSet<string>> NamespaceGraph()
+    {
+        var graph = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        foreach (var type in Engine.GetTypes())
+        {
+            var from = OwnNamespace(type);
+            if (from is null) continue;
+            if (!graph.TryGetValue(from, out var edges)) graph[from] = edges = new(StringComparer.Ordinal);
+            foreach (var used in Referenced(type))
+            {
+                if (OwnNamespace(used) is { } to && to != from) edges.Add(to);
+            }
+        }
+
+        return graph;
+    }
+
+    /// <summary>The Engine namespace of <paramref name="type"/> (nested types count as their outer type's); null outside the Engine.</summary>
+    private static string? OwnNamespace(Type type)
+    {
+        while (type.IsNested) type = type.DeclaringType!;
+        return type.Assembly == Engine && type.Namespace is { } ns && ns.StartsWith("Streams.Engine", StringComparison.Ordinal) ? ns : null;
+    }
+
+    private static IEnumerable<Type> Referenced(Type type)
+    {
+        const BindingFlags all = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly;
+        var direct = new List<Type>();
+        if (type.BaseType is { } b) direct.Add(b);
+        direct.AddRange(type.GetInterfaces());
+        direct.AddRange(type.GetFields(all).Select(f => f.FieldType));
+        direct.AddRange(type.GetProperties(all).Select(p => p.PropertyType));
+        direct.AddRange(type.GetEvents(all).Select(e => e.EventHandlerType!));
+        foreach (var m in type.GetMethods(all).Cast<MethodBase>().Concat(type.GetConstructors(all)))
+        {
+            if (m is MethodInfo mi) direct.Add(mi.ReturnType);
+            direct.AddRange(m.GetParameters().Select(p => p.ParameterType));
+        }
+
+        return direct.SelectMany(Expand);
+    }
+
+    /// <summary>A type with the types it is built from: element types of arrays, pointers and refs, generic arguments.</summary>
+    private static IEnumerable<Type> Expand(Type type)
+    {
+        if (type.HasElementType)
+        {
+            foreach (var t in Expand(type.GetElementType()!)) yield return t;
+            yield break;
+        }
+
+        if (type.IsGenericParameter) yield break;
+        yield return type;
+        if (!type.IsGenericType) yield break;
+        foreach (var arg in type.GetGenericArguments())
+        {
+            foreach (var t in Expand(arg)) yield return t;
+        }
+    }
+}
