@@ -12,17 +12,9 @@ public sealed class ArrowFileTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("streams-arrow-").FullName;
 
-    private static OperatorCatalog Catalog() => FileOperators.Register(BuiltinOperators.Register(new OperatorCatalog()));
+    private static OperatorCatalog Catalog() => Catalogs.Full();
 
-    private static async Task<PipelineSummary> RunAsync(string yaml)
-    {
-        var loaded = PipelineLoader.Load(yaml, "t.yaml");
-        Assert.True(loaded.Ok, string.Join("\n", loaded.Diagnostics));
-        var planned = PipelinePlanner.Plan(loaded.Spec!, Catalog());
-        Assert.True(planned.Ok, string.Join("\n", planned.Diagnostics));
-        using var p = Pipeline.Create(planned.Plan!);
-        return await p.RunAsync().WaitAsync(TimeSpan.FromSeconds(60));
-    }
+    private static Task<PipelineSummary> RunAsync(string yaml) => Pipelines.RunAsync(yaml, catalog: Catalog());
 
     [Fact]
     public async Task Sink_writes_an_arrow_file_with_metadata_and_payload_columns()

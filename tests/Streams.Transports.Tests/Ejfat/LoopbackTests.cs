@@ -19,33 +19,7 @@ public sealed class LoopbackTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("streams-ejfat-").FullName;
 
-    private static OperatorCatalog Catalog() => EjfatOperators.Register(FileOperators.Register(BuiltinOperators.Register(new OperatorCatalog())));
-
-    /// <summary>A base port with 2^k free consecutive UDP ports.</summary>
-    internal static int FreePorts(int k)
-    {
-        for (var attempt = 0; attempt < 50; attempt++)
-        {
-            var basePort = Random.Shared.Next(20000, 60000);
-            var ok = true;
-            for (var i = 0; i < 1 << k && ok; i++)
-            {
-                try
-                {
-                    using var s = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-                    s.Bind(new IPEndPoint(IPAddress.Loopback, basePort + i));
-                }
-                catch (SocketException)
-                {
-                    ok = false;
-                }
-            }
-
-            if (ok) return basePort;
-        }
-
-        throw new InvalidOperationException("no free UDP port range");
-    }
+    private static OperatorCatalog Catalog() => Catalogs.Full();
 
     private static Pipeline Receiver(string yamlSink, int port, int k, int threads, long events, LogCapture log)
     {
@@ -56,9 +30,7 @@ public sealed class LoopbackTests : IDisposable
             sinks:
               - {{{yamlSink}}}
             """;
-        var plan = PipelinePlanner.Plan(PipelineLoader.Load(yaml, "rx.yaml").Spec!, Catalog());
-        Assert.True(plan.Ok, string.Join("\n", plan.Diagnostics));
-        var p = Pipeline.Create(plan.Plan!, new PipelineOptions { EventLimit = events, SampleInterval = TimeSpan.FromMilliseconds(100), Log = new RunLog(log) });
+        var p = Pipeline.Create(Pipelines.Plan(yaml, Catalog(), "rx.yaml"), new PipelineOptions { EventLimit = events, SampleInterval = TimeSpan.FromMilliseconds(100), Log = new RunLog(log) });
         return p;
     }
 
@@ -78,7 +50,8 @@ public sealed class LoopbackTests : IDisposable
     public async Task Sender_to_receiver_on_four_ports_with_two_threads_is_byte_exact()
     {
         const int k = 2, n = 400;
-        var port = FreePorts(k);
+        using var held = Ports.HoldUdpRange(1 << k);
+        var port = held.Port;
         var file = Path.Combine(_dir, "rx.arrow");
         using var log = new LogCapture();
         using var p = Receiver($"{{name: out, operator: arrow-file-sink, input: rx, queue: 1024, config: {{path: '{file}'}}}}", port, k, 2, n, log);
@@ -109,7 +82,8 @@ public sealed class LoopbackTests : IDisposable
     [Fact]
     public async Task A_flood_of_garbage_is_counted_and_the_receiver_keeps_working()
     {
-        var port = FreePorts(0);
+        using var held = Ports.HoldUdpRange(1);
+        var port = held.Port;
         using var log = new LogCapture();
         using var p = Receiver("{name: out, operator: count, input: rx}", port, 0, 1, 50, log);
         var run = p.RunAsync();
@@ -141,7 +115,8 @@ public sealed class LoopbackTests : IDisposable
     [Fact]
     public async Task A_full_pipeline_discards_and_counts_instead_of_blocking_the_socket()
     {
-        var port = FreePorts(0);
+        using var held = Ports.HoldUdpRange(1);
+        var port = held.Port;
         using var log = new LogCapture();
         using var p = Receiver("{name: out, operator: count, input: rx, queue: 1, config: {stall-seconds: 2}}", port, 0, 1, 0, log);
         var run = p.RunAsync();
@@ -167,7 +142,8 @@ public sealed class LoopbackTests : IDisposable
         control.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         control.ReceiveTimeout = 5000;
         var syncAt = (IPEndPoint)control.LocalEndPoint!;
-        var dataPort = FreePorts(0);
+        using var held = Ports.HoldUdpRange(1);
+        var dataPort = held.Port;
         using var sink = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         sink.Bind(new IPEndPoint(IPAddress.Loopback, dataPort)); // somebody must listen, or loopback answers with ICMP
         // The Sync clock is the test's: 330 events 5 ms apart (1.65 s at 200 events/s), however busy the machine is.
