@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
-using Streams.Engine.Plots;
+using Streams.Reporting;
 
 namespace Streams.Engine.Tests;
 

@@ -4,7 +4,7 @@ using System.Text.Json;
 using Streams.Control.Laws;
 using Streams.Control.Simulation;
 using Streams.Engine.Operators;
-using Streams.Engine.Plots;
+using Streams.Reporting;
 
 namespace Streams.Cli.Commands;
 

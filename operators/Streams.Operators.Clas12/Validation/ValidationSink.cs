@@ -1,4 +1,4 @@
-using Streams.Engine.Plots;
+using Streams.Reporting;
 using System.Globalization;
 using Apache.Arrow;
 using Streams.Engine.Batches;
