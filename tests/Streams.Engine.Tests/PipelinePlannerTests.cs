@@ -71,7 +71,7 @@ public class PipelinePlannerTests
             Kind = OperatorKind.Processor,
             Description = "accepts only arrow/hits",
             InputTypes = ["arrow/hits"],
-            Factory = () => new Builtins.NoOp(),
+            Factory = () => new Streams.Operators.Builtin.NoOp(),
         };
         var problems = Pipelines.Problems(Wrap(Gen, "  - {name: work, operator: wants-hits, input: gen}", Out), Catalogs.Builtin(wants));
         var d = Assert.Single(problems);
@@ -88,7 +88,7 @@ public class PipelinePlannerTests
     [Fact]
     public void Operator_worker_limits_are_enforced()
     {
-        var single = Builtins.CountSink.Descriptor with { Name = "single", MaxWorkers = 1 };
+        var single = Streams.Operators.Builtin.CountSink.Descriptor with { Name = "single", MaxWorkers = 1 };
         var yaml = Wrap(Gen, "  - {name: work, operator: noop, input: gen}", "  - {name: out, operator: single, input: work, workers: 3}");
         Assert.Contains(Pipelines.Problems(yaml, Catalogs.Builtin(single)), p => p.Message.Contains("at most 1", StringComparison.Ordinal));
     }

@@ -1,6 +1,6 @@
 using Apache.Arrow;
 using Apache.Arrow.Ipc;
-using Streams.Engine.Builtins;
+using Streams.Operators.Builtin;
 using Streams.Engine.Operators;
 using Streams.Engine.Runtime;
 using Streams.Engine.Spec;

@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using Apache.Arrow;
 using Apache.Arrow.Ipc;
-using Streams.Engine.Builtins;
+using Streams.Operators.Builtin;
 using Streams.Engine.Operators;
 using Streams.Engine.Runtime;
 using Streams.Engine.Spec;

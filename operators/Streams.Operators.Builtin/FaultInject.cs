@@ -1,8 +1,7 @@
 using Streams.Engine.Batches;
 using Streams.Engine.Operators;
-using Streams.Engine.Runtime;
 
-namespace Streams.Engine.Builtins;
+namespace Streams.Operators.Builtin;
 
 /// <summary>
 /// Misbehaves on purpose, by event number, so failure handling can be tested and demonstrated: fails every Nth event,

@@ -1,8 +1,7 @@
 using Streams.Engine.Batches;
 using Streams.Engine.Operators;
-using Streams.Engine.Runtime;
 
-namespace Streams.Engine.Builtins;
+namespace Streams.Operators.Builtin;
 
 /// <summary>
 /// Counts events and payload bytes and logs the totals at the end. Can stall or slow down on purpose, to show

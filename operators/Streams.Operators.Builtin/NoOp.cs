@@ -1,8 +1,7 @@
 using Streams.Engine.Batches;
 using Streams.Engine.Operators;
-using Streams.Engine.Runtime;
 
-namespace Streams.Engine.Builtins;
+namespace Streams.Operators.Builtin;
 
 /// <summary>Passes batches through untouched: measures the engine's own overhead.</summary>
 public sealed class NoOp : IProcessor

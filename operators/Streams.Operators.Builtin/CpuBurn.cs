@@ -1,9 +1,8 @@
 using System.Diagnostics;
 using Streams.Engine.Batches;
 using Streams.Engine.Operators;
-using Streams.Engine.Runtime;
 
-namespace Streams.Engine.Builtins;
+namespace Streams.Operators.Builtin;
 
 /// <summary>
 /// Stands in for reconstruction: spends a fixed amount of CPU work per event (calibrated once per process into a

@@ -2,9 +2,8 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Streams.Engine.Batches;
 using Streams.Engine.Operators;
-using Streams.Engine.Runtime;
 
-namespace Streams.Engine.Builtins;
+namespace Streams.Operators.Builtin;
 
 /// <summary>
 /// Generates events of a fixed size filled with seeded pseudo-random bytes (the event number in the first 8 bytes),
