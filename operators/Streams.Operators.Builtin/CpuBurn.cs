@@ -9,7 +9,7 @@ namespace Streams.Operators.Builtin;
 /// number of arithmetic iterations, so it scales with cores like real work, unlike sleeping or spinning on a clock),
 /// folds a checksum of the payload in, and passes the batch through.
 /// </summary>
-public sealed class CpuBurn : IProcessor
+internal sealed class CpuBurn : IProcessor
 {
     public static OperatorDescriptor Descriptor { get; } = new()
     {

@@ -7,7 +7,7 @@ namespace Streams.Operators.Builtin;
 /// Misbehaves on purpose, by event number, so failure handling can be tested and demonstrated: fails every Nth event,
 /// drops every Mth event (a filter), or throws on every batch holding an event number divisible by K.
 /// </summary>
-public sealed class FaultInject : IProcessor
+internal sealed class FaultInject : IProcessor
 {
     public static OperatorDescriptor Descriptor { get; } = new()
     {

@@ -4,7 +4,7 @@ using Streams.Engine.Operators;
 namespace Streams.Operators.Builtin;
 
 /// <summary>Passes batches through untouched: measures the engine's own overhead.</summary>
-public sealed class NoOp : IProcessor
+internal sealed class NoOp : IProcessor
 {
     public static OperatorDescriptor Descriptor { get; } = new()
     {

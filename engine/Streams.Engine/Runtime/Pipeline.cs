@@ -118,14 +118,14 @@ public sealed class Pipeline : IDisposable
     /// <summary>Every node, in the plan's (topological) order.</summary>
     public IReadOnlyList<IStage> Stages { get; }
 
-    public RunAccounts Accounts { get; } = new();
+    internal RunAccounts Accounts { get; } = new();
 
     public MetricsRegistry Registry { get; }
 
     internal ErrorBook Errors { get; }
 
     /// <summary>Fatal failures, failed sources and outputs that could not be written, as the run found them.</summary>
-    public RunFaults Faults { get; } = new();
+    internal RunFaults Faults { get; } = new();
 
     /// <summary>Why intake stopped (null while it runs).</summary>
     public string? StopReason => Volatile.Read(ref _stopReason);

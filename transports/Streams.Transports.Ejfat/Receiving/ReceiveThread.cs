@@ -6,7 +6,7 @@ using Streams.Engine.Runtime;
 
 namespace Streams.Transports.Ejfat.Receiving;
 
-public sealed partial class EjfatReceiverSource
+internal sealed partial class EjfatReceiverSource
 {
     /// <summary>
     /// One receive thread: drains its sockets without blocking on any one of them, places datagrams into its own
