@@ -52,6 +52,14 @@ public sealed class ContractNamespaceTests
         Assert.Contains(Contract, graph["Streams.Engine.Spec"]);
     }
 
+    [Fact]
+    public void The_builtin_operators_are_written_against_the_contract_alone()
+    {
+        var builtin = typeof(Streams.Operators.Builtin.BuiltinOperators).Assembly;
+        var used = builtin.GetTypes().SelectMany(Referenced).Select(OwnNamespace).OfType<string>().Distinct().Order(StringComparer.Ordinal).ToList();
+        Assert.All(used, ns => Assert.Contains(ns, new[] { Contract, "Streams.Engine.Batches" }));
+    }
+
     private static HashSet<string> Reachable(Dictionary<string, HashSet<string>> graph, string from)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal) { from };

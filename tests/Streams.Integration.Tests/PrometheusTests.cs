@@ -18,13 +18,14 @@ public sealed class PrometheusTests(TempDir dir) : IClassFixture<TempDir>
         var promPort = held.Port;
         var pipeline = dir.Write("endless.yaml", """
             name: scraped
+            metrics: {listen: "127.0.0.1:0"}
             sources: [{name: gen, operator: synthetic, config: {batch-size: 64}}]
             stages: [{name: work, operator: cpu-burn, input: gen, workers: 2, config: {work-us: 20}}]
             sinks: [{name: out, operator: count, input: work}]
             """);
 
-        using var streams = StreamsProcess.Start("run", pipeline, "--metrics-listen", "127.0.0.1:0", "--progress", "none", "--summary-json", dir.File("summary.json"));
-        // Port 0: the command chooses a free port itself, binds it and prints it; the test reads it back.
+        using var streams = StreamsProcess.Start("run", pipeline, "--progress", "none", "--summary-json", dir.File("summary.json"));
+        // Port 0 (the pipeline's metrics.listen): the command chooses a free port, binds it and prints it; the test reads it back.
         var at = await streams.Child.WaitForMatchAsync(new Regex(@"metrics at http://127\.0\.0\.1:(\d+)/"), 60);
         var metricsPort = int.Parse(at.Groups[1].Value, CultureInfo.InvariantCulture);
 

@@ -8,8 +8,10 @@ namespace Streams.TestKit;
 /// Ports for tests whose child (a process, or a pipeline in this process) binds a port the test must know first. The
 /// kernel hands out a free port (bind to port 0 and read it back); the kit then holds it: no other test of this
 /// process is given it until the <see cref="HeldPorts"/> is disposed, after the child has bound it. A port is best
-/// not chosen at all: where the child can bind port 0 and say which port it got (<c>streams run --metrics-listen
-/// 127.0.0.1:0</c> prints "metrics at URL"), tests read the port back from it instead.
+/// not chosen at all: where the child can bind port 0 and say which port it got (a pipeline with
+/// <c>metrics: {listen: "127.0.0.1:0"}</c> makes <c>streams run</c> print "metrics at URL";
+/// <see cref="ChildProcess.WaitForMatchAsync"/> reads it), tests read the port back from it instead. The hold is
+/// this process's: another process can still be given the port by the kernel before the child binds it.
 /// </summary>
 public static class Ports
 {
