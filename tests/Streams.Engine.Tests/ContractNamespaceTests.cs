@@ -56,7 +56,7 @@ public sealed class ContractNamespaceTests
     public void The_builtin_operators_are_written_against_the_contract_alone()
     {
         var builtin = typeof(Streams.Operators.Builtin.BuiltinOperators).Assembly;
-        var used = builtin.GetTypes().SelectMany(Referenced).Select(OwnNamespace).OfType<string>().Distinct().Order(StringComparer.Ordinal).ToList();
+        var used = builtin.GetTypes().SelectMany(t => Signatures.Referenced(t)).Select(OwnNamespace).OfType<string>().Distinct().Order(StringComparer.Ordinal).ToList();
         Assert.All(used, ns => Assert.Contains(ns, new[] { Contract, "Streams.Engine.Batches" }));
     }
 
@@ -84,7 +84,7 @@ public sealed class ContractNamespaceTests
             var from = OwnNamespace(type);
             if (from is null) continue;
             if (!graph.TryGetValue(from, out var edges)) graph[from] = edges = new(StringComparer.Ordinal);
-            foreach (var used in Referenced(type))
+            foreach (var used in Signatures.Referenced(type))
             {
                 if (OwnNamespace(used) is { } to && to != from) edges.Add(to);
             }
@@ -98,41 +98,5 @@ public sealed class ContractNamespaceTests
     {
         while (type.IsNested) type = type.DeclaringType!;
         return type.Assembly == Engine && type.Namespace is { } ns && ns.StartsWith("Streams.Engine", StringComparison.Ordinal) ? ns : null;
-    }
-
-    private static IEnumerable<Type> Referenced(Type type)
-    {
-        const BindingFlags all = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly;
-        var direct = new List<Type>();
-        if (type.BaseType is { } b) direct.Add(b);
-        direct.AddRange(type.GetInterfaces());
-        direct.AddRange(type.GetFields(all).Select(f => f.FieldType));
-        direct.AddRange(type.GetProperties(all).Select(p => p.PropertyType));
-        direct.AddRange(type.GetEvents(all).Select(e => e.EventHandlerType!));
-        foreach (var m in type.GetMethods(all).Cast<MethodBase>().Concat(type.GetConstructors(all)))
-        {
-            if (m is MethodInfo mi) direct.Add(mi.ReturnType);
-            direct.AddRange(m.GetParameters().Select(p => p.ParameterType));
-        }
-
-        return direct.SelectMany(Expand);
-    }
-
-    /// <summary>A type with the types it is built from: element types of arrays, pointers and refs, generic arguments.</summary>
-    private static IEnumerable<Type> Expand(Type type)
-    {
-        if (type.HasElementType)
-        {
-            foreach (var t in Expand(type.GetElementType()!)) yield return t;
-            yield break;
-        }
-
-        if (type.IsGenericParameter) yield break;
-        yield return type;
-        if (!type.IsGenericType) yield break;
-        foreach (var arg in type.GetGenericArguments())
-        {
-            foreach (var t in Expand(arg)) yield return t;
-        }
     }
 }

@@ -166,7 +166,7 @@ public class PipelineRunTests
             "{name: out, operator: gated, input: work, workers: 2, queue: 4}"), Catalogs.Builtin(sink.Descriptor)));
         sink.Gate.Reset();
         var run = p.RunAsync();
-        await WaitUntil(() => p.Stage("work").QueueDepth == 4);
+        await Eventually.WaitUntil(() => p.Stage("work").QueueDepth == 4);
         p.StopIntake("test asked");
         sink.Gate.Set();
         var s = await run.WaitAsync(TimeSpan.FromSeconds(30));
@@ -187,7 +187,7 @@ public class PipelineRunTests
             "{name: out, operator: gated, input: work, queue: 4}"), Catalogs.Builtin(sink.Descriptor)));
         sink.Gate.Reset();
         var run = p.RunAsync();
-        await WaitUntil(() => p.Stage("out").QueueDepth == 4 && p.Stage("work").QueueDepth == 4);
+        await Eventually.WaitUntil(() => p.Stage("out").QueueDepth == 4 && p.Stage("work").QueueDepth == 4);
         // Bound: queues (4 + 4 batches) + one batch in each worker's hands + one the source is waiting to write. Watch it
         // for a second while the sink stays stalled (a loaded machine may add the last of those batches late).
         const int bound = (4 + 4 + 3) * 10;
@@ -215,19 +215,19 @@ public class PipelineRunTests
             "{name: work, operator: probe, input: gen, workers: 1, max-workers: 6}"), Catalogs.Builtin(probe.Descriptor)));
         var run = p.RunAsync();
         var work = p.Stage("work");
-        await WaitUntil(() => Volatile.Read(ref probe.Peak) >= 1); // a loaded machine may take a while to start
+        await Eventually.WaitUntil(() => Volatile.Read(ref probe.Peak) >= 1); // a loaded machine may take a while to start
         await Task.Delay(200);
         Assert.Equal(1, Volatile.Read(ref probe.Peak));
 
         Assert.Equal(4, work.SetThreads(4));
-        await WaitUntil(() => Volatile.Read(ref probe.Peak) == 4);
+        await Eventually.WaitUntil(() => Volatile.Read(ref probe.Peak) == 4);
         Assert.Equal(4, work.Threads);
 
         Assert.Equal(6, work.SetThreads(100)); // clamped to max-workers
         Assert.Equal(1, work.SetThreads(0));   // clamped to 1
-        await WaitUntil(() => work.Threads == 1);
+        await Eventually.WaitUntil(() => work.Threads == 1);
         probe.ResetPeak();
-        await WaitUntil(() => Volatile.Read(ref probe.Peak) >= 1);
+        await Eventually.WaitUntil(() => Volatile.Read(ref probe.Peak) >= 1);
         await Task.Delay(200);
         Assert.Equal(1, Volatile.Read(ref probe.Peak));
 
@@ -237,7 +237,7 @@ public class PipelineRunTests
         Assert.Equal(1, work.SetThreads(1));
         Assert.Equal(5, work.SetThreads(5));
         probe.ResetPeak();
-        await WaitUntil(() => Volatile.Read(ref probe.Peak) == 5);
+        await Eventually.WaitUntil(() => Volatile.Read(ref probe.Peak) == 5);
 
         p.StopIntake("done");
         var s = await run.WaitAsync(TimeSpan.FromSeconds(30));
@@ -286,15 +286,5 @@ public class PipelineRunTests
         var back = PipelineSummary.FromJson(json);
         Assert.Equal(s.Events, back.Events);
         Assert.Equal(s.Stages, back.Stages);
-    }
-
-    private static async Task WaitUntil(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline) Assert.Fail("condition not reached in 20 s");
-            await Task.Delay(10);
-        }
     }
 }

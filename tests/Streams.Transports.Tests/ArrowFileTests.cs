@@ -10,7 +10,9 @@ namespace Streams.Transports.Tests;
 
 public sealed class ArrowFileTests : IDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("streams-arrow-").FullName;
+    private readonly TempDir _tmp = new();
+
+    private string _dir => _tmp.Path;
 
     private static OperatorCatalog Catalog() => Catalogs.Full();
 
@@ -181,7 +183,7 @@ public sealed class ArrowFileTests : IDisposable
         return all;
     }
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _tmp.Dispose();
 
     private sealed class ToArrow : IProcessor
     {

@@ -17,7 +17,7 @@ namespace Streams.Transports.Tests.Ejfat;
 /// <summary>Sender and receiver over real loopback UDP sockets.</summary>
 public sealed class LoopbackTests : IDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("streams-ejfat-").FullName;
+    private readonly TempDir _tmp = new();
 
     private static OperatorCatalog Catalog() => Catalogs.Full();
 
@@ -34,17 +34,8 @@ public sealed class LoopbackTests : IDisposable
         return p;
     }
 
-    private static async Task WaitListening(LogCapture log)
-    {
-        // The receiver logs "listening on" once every socket is bound (probing the port could steal it).
-        for (var i = 0; i < 1500; i++)
-        {
-            if (log.ToString().Contains("listening on", StringComparison.Ordinal)) return;
-            await Task.Delay(20);
-        }
-
-        throw new TimeoutException($"receiver did not start listening:\n{log}");
-    }
+    /// <summary>The receiver logs "listening on" once every socket is bound (probing the port could steal it).</summary>
+    private static Task WaitListening(LogCapture log) => Eventually.Until(() => log.ToString().Contains("listening on", StringComparison.Ordinal), "the receiver listening");
 
     [Fact]
     public async Task Sender_to_receiver_on_four_ports_with_two_threads_is_byte_exact()
@@ -52,7 +43,7 @@ public sealed class LoopbackTests : IDisposable
         const int k = 2, n = 400;
         using var held = Ports.HoldUdpRange(1 << k);
         var port = held.Port;
-        var file = Path.Combine(_dir, "rx.arrow");
+        var file = _tmp.File("rx.arrow");
         using var log = new LogCapture();
         using var p = Receiver($"{{name: out, operator: arrow-file-sink, input: rx, queue: 1024, config: {{path: '{file}'}}}}", port, k, 2, n, log);
         var run = p.RunAsync();
@@ -126,7 +117,7 @@ public sealed class LoopbackTests : IDisposable
             for (ulong e = 0; e < 1000; e++) sender.Send(new byte[1000], e, 0, e, 0);
         }
 
-        await Task.Delay(300);
+        await Eventually.WaitUntil(() => p.Accounts.Received == 1000); // every event arrived: taken or discarded at the full queue
         p.StopIntake("test done");
         var s = await run.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.True(s.Events.Discarded > 0, s.ToJson());
@@ -193,7 +184,7 @@ public sealed class LoopbackTests : IDisposable
         return d;
     }
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _tmp.Dispose();
 
     /// <summary>A log the test can read while the pipeline writes to it.</summary>
     private sealed class LogCapture : StringWriter
