@@ -5,30 +5,51 @@ using System.Net.Sockets;
 namespace Streams.TestKit;
 
 /// <summary>
-/// Ports for tests whose child (a process, or a pipeline in this process) binds a port the test must know first. The
-/// kernel hands out a free port (bind to port 0 and read it back); the kit then holds it: no other test of this
-/// process is given it until the <see cref="HeldPorts"/> is disposed, after the child has bound it. A port is best
-/// not chosen at all: where the child can bind port 0 and say which port it got (a pipeline with
-/// <c>metrics: {listen: "127.0.0.1:0"}</c> makes <c>streams run</c> print "metrics at URL";
-/// <see cref="ChildProcess.WaitForMatchAsync"/> reads it), tests read the port back from it instead. The hold is
-/// this process's: another process can still be given the port by the kernel before the child binds it.
+/// Ports for tests whose child (a process, or a pipeline in this process) binds a port the test must know first. A
+/// TCP port is held by a socket bound to it (with SO_REUSEADDR, not listening) until the <see cref="HeldPorts"/> is
+/// disposed: the kernel gives it to no one else, neither to a bind nor as an ephemeral port, while a child that binds
+/// with SO_REUSEADDR (.NET sockets, NetMQ and HttpListener on Linux, Go, libzmq) binds and listens on it as if it were
+/// free; so nothing can take the port between the test choosing it and the child binding it. UDP ports cannot be held
+/// that way (a second socket bound with SO_REUSEADDR could be handed the datagrams): they are held within this
+/// process only (no other test of it is given them). A port is best not chosen at all: where the child can bind port
+/// 0 and say which port it got (a pipeline with <c>metrics: {listen: "127.0.0.1:0"}</c> makes <c>streams run</c>
+/// print "metrics at URL"; <see cref="ChildProcess.WaitForMatchAsync"/> reads it), tests read it back instead.
 /// </summary>
 public static class Ports
 {
     private static readonly ConcurrentDictionary<(int Port, ProtocolType Protocol), byte> Held = new();
+    private static readonly ConcurrentBag<HeldPorts> HeldForever = [];
 
-    /// <summary>A free TCP port on loopback, held for the rest of this test process (for tests that keep no lease).</summary>
-    public static int Free() => HoldTcp().Port;
+    /// <summary>A free TCP port, held (see <see cref="HoldTcp"/>) for the rest of this test process (for tests that keep no lease).</summary>
+    public static int Free()
+    {
+        var held = HoldTcp();
+        HeldForever.Add(held);
+        return held.Port;
+    }
 
-    /// <summary>A free TCP port on loopback, held by this process until the result is disposed.</summary>
+    /// <summary>A free TCP port, held by a socket bound to it on loopback until the result is disposed.</summary>
     public static HeldPorts HoldTcp()
     {
         for (var attempt = 0; attempt < 100; attempt++)
         {
-            using var probe = new TcpListener(IPAddress.Loopback, 0);
-            probe.Start();
-            var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-            if (Held.TryAdd((port, ProtocolType.Tcp), 0)) return new HeldPorts(port, 1, ProtocolType.Tcp);
+            var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            try
+            {
+                socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+                socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+                var port = ((IPEndPoint)socket.LocalEndPoint!).Port;
+                if (Held.TryAdd((port, ProtocolType.Tcp), 0))
+                {
+                    var held = new HeldPorts(port, 1, ProtocolType.Tcp, socket);
+                    socket = null;
+                    return held;
+                }
+            }
+            finally
+            {
+                socket?.Dispose();
+            }
         }
 
         throw new InvalidOperationException("no free TCP port that this test process does not already hold");
@@ -79,17 +100,19 @@ public static class Ports
     }
 }
 
-/// <summary>Ports the kit holds for one test (see <see cref="Ports"/>); disposing hands them back.</summary>
+/// <summary>Ports the kit holds for one test (see <see cref="Ports"/>); disposing hands them back (after the child has bound them).</summary>
 public sealed class HeldPorts : IDisposable
 {
     private readonly ProtocolType _protocol;
+    private readonly Socket? _holder;
     private int _released;
 
-    internal HeldPorts(int port, int count, ProtocolType protocol)
+    internal HeldPorts(int port, int count, ProtocolType protocol, Socket? holder = null)
     {
         Port = port;
         Count = count;
         _protocol = protocol;
+        _holder = holder;
     }
 
     /// <summary>The (first) port.</summary>
@@ -100,6 +123,8 @@ public sealed class HeldPorts : IDisposable
 
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _released, 1) == 0) Ports.Release(Port, Count, _protocol);
+        if (Interlocked.Exchange(ref _released, 1) != 0) return;
+        _holder?.Dispose();
+        Ports.Release(Port, Count, _protocol);
     }
 }
