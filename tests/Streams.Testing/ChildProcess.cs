@@ -146,6 +146,12 @@ public sealed class ChildProcess : IDisposable
         return found!;
     }
 
+    /// <summary>Kills the process and its children.</summary>
+    public void Kill() => _process.Kill(entireProcessTree: true);
+
+    /// <summary>Completes when the process has exited (no deadline: pair it with <see cref="Kill"/> or use <see cref="WaitAsync"/>).</summary>
+    public Task WaitForExitAsync(CancellationToken cancellationToken = default) => _process.WaitForExitAsync(cancellationToken);
+
     /// <summary>Sends a POSIX signal (TERM, INT, KILL) with the real kill(1).</summary>
     public void Signal(string name)
     {
