@@ -45,6 +45,14 @@ public sealed class ContractNamespaceTests
     }
 
     [Fact]
+    public void No_engine_namespace_is_on_a_dependency_cycle()
+    {
+        var graph = NamespaceGraph();
+        var cyclic = graph.Keys.Where(ns => graph[ns].Where(n => n != ns).Any(n => Reachable(graph, n).Contains(ns))).Order(StringComparer.Ordinal).ToList();
+        Assert.True(cyclic.Count == 0, "on a cycle: " + string.Join(", ", cyclic));
+    }
+
+    [Fact]
     public void Runtime_and_spec_depend_on_the_contract()
     {
         var graph = NamespaceGraph();
