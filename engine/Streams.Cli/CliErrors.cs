@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Streams.Engine.Operators;
 using Streams.Engine.Spec;
 
 namespace Streams.Cli;

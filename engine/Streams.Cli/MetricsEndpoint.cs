@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Prometheus;
+using Streams.Engine.Operators;
 using Streams.Engine.Runtime;
 using Streams.Engine.Spec;
 

@@ -1,4 +1,4 @@
-using Streams.Engine.Builtins;
+using Streams.Operators.Builtin;
 using Streams.Engine.Operators;
 using Streams.Operators.Clas12;
 using Streams.Transports.Ejfat;

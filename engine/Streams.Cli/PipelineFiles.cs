@@ -84,7 +84,11 @@ internal static class PipelineFiles
             return;
         }
 
-        foreach (var d in diagnostics) errors.WriteLine($"{d.Location}: error: {d.Message}");
+        foreach (var d in diagnostics) errors.WriteLine($"{d.Location}: error: {d.Message}{FlagHint(d.Message)}");
         errors.WriteLine($"{diagnostics.Count} error(s)");
     }
+
+    /// <summary>The command-line flags that go with a problem the engine reports in its own words (it names no flags).</summary>
+    private static string FlagHint(string message) =>
+        message.StartsWith("'placement' of ", StringComparison.Ordinal) ? "; workers join with 'streams worker --join tcp://HOST:PORT'" : string.Empty;
 }

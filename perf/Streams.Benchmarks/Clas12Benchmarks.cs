@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using Streams.Engine.Batches;
+using Streams.Engine.Operators;
 using Streams.Engine.Runtime;
 using Streams.Operators.Clas12.Calorimeter;
 using Streams.Operators.Clas12.Decoding;

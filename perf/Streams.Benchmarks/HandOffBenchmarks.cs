@@ -1,6 +1,6 @@
 using System.Threading.Channels;
 using BenchmarkDotNet.Attributes;
-using Streams.Engine.Builtins;
+using Streams.Operators.Builtin;
 using Streams.Engine.Operators;
 using Streams.Engine.Runtime;
 using Streams.Engine.Spec;

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Time.Testing;
 using Streams.Control.Live;
 using Streams.Control.Nodes;
 using Streams.Engine.Batches;
-using Streams.Engine.Builtins;
+using Streams.Operators.Builtin;
 using Streams.Engine.Operators;
 using Streams.Engine.Runtime;
 using Streams.Engine.Spec;

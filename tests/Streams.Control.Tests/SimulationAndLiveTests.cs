@@ -1,7 +1,7 @@
 using Streams.Control.Laws;
 using Streams.Control.Live;
 using Streams.Control.Simulation;
-using Streams.Engine.Builtins;
+using Streams.Operators.Builtin;
 using Streams.Engine.Operators;
 using Streams.Engine.Runtime;
 using Streams.Engine.Spec;

@@ -52,7 +52,7 @@ public class ErsapShapeTests
     [Fact]
     public void A_service_block_overrides_global_and_global_reaches_only_declared_parameters()
     {
-        var plan = TestPipelines.Plan(Services);
+        var plan = Pipelines.Plan(Services);
         var burner = plan.Nodes.Single(n => n.Name == "Burner");
         Assert.Equal(3.0, burner.Config.GetDouble("work-us"));
         var filter = plan.Nodes.Single(n => n.Name == "Filter");
@@ -64,7 +64,7 @@ public class ErsapShapeTests
     [Fact]
     public async Task Services_yaml_runs_and_balances()
     {
-        var s = await TestPipelines.RunAsync(Services);
+        var s = await Pipelines.RunAsync(Services);
         Assert.Equal(500, s.Events.Received);
         Assert.Equal(5, s.Events.Failed); // event numbers 0, 100, ..., 400
         Assert.Equal(495, s.Events.Processed);
@@ -89,9 +89,9 @@ public class ErsapShapeTests
               io-services:
                 reader: { count: 100 }
             """;
-        var plan = TestPipelines.Plan(yaml);
+        var plan = Pipelines.Plan(yaml);
         Assert.Equal(["R", "P1", "W", "M1"], plan.Nodes.Select(n => n.Name));
-        var s = await TestPipelines.RunAsync(yaml);
+        var s = await Pipelines.RunAsync(yaml);
         Assert.Equal(100, s.Stage("W").EventsIn);
         Assert.Equal(100, s.Stage("M1").EventsIn);
         Assert.Equal(100, s.Events.Processed); // delivered down both paths counts once
@@ -126,7 +126,7 @@ public class ErsapShapeTests
               services:
                 S2: {nope: 1}
             """;
-        var planned = PipelinePlanner.Plan(PipelineLoader.Load(yaml, "services.yaml"), TestPipelines.Catalog());
+        var planned = PipelinePlanner.Plan(PipelineLoader.Load(yaml, "services.yaml"), Catalogs.Builtin());
         Assert.False(planned.Ok);
         Assert.Equal([3, 5, 6, 9], planned.Diagnostics.Select(d => d.Location.Line));
         Assert.Contains("unknown key 'bogus'", planned.Diagnostics[0].Message, StringComparison.Ordinal);

@@ -1,3 +1,4 @@
+using Streams.Engine.Operators;
 using Streams.Engine.Spec;
 
 namespace Streams.Engine.Tests;

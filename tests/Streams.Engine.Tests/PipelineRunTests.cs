@@ -18,7 +18,7 @@ public class PipelineRunTests
     [Fact]
     public async Task Linear_chain_delivers_every_event_once()
     {
-        var s = await TestPipelines.RunAsync(Linear(
+        var s = await Pipelines.RunAsync(Linear(
             "{name: gen, operator: synthetic, config: {count: 10000, batch-size: 100}}",
             "{name: work, operator: cpu-burn, input: gen, workers: 3, config: {work-us: 0}}"));
         Assert.Equal(new EventTotals(10000, 10000, 0, 0, 0), s.Events);
@@ -32,7 +32,7 @@ public class PipelineRunTests
     [Fact]
     public async Task Fan_out_gives_every_branch_every_event_and_counts_each_event_once()
     {
-        var s = await TestPipelines.RunAsync("""
+        var s = await Pipelines.RunAsync("""
             sources: [{name: gen, operator: synthetic, config: {count: 1000, batch-size: 64}}]
             stages: [{name: work, operator: noop, input: gen}]
             sinks:
@@ -47,7 +47,7 @@ public class PipelineRunTests
     [Fact]
     public async Task Fan_in_merges_several_sources()
     {
-        var s = await TestPipelines.RunAsync("""
+        var s = await Pipelines.RunAsync("""
             sources:
               - {name: g1, operator: synthetic, config: {count: 300, batch-size: 7}}
               - {name: g2, operator: synthetic, config: {count: 200, batch-size: 9}}
@@ -61,7 +61,7 @@ public class PipelineRunTests
     [Fact]
     public async Task An_event_failed_on_one_branch_counts_as_failed_not_processed()
     {
-        var s = await TestPipelines.RunAsync("""
+        var s = await Pipelines.RunAsync("""
             sources: [{name: gen, operator: synthetic, config: {count: 1000, batch-size: 50}}]
             stages: [{name: check, operator: fault-inject, input: gen, config: {fail-every: 10}}]
             sinks:
@@ -76,7 +76,7 @@ public class PipelineRunTests
     [Fact]
     public async Task Failed_events_are_counted_with_their_message_and_the_run_goes_on()
     {
-        var s = await TestPipelines.RunAsync(Linear(
+        var s = await Pipelines.RunAsync(Linear(
             "{name: gen, operator: synthetic, config: {count: 700, batch-size: 64}}",
             "{name: work, operator: fault-inject, input: gen, workers: 2, config: {fail-every: 7}}"));
         Assert.Equal(new EventTotals(700, 600, 100, 0, 0), s.Events);
@@ -91,7 +91,7 @@ public class PipelineRunTests
     [Fact]
     public async Task An_operator_that_throws_fails_its_batch_and_the_run_goes_on()
     {
-        var s = await TestPipelines.RunAsync(Linear(
+        var s = await Pipelines.RunAsync(Linear(
             "{name: gen, operator: synthetic, config: {count: 5000, batch-size: 100}}",
             "{name: work, operator: fault-inject, input: gen, config: {throw-every: 1000}}"));
         Assert.Equal(new EventTotals(5000, 4500, 500, 0, 0), s.Events);
@@ -104,10 +104,10 @@ public class PipelineRunTests
     public async Task A_sink_that_throws_fails_those_events_only()
     {
         var sink = new GatedSink.Shared { ThrowWhen = b => b.Meta[0].EventNumber == 0 };
-        var s = await TestPipelines.RunAsync(Linear(
+        var s = await Pipelines.RunAsync(Linear(
             "{name: gen, operator: synthetic, config: {count: 1000, batch-size: 100}}",
             "{name: work, operator: noop, input: gen}",
-            "{name: out, operator: gated, input: work}"), catalog: TestPipelines.Catalog(sink.Descriptor));
+            "{name: out, operator: gated, input: work}"), catalog: Catalogs.Builtin(sink.Descriptor));
         Assert.Equal(new EventTotals(1000, 900, 100, 0, 0), s.Events);
         Assert.Contains("IOException: disk full", Assert.Single(s.Errors).Message, StringComparison.Ordinal);
         Assert.Equal(1, sink.Flushes);
@@ -116,7 +116,7 @@ public class PipelineRunTests
     [Fact]
     public async Task A_fatal_failure_stops_intake_and_the_pipeline_drains()
     {
-        var s = await TestPipelines.RunAsync(Linear(
+        var s = await Pipelines.RunAsync(Linear(
             "{name: gen, operator: synthetic, config: {batch-size: 100}}",
             "{name: work, operator: fault-inject, input: gen, config: {fail-every: 5000, severity: fatal}}"));
         Assert.StartsWith("fatal failure in 'work'", s.ExitReason, StringComparison.Ordinal);
@@ -127,7 +127,7 @@ public class PipelineRunTests
     [Fact]
     public async Task Filtered_events_are_discarded_and_accounted_for()
     {
-        var s = await TestPipelines.RunAsync(Linear(
+        var s = await Pipelines.RunAsync(Linear(
             "{name: gen, operator: synthetic, config: {count: 1000, batch-size: 100}}",
             "{name: work, operator: fault-inject, input: gen, config: {drop-every: 2}}"));
         Assert.Equal(new EventTotals(1000, 500, 0, 500, 0), s.Events);
@@ -137,7 +137,7 @@ public class PipelineRunTests
     [Fact]
     public async Task Event_limit_stops_intake_at_exactly_that_many_events()
     {
-        var s = await TestPipelines.RunAsync(
+        var s = await Pipelines.RunAsync(
             Linear("{name: gen, operator: synthetic, config: {batch-size: 100}}", "{name: work, operator: noop, input: gen}"),
             new PipelineOptions { EventLimit = 1234 });
         Assert.Equal(new EventTotals(1234, 1234, 0, 0, 0), s.Events);
@@ -147,7 +147,7 @@ public class PipelineRunTests
     [Fact]
     public async Task Duration_stops_intake_then_everything_in_flight_drains()
     {
-        var s = await TestPipelines.RunAsync(
+        var s = await Pipelines.RunAsync(
             Linear("{name: gen, operator: synthetic}", "{name: work, operator: cpu-burn, input: gen, workers: 2, config: {work-us: 20}}"),
             new PipelineOptions { Duration = TimeSpan.FromMilliseconds(500) });
         Assert.StartsWith("duration", s.ExitReason, StringComparison.Ordinal);
@@ -160,13 +160,13 @@ public class PipelineRunTests
     public async Task Stopping_intake_drains_queues_and_flushes_sinks()
     {
         var sink = new GatedSink.Shared();
-        using var p = Pipeline.Create(TestPipelines.Plan(Linear(
+        using var p = Pipeline.Create(Pipelines.Plan(Linear(
             "{name: gen, operator: synthetic, config: {batch-size: 10}}",
             "{name: work, operator: noop, input: gen, queue: 4}",
-            "{name: out, operator: gated, input: work, workers: 2, queue: 4}"), TestPipelines.Catalog(sink.Descriptor)));
+            "{name: out, operator: gated, input: work, workers: 2, queue: 4}"), Catalogs.Builtin(sink.Descriptor)));
         sink.Gate.Reset();
         var run = p.RunAsync();
-        await WaitUntil(() => p.Stage("work").QueueDepth == 4);
+        await Eventually.WaitUntil(() => p.Stage("work").QueueDepth == 4);
         p.StopIntake("test asked");
         sink.Gate.Set();
         var s = await run.WaitAsync(TimeSpan.FromSeconds(30));
@@ -181,13 +181,13 @@ public class PipelineRunTests
     public async Task Backpressure_bounds_what_a_stalled_sink_lets_in_and_nothing_is_lost()
     {
         var sink = new GatedSink.Shared();
-        using var p = Pipeline.Create(TestPipelines.Plan(Linear(
+        using var p = Pipeline.Create(Pipelines.Plan(Linear(
             "{name: gen, operator: synthetic, config: {batch-size: 10}}",
             "{name: work, operator: noop, input: gen, queue: 4}",
-            "{name: out, operator: gated, input: work, queue: 4}"), TestPipelines.Catalog(sink.Descriptor)));
+            "{name: out, operator: gated, input: work, queue: 4}"), Catalogs.Builtin(sink.Descriptor)));
         sink.Gate.Reset();
         var run = p.RunAsync();
-        await WaitUntil(() => p.Stage("out").QueueDepth == 4 && p.Stage("work").QueueDepth == 4);
+        await Eventually.WaitUntil(() => p.Stage("out").QueueDepth == 4 && p.Stage("work").QueueDepth == 4);
         // Bound: queues (4 + 4 batches) + one batch in each worker's hands + one the source is waiting to write. Watch it
         // for a second while the sink stays stalled (a loaded machine may add the last of those batches late).
         const int bound = (4 + 4 + 3) * 10;
@@ -210,24 +210,24 @@ public class PipelineRunTests
     public async Task Workers_can_be_added_and_removed_while_the_pipeline_runs()
     {
         var probe = new ConcurrencyProbe.Shared { SleepMs = 5 };
-        using var p = Pipeline.Create(TestPipelines.Plan(Linear(
+        using var p = Pipeline.Create(Pipelines.Plan(Linear(
             "{name: gen, operator: synthetic, config: {batch-size: 4}}",
-            "{name: work, operator: probe, input: gen, workers: 1, max-workers: 6}"), TestPipelines.Catalog(probe.Descriptor)));
+            "{name: work, operator: probe, input: gen, workers: 1, max-workers: 6}"), Catalogs.Builtin(probe.Descriptor)));
         var run = p.RunAsync();
         var work = p.Stage("work");
-        await WaitUntil(() => Volatile.Read(ref probe.Peak) >= 1); // a loaded machine may take a while to start
+        await Eventually.WaitUntil(() => Volatile.Read(ref probe.Peak) >= 1); // a loaded machine may take a while to start
         await Task.Delay(200);
         Assert.Equal(1, Volatile.Read(ref probe.Peak));
 
         Assert.Equal(4, work.SetThreads(4));
-        await WaitUntil(() => Volatile.Read(ref probe.Peak) == 4);
+        await Eventually.WaitUntil(() => Volatile.Read(ref probe.Peak) == 4);
         Assert.Equal(4, work.Threads);
 
         Assert.Equal(6, work.SetThreads(100)); // clamped to max-workers
         Assert.Equal(1, work.SetThreads(0));   // clamped to 1
-        await WaitUntil(() => work.Threads == 1);
+        await Eventually.WaitUntil(() => work.Threads == 1);
         probe.ResetPeak();
-        await WaitUntil(() => Volatile.Read(ref probe.Peak) >= 1);
+        await Eventually.WaitUntil(() => Volatile.Read(ref probe.Peak) >= 1);
         await Task.Delay(200);
         Assert.Equal(1, Volatile.Read(ref probe.Peak));
 
@@ -237,7 +237,7 @@ public class PipelineRunTests
         Assert.Equal(1, work.SetThreads(1));
         Assert.Equal(5, work.SetThreads(5));
         probe.ResetPeak();
-        await WaitUntil(() => Volatile.Read(ref probe.Peak) == 5);
+        await Eventually.WaitUntil(() => Volatile.Read(ref probe.Peak) == 5);
 
         p.StopIntake("done");
         var s = await run.WaitAsync(TimeSpan.FromSeconds(30));
@@ -250,9 +250,9 @@ public class PipelineRunTests
     public async Task Each_worker_gets_its_own_operator_instance()
     {
         var probe = new ConcurrencyProbe.Shared { SleepMs = 0 };
-        var plan = TestPipelines.Plan(Linear(
+        var plan = Pipelines.Plan(Linear(
             "{name: gen, operator: synthetic, config: {count: 100}}",
-            "{name: work, operator: probe, input: gen, workers: 3}"), TestPipelines.Catalog(probe.Descriptor));
+            "{name: work, operator: probe, input: gen, workers: 3}"), Catalogs.Builtin(probe.Descriptor));
         var afterPlanning = probe.Instances;
         using var p = Pipeline.Create(plan);
         await p.RunAsync();
@@ -263,7 +263,7 @@ public class PipelineRunTests
     public async Task Stage_metrics_reach_the_registry()
     {
         var registry = Streams.Engine.Metrics.MetricsRegistry.CreatePrivate();
-        await TestPipelines.RunAsync(
+        await Pipelines.RunAsync(
             Linear("{name: gen, operator: synthetic, config: {count: 1000}}", "{name: work, operator: fault-inject, input: gen, config: {fail-every: 10}}"),
             new PipelineOptions { Registry = registry });
         var text = await registry.ExportTextAsync();
@@ -276,7 +276,7 @@ public class PipelineRunTests
     [Fact]
     public async Task Summary_json_uses_the_documented_names_and_round_trips()
     {
-        var s = await TestPipelines.RunAsync(Linear("{name: gen, operator: synthetic, config: {count: 10}}", "{name: work, operator: noop, input: gen}"));
+        var s = await Pipelines.RunAsync(Linear("{name: gen, operator: synthetic, config: {count: 10}}", "{name: work, operator: noop, input: gen}"));
         var json = s.ToJson();
         foreach (var key in new[] { "\"pipeline\"", "\"durationSeconds\"", "\"events\"", "\"received\"", "\"processed\"", "\"failed\"", "\"discarded\"", "\"inFlight\"", "\"stages\"", "\"eventsIn\"", "\"eventsOut\"", "\"maxWorkers\"" })
         {
@@ -286,15 +286,5 @@ public class PipelineRunTests
         var back = PipelineSummary.FromJson(json);
         Assert.Equal(s.Events, back.Events);
         Assert.Equal(s.Stages, back.Stages);
-    }
-
-    private static async Task WaitUntil(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline) Assert.Fail("condition not reached in 20 s");
-            await Task.Delay(10);
-        }
     }
 }

@@ -1,13 +1,15 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
-using Streams.Engine.Plots;
+using Streams.Reporting;
 
 namespace Streams.Engine.Tests;
 
 /// <summary>The PNG charts: readable files, titles and scale labels drawn, uncertainty bands shaded.</summary>
 public sealed class PngPlotTests : IDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("plots-").FullName;
+    private readonly TempDir _tmp = new();
+
+    private string _dir => _tmp.Path;
 
     /// <summary>Reads back an 8-bit RGB PNG written with filter 0 (as PngPlot writes): width, height, pixels.</summary>
     private static (int Width, int Height, byte[] Rgb) Read(string path)
@@ -77,5 +79,5 @@ public sealed class PngPlotTests : IDisposable
         Assert.True(Count(path, 60, 20, 880, 200, (r, g, b) => r == 255 && g > 200 && g < 240 && b > 180 && b < 200) > 1000);
     }
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _tmp.Dispose();
 }

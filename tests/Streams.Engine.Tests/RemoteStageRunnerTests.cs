@@ -2,6 +2,7 @@ using Streams.Engine.Batches;
 using Streams.Engine.Operators;
 using Streams.Engine.Runtime;
 using Streams.Engine.Spec;
+using Streams.TestKit;
 
 namespace Streams.Engine.Tests;
 
@@ -51,7 +52,7 @@ public sealed class RemoteStageRunnerTests
     public async Task Its_threads_are_the_worker_processes_and_set_threads_cannot_add_any_while_its_slots_are_apart()
     {
         var remote = new FakeRemote(slots: 8) { Threads = 3 };
-        using var pipeline = Pipeline.Create(TestPipelines.Plan(Yaml), new PipelineOptions { RemoteStages = remote });
+        using var pipeline = Pipeline.Create(Pipelines.Plan(Yaml), new PipelineOptions { RemoteStages = remote });
         var far = pipeline.Stage("far");
         Assert.Equal(3, far.Threads);
         Assert.Equal(3, far.SetThreads(40)); // cannot add remote threads: the current ones, unchanged

@@ -11,7 +11,7 @@ public sealed class RunVerdictTests
     [Fact]
     public async Task A_run_that_did_its_job_is_ok_with_the_stop_reason()
     {
-        var s = await TestPipelines.RunAsync("""
+        var s = await Pipelines.RunAsync("""
             sources: [{name: gen, operator: synthetic, config: {count: 500}}]
             sinks: [{name: out, operator: count, input: gen}]
             """);
@@ -24,7 +24,7 @@ public sealed class RunVerdictTests
     [Fact]
     public async Task Every_event_failing_is_not_a_success()
     {
-        var s = await TestPipelines.RunAsync("""
+        var s = await Pipelines.RunAsync("""
             sources: [{name: gen, operator: synthetic, config: {count: 1000}}]
             stages: [{name: bad, operator: fault-inject, input: gen, config: {fail-every: 1}}]
             sinks: [{name: out, operator: count, input: bad}]
@@ -39,10 +39,10 @@ public sealed class RunVerdictTests
     public async Task A_run_into_which_nothing_entered_is_not_a_success()
     {
         var empty = new OperatorDescriptor { Name = "empty", Kind = OperatorKind.Source, Description = "emits nothing", Factory = () => new EmptySource() };
-        var s = await TestPipelines.RunAsync("""
+        var s = await Pipelines.RunAsync("""
             sources: [{name: nothing, operator: empty}]
             sinks: [{name: out, operator: count, input: nothing}]
-            """, catalog: TestPipelines.Catalog(empty));
+            """, catalog: Catalogs.Builtin(empty));
         Assert.Equal(ExitCodes.Failed, s.ExitCode);
         Assert.StartsWith("no events entered the pipeline", s.ExitReason, StringComparison.Ordinal);
     }
@@ -51,10 +51,10 @@ public sealed class RunVerdictTests
     public async Task A_sink_that_cannot_write_fails_its_events_and_the_run_with_status_4()
     {
         var sink = new GatedSink.Shared { ThrowWhen = b => b.Meta[0].EventNumber >= 512 };
-        var s = await TestPipelines.RunAsync("""
+        var s = await Pipelines.RunAsync("""
             sources: [{name: gen, operator: synthetic, config: {count: 1024, batch-size: 256}}]
             sinks: [{name: out, operator: gated, input: gen}]
-            """, catalog: TestPipelines.Catalog(sink.Descriptor));
+            """, catalog: Catalogs.Builtin(sink.Descriptor));
         Assert.Equal(ExitCodes.OutputFailed, s.ExitCode);
         Assert.Equal(new EventTotals(1024, 512, 512, 0, 0), s.Events);
         var o = Assert.Single(s.OutputFailures);
@@ -67,11 +67,11 @@ public sealed class RunVerdictTests
     {
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var late = new OperatorDescriptor { Name = "late-fatal", Kind = OperatorKind.Processor, Description = "fails fatally once released", Factory = () => new LateFatal(gate.Task) };
-        using var p = Pipeline.Create(TestPipelines.Plan("""
+        using var p = Pipeline.Create(Pipelines.Plan("""
             sources: [{name: gen, operator: synthetic, config: {count: 10, batch-size: 10}}]
             stages: [{name: work, operator: late-fatal, input: gen}]
             sinks: [{name: out, operator: count, input: work}]
-            """, TestPipelines.Catalog(late)));
+            """, Catalogs.Builtin(late)));
         var run = p.RunAsync();
         // The source's one batch is out and the source has ended: intake stopped as "end of input" first.
         await Eventually.Until(() => p.StopReason is not null, "intake stopped");
@@ -87,12 +87,12 @@ public sealed class RunVerdictTests
     public async Task A_source_that_cannot_open_stops_every_source_before_any_event_flows()
     {
         var opened = new OperatorDescriptor { Name = "no-port", Kind = OperatorKind.Source, Description = "cannot open", Factory = () => new UnopenableSource() };
-        var s = await TestPipelines.RunAsync("""
+        var s = await Pipelines.RunAsync("""
             sources:
               - {name: gen, operator: synthetic, config: {count: 100000}}
               - {name: port, operator: no-port}
             sinks: [{name: out, operator: count, inputs: [gen, port]}]
-            """, catalog: TestPipelines.Catalog(opened));
+            """, catalog: Catalogs.Builtin(opened));
         Assert.Equal(ExitCodes.SourceFailed, s.ExitCode);
         Assert.Equal(0, s.Events.Received);
         Assert.Equal("source 'port' failed: could not start: UDP port 1 is already in use (test)", s.ExitReason);
@@ -102,7 +102,7 @@ public sealed class RunVerdictTests
     [Fact]
     public async Task The_event_limit_applies_to_each_source()
     {
-        var s = await TestPipelines.RunAsync("""
+        var s = await Pipelines.RunAsync("""
             sources:
               - {name: a, operator: synthetic, config: {batch-size: 64}}
               - {name: b, operator: synthetic, config: {batch-size: 100}}
@@ -118,10 +118,10 @@ public sealed class RunVerdictTests
     {
         var sink = new AbortableSink();
         var descriptor = new OperatorDescriptor { Name = "abortable", Kind = OperatorKind.Sink, Description = "blocks until aborted", Factory = () => sink };
-        using var p = Pipeline.Create(TestPipelines.Plan("""
+        using var p = Pipeline.Create(Pipelines.Plan("""
             sources: [{name: gen, operator: synthetic, config: {batch-size: 64}}]
             sinks: [{name: out, operator: abortable, input: gen, queue: 4}]
-            """, TestPipelines.Catalog(descriptor)));
+            """, Catalogs.Builtin(descriptor)));
         var run = p.RunAsync();
         await sink.Writing.Task.WaitAsync(TimeSpan.FromSeconds(60));
         var aborted = p.Abort("SIGINT received again");

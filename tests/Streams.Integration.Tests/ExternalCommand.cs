@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using Streams.TestKit;
 
 namespace Streams.Integration.Tests;
 
@@ -11,18 +11,8 @@ internal static class ExternalCommand
     /// </summary>
     public static (int Code, string Output) Run(string file, IReadOnlyDictionary<string, string>? environment, int timeoutSeconds, params string[] args)
     {
-        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = StreamsProcess.RepoRoot };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        foreach (var (k, v) in environment ?? new Dictionary<string, string>()) psi.Environment[k] = v;
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(timeoutSeconds * 1000))
-        {
-            p.Kill(entireProcessTree: true);
-            Assert.Fail($"{file} {string.Join(' ', args)} did not finish in {timeoutSeconds} s");
-        }
-
-        return (p.ExitCode, stdout.Result + stderr.Result);
+        using var p = ChildProcess.Start(file, args, Repository.Root, environment);
+        var code = p.Wait(timeoutSeconds);
+        return (code, p.Stdout + p.Stderr);
     }
 }

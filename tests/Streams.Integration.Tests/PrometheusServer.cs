@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 
@@ -8,20 +7,8 @@ namespace Streams.Integration.Tests;
 internal static class PrometheusServer
 {
     /// <summary>Starts Prometheus with <paramref name="config"/>, serving its API on 127.0.0.1:<paramref name="port"/>.</summary>
-    public static Process Start(string config, string storage, int port)
-    {
-        var psi = new ProcessStartInfo(FindPrometheus())
-        {
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in new[] { $"--config.file={config}", $"--storage.tsdb.path={storage}", $"--web.listen-address=127.0.0.1:{port}" }) psi.ArgumentList.Add(a);
-        var prom = Process.Start(psi)!;
-        prom.BeginErrorReadLine();
-        prom.BeginOutputReadLine();
-        return prom;
-    }
+    public static ChildProcess Start(string config, string storage, int port) =>
+        ChildProcess.Start(FindPrometheus(), [$"--config.file={config}", $"--storage.tsdb.path={storage}", $"--web.listen-address=127.0.0.1:{port}"], name: "prometheus");
 
     public static async Task<double> WaitForValueAsync(HttpClient http, string query, Func<double, bool> accept)
     {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 
 namespace Streams.Integration.Tests;
 
@@ -13,8 +14,21 @@ public sealed class PrometheusTests(TempDir dir) : IClassFixture<TempDir>
     [Fact]
     public async Task Prometheus_scrapes_live_pipeline_metrics()
     {
-        var metricsPort = Ports.Free();
-        var promPort = Ports.Free();
+        using var held = Ports.HoldTcp(); // Prometheus cannot print a port it chose: the kit holds one for it
+        var promPort = held.Port;
+        var pipeline = dir.Write("endless.yaml", """
+            name: scraped
+            metrics: {listen: "127.0.0.1:0"}
+            sources: [{name: gen, operator: synthetic, config: {batch-size: 64}}]
+            stages: [{name: work, operator: cpu-burn, input: gen, workers: 2, config: {work-us: 20}}]
+            sinks: [{name: out, operator: count, input: work}]
+            """);
+
+        using var streams = StreamsProcess.Start("run", pipeline, "--progress", "none", "--summary-json", dir.File("summary.json"));
+        // Port 0 (the pipeline's metrics.listen): the command chooses a free port, binds it and prints it; the test reads it back.
+        var at = await streams.Child.WaitForMatchAsync(new Regex(@"metrics at http://127\.0\.0\.1:(\d+)/"), 60);
+        var metricsPort = int.Parse(at.Groups[1].Value, CultureInfo.InvariantCulture);
+
         var config = dir.Write("prometheus.yml", $"""
             global:
               scrape_interval: 1s
@@ -24,16 +38,6 @@ public sealed class PrometheusTests(TempDir dir) : IClassFixture<TempDir>
                 static_configs:
                   - targets: ['127.0.0.1:{metricsPort}']
             """);
-        var pipeline = dir.Write("endless.yaml", """
-            name: scraped
-            sources: [{name: gen, operator: synthetic, config: {batch-size: 64}}]
-            stages: [{name: work, operator: cpu-burn, input: gen, workers: 2, config: {work-us: 20}}]
-            sinks: [{name: out, operator: count, input: work}]
-            """);
-
-        using var streams = StreamsProcess.Start("run", pipeline, "--metrics-listen", $"127.0.0.1:{metricsPort}", "--progress", "none", "--summary-json", dir.File("summary.json"));
-        await streams.WaitForOutputAsync("metrics at", 60);
-
         using var prom = PrometheusServer.Start(config, dir.File("tsdb"), promPort);
         try
         {

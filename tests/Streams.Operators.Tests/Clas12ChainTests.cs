@@ -1,5 +1,5 @@
 using Streams.Engine.Batches;
-using Streams.Engine.Builtins;
+using Streams.Operators.Builtin;
 using Streams.Engine.Operators;
 using Streams.Engine.Runtime;
 using Streams.Engine.Spec;
@@ -12,22 +12,9 @@ namespace Streams.Operators.Tests;
 
 public class Clas12ChainTests
 {
-    private static OperatorCatalog Catalog(params OperatorDescriptor[] extra)
-    {
-        var c = Clas12Operators.Register(BuiltinOperators.Register(new OperatorCatalog()));
-        foreach (var d in extra) c.Add(d);
-        return c;
-    }
+    private static OperatorCatalog Catalog(params OperatorDescriptor[] extra) => Catalogs.Full(extra);
 
-    private static async Task<PipelineSummary> RunAsync(string yaml, OperatorCatalog catalog)
-    {
-        var loaded = PipelineLoader.Load(yaml, "t.yaml");
-        Assert.True(loaded.Ok, string.Join("\n", loaded.Diagnostics));
-        var plan = PipelinePlanner.Plan(loaded.Spec!, catalog);
-        Assert.True(plan.Ok, string.Join("\n", plan.Diagnostics));
-        using var p = Pipeline.Create(plan.Plan!);
-        return await p.RunAsync().WaitAsync(TimeSpan.FromSeconds(120));
-    }
+    private static Task<PipelineSummary> RunAsync(string yaml, OperatorCatalog catalog) => Pipelines.RunAsync(yaml, catalog: catalog, limit: TimeSpan.FromSeconds(120));
 
     /// <summary>Corrupts the length word of every 10th event (a truncated or garbled DAQ record).</summary>
     private sealed class Corrupt : IProcessor

@@ -1,6 +1,6 @@
 using Apache.Arrow;
 using Apache.Arrow.Ipc;
-using Streams.Engine.Builtins;
+using Streams.Operators.Builtin;
 using Streams.Engine.Operators;
 using Streams.Engine.Runtime;
 using Streams.Engine.Spec;
@@ -10,19 +10,13 @@ namespace Streams.Transports.Tests;
 
 public sealed class ArrowFileTests : IDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("streams-arrow-").FullName;
+    private readonly TempDir _tmp = new();
 
-    private static OperatorCatalog Catalog() => FileOperators.Register(BuiltinOperators.Register(new OperatorCatalog()));
+    private string _dir => _tmp.Path;
 
-    private static async Task<PipelineSummary> RunAsync(string yaml)
-    {
-        var loaded = PipelineLoader.Load(yaml, "t.yaml");
-        Assert.True(loaded.Ok, string.Join("\n", loaded.Diagnostics));
-        var planned = PipelinePlanner.Plan(loaded.Spec!, Catalog());
-        Assert.True(planned.Ok, string.Join("\n", planned.Diagnostics));
-        using var p = Pipeline.Create(planned.Plan!);
-        return await p.RunAsync().WaitAsync(TimeSpan.FromSeconds(60));
-    }
+    private static OperatorCatalog Catalog() => Catalogs.Full();
+
+    private static Task<PipelineSummary> RunAsync(string yaml) => Pipelines.RunAsync(yaml, catalog: Catalog());
 
     [Fact]
     public async Task Sink_writes_an_arrow_file_with_metadata_and_payload_columns()
@@ -189,7 +183,7 @@ public sealed class ArrowFileTests : IDisposable
         return all;
     }
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _tmp.Dispose();
 
     private sealed class ToArrow : IProcessor
     {

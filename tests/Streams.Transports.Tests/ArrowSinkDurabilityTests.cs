@@ -1,4 +1,4 @@
-using Streams.Engine.Builtins;
+using Streams.Operators.Builtin;
 using Streams.Engine.Operators;
 using Streams.Engine.Runtime;
 using Streams.Engine.Spec;
@@ -10,24 +10,15 @@ namespace Streams.Transports.Tests;
 /// <summary>The Arrow file a sink writes is readable after any stop, and the books say which events are in it.</summary>
 public sealed class ArrowSinkDurabilityTests
 {
-    private static PipelinePlan Plan(string yaml, out IReadOnlyList<Diagnostic> problems)
-    {
-        var loaded = PipelineLoader.Load(yaml, "t.yaml");
-        Assert.True(loaded.Ok, string.Join("\n", loaded.Diagnostics));
-        var planned = PipelinePlanner.Plan(loaded.Spec!, FileOperators.Register(BuiltinOperators.Register(new OperatorCatalog())));
-        problems = planned.Diagnostics;
-        return planned.Plan!;
-    }
-
     [Fact]
     public async Task A_full_disk_fails_the_events_that_did_not_fit_and_the_file_keeps_the_rest_readable()
     {
         using var disk = Tmpfs.Mount(sizeKiB: 1024);
         var path = disk.File("events.arrow");
-        using var p = Pipeline.Create(Plan($$$"""
+        using var p = Pipeline.Create(Pipelines.Plan($$$"""
             sources: [{name: gen, operator: synthetic, config: {count: 4096, batch-size: 64, event-size: 2048}}]
             sinks: [{name: file, operator: arrow-file-sink, input: gen, config: {path: "{{{path}}}"}}]
-            """, out _));
+            """, Catalogs.Full()));
         var s = await p.RunAsync().WaitAsync(TimeSpan.FromSeconds(60));
 
         Assert.Equal(ExitCodes.OutputFailed, s.ExitCode);
@@ -47,10 +38,10 @@ public sealed class ArrowSinkDurabilityTests
         try
         {
             var path = Path.Combine(dir, "events.arrow");
-            using var p = Pipeline.Create(Plan($$$"""
+            using var p = Pipeline.Create(Pipelines.Plan($$$"""
                 sources: [{name: gen, operator: synthetic, config: {batch-size: 64, event-size: 64}}]
                 sinks: [{name: file, operator: arrow-file-sink, input: gen, config: {path: "{{{path}}}"}}]
-                """, out _));
+                """, Catalogs.Full()));
             var run = p.RunAsync();
             await Eventually.Until(() => p.Stage("file").Stats.EventsOut >= 10_000, "10,000 events written");
             var aborted = p.Abort("test abort");
@@ -70,10 +61,10 @@ public sealed class ArrowSinkDurabilityTests
     public void An_output_on_a_read_only_mount_is_refused_when_the_pipeline_is_planned()
     {
         using var ro = Tmpfs.Mount(sizeKiB: 64, readOnly: true);
-        Plan($$$"""
+        var problems = Pipelines.Problems($$$"""
             sources: [{name: gen, operator: synthetic, config: {count: 10}}]
             sinks: [{name: file, operator: arrow-file-sink, input: gen, config: {path: "{{{ro.File("sub/events.arrow")}}}"}}]
-            """, out var problems);
+            """, Catalogs.Full());
         var d = Assert.Single(problems);
         Assert.True(d.Output);
         Assert.Equal(2, d.Location.Line);

@@ -14,7 +14,7 @@ namespace Streams.Transports.Files;
 /// is valid after any stop the process sees: a batch that could not be written is cut off again (its events fail), an
 /// abort finishes the file with what it has, and a file that cannot be finished is deleted (and the failure reported).
 /// </summary>
-public sealed class ArrowFileSink : IAbortableSink
+internal sealed class ArrowFileSink : IAbortableSink
 {
     public static OperatorDescriptor Descriptor { get; } = new()
     {

@@ -10,7 +10,7 @@ namespace Streams.Transports.Files;
 /// Replays an Arrow IPC file written by <see cref="ArrowFileSink"/> (or any file with the same columns): events keep
 /// their number, data id and tick; raw payloads come back as bytes, other columns as an Arrow payload.
 /// </summary>
-public sealed class ArrowFileSource : ISource
+internal sealed class ArrowFileSource : ISource
 {
     public static OperatorDescriptor Descriptor { get; } = new()
     {

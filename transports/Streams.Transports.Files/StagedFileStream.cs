@@ -16,6 +16,7 @@ internal sealed class StagedFileStream : Stream
     private byte[] _staged = ArrayPool<byte>.Shared.Rent(1 << 16);
     private int _length;
     private long _committed;
+    private bool _disposed;
 
     public StagedFileStream(string path)
     {
@@ -28,15 +29,23 @@ internal sealed class StagedFileStream : Stream
 
     public override bool CanRead => false;
 
-    public override bool CanSeek => true; // Arrow's file writer asks; only Position is read
+    /// <summary>True: Arrow's file writer asks the position of each block. The file is written in order, so it seeks only to where it is.</summary>
+    public override bool CanSeek => true;
 
     public override bool CanWrite => true;
 
-    public override long Length => _committed + _length;
+    public override long Length
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return _committed + _length;
+        }
+    }
 
     public override long Position
     {
-        get => _committed + _length;
+        get => Length;
         set
         {
             if (value != Position) throw new NotSupportedException("a staged file is written in order");
@@ -47,6 +56,7 @@ internal sealed class StagedFileStream : Stream
 
     public override void Write(ReadOnlySpan<byte> buffer)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         if (_length + buffer.Length > _staged.Length)
         {
             var bigger = ArrayPool<byte>.Shared.Rent(checked((int)Math.Max(_staged.Length * 2L, _length + (long)buffer.Length)));
@@ -64,6 +74,7 @@ internal sealed class StagedFileStream : Stream
     /// <summary>Writes the staged bytes to the file; on failure cuts the file back and rethrows.</summary>
     public void Commit(bool flushToDisk = false)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         if (_length == 0 && !flushToDisk) return;
         try
         {
@@ -104,14 +115,27 @@ internal sealed class StagedFileStream : Stream
 
     public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    /// <summary>Seeks to the current position (the only place a file written in order can be); elsewhere throws <see cref="NotSupportedException"/>.</summary>
+    public override long Seek(long offset, SeekOrigin origin)
+    {
+        var target = origin switch
+        {
+            SeekOrigin.Begin => offset,
+            SeekOrigin.Current => Position + offset,
+            SeekOrigin.End => Length + offset,
+            _ => throw new ArgumentOutOfRangeException(nameof(origin)),
+        };
+        Position = target;
+        return target;
+    }
 
     public override void SetLength(long value) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing)
+        if (disposing && !_disposed)
         {
+            _disposed = true;
             _file.Dispose();
             if (_staged.Length > 0) ArrayPool<byte>.Shared.Return(_staged);
             _staged = [];

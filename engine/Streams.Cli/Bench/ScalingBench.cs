@@ -1,5 +1,5 @@
 using System.Globalization;
-using Streams.Engine.Builtins;
+using Streams.Operators.Builtin;
 using Streams.Engine.Operators;
 using Streams.Engine.Runtime;
 using Streams.Engine.Spec;

@@ -3,7 +3,8 @@ using System.Globalization;
 using System.Text.Json;
 using Streams.Control.Laws;
 using Streams.Control.Simulation;
-using Streams.Engine.Plots;
+using Streams.Engine.Operators;
+using Streams.Reporting;
 
 namespace Streams.Cli.Commands;
 
@@ -64,13 +65,13 @@ internal static class ControlCommand
             var laws = lawName == "all" ? ControlLaws.Names : [lawName];
             if (laws.Any(l => !ControlLaws.Names.Contains(l)))
             {
-                return CliErrors.Usage($"--law: unknown law '{lawName}'{Engine.Spec.Suggestions.DidYouMean(lawName, ControlLaws.Names)} (use {string.Join(", ", ControlLaws.Names)} or all)");
+                return CliErrors.Usage($"--law: unknown law '{lawName}'{Engine.Operators.Suggestions.DidYouMean(lawName, ControlLaws.Names)} (use {string.Join(", ", ControlLaws.Names)} or all)");
             }
 
             foreach (var kv in parse.GetValue(set) ?? [])
             {
                 var setLaw = kv[..kv.IndexOf('.', StringComparison.Ordinal)];
-                if (!ControlLaws.Names.Contains(setLaw)) return CliErrors.Usage($"--set '{kv}': unknown law '{setLaw}'{Engine.Spec.Suggestions.DidYouMean(setLaw, ControlLaws.Names)}");
+                if (!ControlLaws.Names.Contains(setLaw)) return CliErrors.Usage($"--set '{kv}': unknown law '{setLaw}'{Engine.Operators.Suggestions.DidYouMean(setLaw, ControlLaws.Names)}");
             }
 
             try

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Streams.Engine.Operators;
 using Streams.Engine.Runtime;
 using Streams.Engine.Spec;
 using Streams.Transports.ZeroMq.Coordination;

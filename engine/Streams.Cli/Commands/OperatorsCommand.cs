@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Streams.Engine.Operators;
 
 namespace Streams.Cli.Commands;
 
@@ -19,7 +20,7 @@ internal static class OperatorsCommand
         if (only is not null && !catalog.TryGet(only, out _))
         {
             var names = catalog.All.SelectMany(d => d.Aliases.Prepend(d.Name));
-            Console.Error.WriteLine($"error: no operator '{only}'{Engine.Spec.Suggestions.DidYouMean(only, names)} (known: {string.Join(", ", catalog.All.Select(d => d.Name))})");
+            Console.Error.WriteLine($"error: no operator '{only}'{Engine.Operators.Suggestions.DidYouMean(only, names)} (known: {string.Join(", ", catalog.All.Select(d => d.Name))})");
             return CliErrors.UsageExit;
         }
 

@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using Streams.Engine.Builtins;
+using Streams.Operators.Builtin;
 using Streams.Engine.Spec;
 using Streams.Transports.Ejfat.Sending;
 using Streams.Transports.Ejfat.Wire;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
+using Streams.Engine.Operators;
 using Streams.Engine.Runtime;
 using Streams.Transports.ZeroMq.Security;
 using Streams.Transports.ZeroMq.Working;

@@ -4,6 +4,7 @@ using Streams.Control.Laws;
 using Streams.Control.Twin;
 using Streams.Engine.Metrics;
 using Streams.Engine.Runtime;
+using Streams.Engine.Operators;
 
 namespace Streams.Control.Live;
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using Streams.Control.Laws;
 using Streams.Control.Nodes;
 using Streams.Control.Twin;
+using Streams.Engine.Operators;
 using Streams.Engine.Runtime;
 using Streams.Engine.Spec;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 using Streams.Control.Laws;
-using Streams.Engine.Builtins;
+using Streams.Operators.Builtin;
 using Streams.Engine.Operators;
 using Streams.Engine.Runtime;
 using Streams.Engine.Spec;

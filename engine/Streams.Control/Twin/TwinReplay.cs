@@ -1,4 +1,4 @@
-using Streams.Engine.Plots;
+using Streams.Reporting;
 
 namespace Streams.Control.Twin;
 

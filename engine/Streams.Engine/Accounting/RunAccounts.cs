@@ -4,7 +4,7 @@ namespace Streams.Engine.Accounting;
 /// The books of one run: every event a source emits is <c>received</c>, and ends exactly once as processed, failed or
 /// discarded. <see cref="InFlight"/> is what has not ended yet; it is zero after a clean drain.
 /// </summary>
-public sealed class RunAccounts
+internal sealed class RunAccounts
 {
     private long _received;
     private long _processed;

@@ -3,7 +3,7 @@ using Apache.Arrow;
 namespace Streams.Engine.Batches;
 
 /// <summary>Row selection on Arrow record batches (Apache.Arrow for .NET has no compute kernels).</summary>
-public static class ArrowRows
+internal static class ArrowRows
 {
     /// <summary>A new record batch holding rows <paramref name="rows"/> (ascending) of <paramref name="batch"/>.</summary>
     public static RecordBatch Take(RecordBatch batch, IReadOnlyList<int> rows)

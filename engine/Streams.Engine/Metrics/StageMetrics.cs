@@ -6,7 +6,7 @@ namespace Streams.Engine.Metrics;
 /// The Prometheus families every stage publishes (all prefixed <c>streams_</c>), created once per registry. Each stage
 /// caches its labelled children (<see cref="Runtime.StageStats"/>) and updates them once per batch.
 /// </summary>
-public sealed class StageMetrics
+internal sealed class StageMetrics
 {
     private static readonly string[] Labels = ["pipeline", "stage", "kind"];
 

@@ -1,5 +1,3 @@
-using Streams.Engine.Spec;
-
 namespace Streams.Engine.Operators;
 
 /// <summary>A configuration value as written in the pipeline file: a scalar or a list of scalars, with its location.</summary>

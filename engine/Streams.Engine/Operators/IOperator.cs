@@ -1,5 +1,4 @@
 using Streams.Engine.Batches;
-using Streams.Engine.Runtime;
 
 namespace Streams.Engine.Operators;
 

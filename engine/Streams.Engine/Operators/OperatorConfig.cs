@@ -1,5 +1,4 @@
 using System.Globalization;
-using Streams.Engine.Spec;
 
 namespace Streams.Engine.Operators;
 

@@ -10,7 +10,7 @@ public sealed record FailureRecord(string Stage, Severity Severity, string Messa
 /// Collects event failures by (stage, message): the first few of each stage are logged in full, the rest are counted,
 /// so a stream of bad events cannot flood the log. Distinct messages per stage are capped.
 /// </summary>
-internal sealed class ErrorBook(RunLog log)
+internal sealed class ErrorBook(RunLog log) : IFailureBook
 {
     private const int LoggedPerStage = 5;
     private const int DistinctPerStage = 64; // beyond this, messages are pooled under "(other failures)"

@@ -118,14 +118,14 @@ public sealed class Pipeline : IDisposable
     /// <summary>Every node, in the plan's (topological) order.</summary>
     public IReadOnlyList<IStage> Stages { get; }
 
-    public RunAccounts Accounts { get; } = new();
+    internal RunAccounts Accounts { get; } = new();
 
     public MetricsRegistry Registry { get; }
 
     internal ErrorBook Errors { get; }
 
     /// <summary>Fatal failures, failed sources and outputs that could not be written, as the run found them.</summary>
-    public RunFaults Faults { get; } = new();
+    internal RunFaults Faults { get; } = new();
 
     /// <summary>Why intake stopped (null while it runs).</summary>
     public string? StopReason => Volatile.Read(ref _stopReason);
@@ -290,7 +290,7 @@ public sealed class Pipeline : IDisposable
     {
         if (node.Spec.Placement != Placement.Workers) return new StageRunner(node, input, outlet, _run);
         var remote = options.RemoteStages ?? throw new InvalidOperationException(
-            $"stage '{node.Name}' runs on workers (placement: workers) but this run has no coordinator: start it with --listen tcp://HOST:PORT");
+            $"stage '{node.Name}' runs on workers (placement: workers) but this run has no coordinator (PipelineOptions.RemoteStages is not set)");
         return new RemoteStageRunner(node, input, outlet, _run, remote.Bind(node), remote.Slots, () => remote.StateOf(node.Name));
     }
 

@@ -13,7 +13,7 @@ public sealed record SourceFailure(string Stage, string Message);
 /// a fatal failure (kept even when it arrives after intake stopped for another reason), sources that failed, and
 /// outputs that could not be written (a sink that threw, a flush or close that failed).
 /// </summary>
-public sealed class RunFaults
+internal sealed class RunFaults
 {
     private readonly ConcurrentDictionary<(string Stage, string Message), Counts> _outputs = new();
     private readonly ConcurrentQueue<SourceFailure> _sources = new();

@@ -1,5 +1,6 @@
 using Streams.Engine.Accounting;
 using Streams.Engine.Metrics;
+using Streams.Engine.Operators;
 
 namespace Streams.Engine.Runtime;
 

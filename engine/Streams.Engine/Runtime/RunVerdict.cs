@@ -26,7 +26,7 @@ public static class ExitCodes
 }
 
 /// <summary>Whether a run did its job, its exit status and the one-line reason.</summary>
-public sealed record RunVerdict(bool Ok, int ExitCode, string Reason)
+internal sealed record RunVerdict(bool Ok, int ExitCode, string Reason)
 {
     /// <summary>
     /// Decides the verdict from the books and the faults; the first rule that applies wins: fatal (3), a source failed

@@ -54,7 +54,7 @@ internal sealed class SourceRunner : IStage
     /// </summary>
     public bool Open()
     {
-        _context = new SourceContext(Name, _run.Log, _outlet, _budget, _run.Accounts, Stats, _run);
+        _context = new SourceContext(Name, _run.Log, new SourceHost(Name, _outlet, _budget, _run.Accounts, Stats, _run));
         try
         {
             _op = (ISource)_node.Descriptor.Factory();

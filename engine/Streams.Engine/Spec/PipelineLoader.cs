@@ -186,7 +186,7 @@ public static class PipelineLoader
                 node2.PlacementLocation = r.At(placement);
                 if (where == "local") node2.Placement = Placement.Local;
                 else if (where == "workers") node2.Placement = Placement.Workers;
-                else r.Error(placement, $"'placement' of '{nodeName}' is '{where}'; use 'local' (this process) or 'workers' (worker processes that join with 'streams worker --join')");
+                else r.Error(placement, $"'placement' of '{nodeName}' is '{where}'; use 'local' (this process) or 'workers' (worker processes that join the run's coordinator)");
                 if (role != NodeRole.Stage && node2.Placement == Placement.Workers) r.Error(placement, $"'{nodeName}' is in '{section}': only stages can run on workers");
             }
 

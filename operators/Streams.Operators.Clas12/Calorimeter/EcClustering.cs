@@ -10,14 +10,14 @@ using Streams.Operators.Clas12.Tracking;
 namespace Streams.Operators.Clas12.Calorimeter;
 
 /// <summary>A calorimeter cluster: sector, energy (GeV), position (x, y) on the calorimeter plane (cm).</summary>
-public readonly record struct EcCluster(int Sector, double Energy, double X, double Y);
+internal readonly record struct EcCluster(int Sector, double Energy, double X, double Y);
 
 /// <summary>
 /// Calorimeter reconstruction: per sector and view, contiguous strips above threshold -> peaks (energy, ADC-weighted
 /// centroid); one peak per view whose coordinates agree (u - v + w = 0 for views at 0, 60, 120 degrees) -> a cluster with
 /// energy and position; each track is matched to the nearest cluster at the calorimeter plane.
 /// </summary>
-public sealed class EcClusterer(double adcPerGeV = 10_000, int threshold = 50, double matchDistance = 15)
+internal sealed class EcClusterer(double adcPerGeV = 10_000, int threshold = 50, double matchDistance = 15)
 {
     private readonly List<(int Sector, int View, double Coordinate, double Energy)> _peaks = [];
 

@@ -1,7 +1,7 @@
 namespace Streams.Operators.Clas12.Decoding;
 
 /// <summary>Column names of the decoded CLAS12 batches (<c>arrow/clas12-hits</c>), one row per event.</summary>
-public static class HitColumns
+internal static class HitColumns
 {
     public const string DataType = "arrow/clas12-hits";
     public const string DcSector = "dc_sector";

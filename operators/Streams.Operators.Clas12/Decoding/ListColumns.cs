@@ -4,7 +4,7 @@ using Apache.Arrow.Types;
 namespace Streams.Operators.Clas12.Decoding;
 
 /// <summary>A list column under construction: one row per event, a list of values per row.</summary>
-public sealed class ListColumn<TBuilder>
+internal sealed class ListColumn<TBuilder>
     where TBuilder : IArrowArrayBuilder
 {
     private readonly ListArray.Builder _builder;
@@ -32,7 +32,7 @@ public sealed class ListColumn<TBuilder>
 }
 
 /// <summary>Reading list columns, and extending record batches.</summary>
-public static class ListColumns
+internal static class ListColumns
 {
     /// <summary>The input's columns (shared, not copied) followed by new ones.</summary>
     public static RecordBatch Extend(RecordBatch input, IReadOnlyList<(Field Field, IArrowArray Array)> added)

@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 namespace Streams.Operators.Clas12.Evio;
 
 /// <summary>A malformed EVIO event: what is wrong and at which byte.</summary>
-public sealed class EvioException(string message) : Exception(message)
+internal sealed class EvioException(string message) : Exception(message)
 {
     public EvioException()
         : this("malformed EVIO event")

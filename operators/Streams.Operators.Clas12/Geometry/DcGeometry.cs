@@ -6,7 +6,7 @@ namespace Streams.Operators.Clas12.Geometry;
 /// wires of superlayer s are tilted by the stereo angle (-6 degrees for the first superlayer, alternating), so a layer
 /// measures u = x cos(alpha) + y sin(alpha). Odd layers are staggered by half a cell.
 /// </summary>
-public static class DcGeometry
+internal static class DcGeometry
 {
     public const int Sectors = 6;
     public const int Regions = 3;

@@ -4,7 +4,7 @@ namespace Streams.Operators.Clas12.Geometry;
 /// A sampling calorimeter behind the chambers: a plane at z = 700 cm with three strip views (U, V, W) at 0, 60 and
 /// 120 degrees in the (x, y) plane, 100 strips of 4.5 cm per view, centred on the sector axis.
 /// </summary>
-public static class EcGeometry
+internal static class EcGeometry
 {
     public const double Z = 700.0;
     public const int Views = 3;

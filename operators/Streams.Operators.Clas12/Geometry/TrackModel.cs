@@ -5,7 +5,7 @@ namespace Streams.Operators.Clas12.Geometry;
 /// end (x = tx z + kappa F(z), F the double integral of a uniform field over [Z1, Z2]). kappa = q K / p with
 /// K = 0.003 B[T] per cm per GeV. Both coordinates are linear in (tx, ty, kappa), so fits are linear least squares.
 /// </summary>
-public static class TrackModel
+internal static class TrackModel
 {
     /// <summary>Field region along z (cm): between region 1 and region 3.</summary>
     public const double Z1 = 260.0;

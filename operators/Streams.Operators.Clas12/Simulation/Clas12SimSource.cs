@@ -6,7 +6,7 @@ using Streams.Operators.Clas12.Evio;
 namespace Streams.Operators.Clas12.Simulation;
 
 /// <summary>The <c>clas12-sim</c> source: simulated DAQ events encoded as EVIO 6 (<c>evio/clas12</c>), truth inside.</summary>
-public sealed class Clas12SimSource : ISource
+internal sealed class Clas12SimSource : ISource
 {
     public const string DataType = "evio/clas12";
 

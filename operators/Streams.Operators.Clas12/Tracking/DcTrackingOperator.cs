@@ -9,7 +9,7 @@ using Streams.Operators.Clas12.Simulation;
 namespace Streams.Operators.Clas12.Tracking;
 
 /// <summary>Column names the tracking stage adds (one list per event).</summary>
-public static class TrackColumns
+internal static class TrackColumns
 {
     public const string DataType = "arrow/clas12-tracks";
     public const string Sector = "trk_sector";

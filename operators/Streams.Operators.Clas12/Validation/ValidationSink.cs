@@ -1,4 +1,4 @@
-using Streams.Engine.Plots;
+using Streams.Reporting;
 using System.Globalization;
 using Apache.Arrow;
 using Streams.Engine.Batches;
@@ -15,7 +15,7 @@ namespace Streams.Operators.Clas12.Validation;
 /// (unmatched / reconstructed) and momentum resolution (sigma of dp/p) in the run summary (<c>"validation"</c>) and
 /// as PNG plots with CSV data in the output folder.
 /// </summary>
-public sealed class ValidationSink : ISink
+internal sealed class ValidationSink : ISink
 {
     public static OperatorDescriptor Descriptor { get; } = new()
     {

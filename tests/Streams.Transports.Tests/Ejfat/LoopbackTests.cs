@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using Apache.Arrow;
 using Apache.Arrow.Ipc;
-using Streams.Engine.Builtins;
+using Streams.Operators.Builtin;
 using Streams.Engine.Operators;
 using Streams.Engine.Runtime;
 using Streams.Engine.Spec;
@@ -17,35 +17,9 @@ namespace Streams.Transports.Tests.Ejfat;
 /// <summary>Sender and receiver over real loopback UDP sockets.</summary>
 public sealed class LoopbackTests : IDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("streams-ejfat-").FullName;
+    private readonly TempDir _tmp = new();
 
-    private static OperatorCatalog Catalog() => EjfatOperators.Register(FileOperators.Register(BuiltinOperators.Register(new OperatorCatalog())));
-
-    /// <summary>A base port with 2^k free consecutive UDP ports.</summary>
-    internal static int FreePorts(int k)
-    {
-        for (var attempt = 0; attempt < 50; attempt++)
-        {
-            var basePort = Random.Shared.Next(20000, 60000);
-            var ok = true;
-            for (var i = 0; i < 1 << k && ok; i++)
-            {
-                try
-                {
-                    using var s = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-                    s.Bind(new IPEndPoint(IPAddress.Loopback, basePort + i));
-                }
-                catch (SocketException)
-                {
-                    ok = false;
-                }
-            }
-
-            if (ok) return basePort;
-        }
-
-        throw new InvalidOperationException("no free UDP port range");
-    }
+    private static OperatorCatalog Catalog() => Catalogs.Full();
 
     private static Pipeline Receiver(string yamlSink, int port, int k, int threads, long events, LogCapture log)
     {
@@ -56,30 +30,20 @@ public sealed class LoopbackTests : IDisposable
             sinks:
               - {{{yamlSink}}}
             """;
-        var plan = PipelinePlanner.Plan(PipelineLoader.Load(yaml, "rx.yaml").Spec!, Catalog());
-        Assert.True(plan.Ok, string.Join("\n", plan.Diagnostics));
-        var p = Pipeline.Create(plan.Plan!, new PipelineOptions { EventLimit = events, SampleInterval = TimeSpan.FromMilliseconds(100), Log = new RunLog(log) });
+        var p = Pipeline.Create(Pipelines.Plan(yaml, Catalog(), "rx.yaml"), new PipelineOptions { EventLimit = events, SampleInterval = TimeSpan.FromMilliseconds(100), Log = new RunLog(log) });
         return p;
     }
 
-    private static async Task WaitListening(LogCapture log)
-    {
-        // The receiver logs "listening on" once every socket is bound (probing the port could steal it).
-        for (var i = 0; i < 1500; i++)
-        {
-            if (log.ToString().Contains("listening on", StringComparison.Ordinal)) return;
-            await Task.Delay(20);
-        }
-
-        throw new TimeoutException($"receiver did not start listening:\n{log}");
-    }
+    /// <summary>The receiver logs "listening on" once every socket is bound (probing the port could steal it).</summary>
+    private static Task WaitListening(LogCapture log) => Eventually.Until(() => log.ToString().Contains("listening on", StringComparison.Ordinal), "the receiver listening");
 
     [Fact]
     public async Task Sender_to_receiver_on_four_ports_with_two_threads_is_byte_exact()
     {
         const int k = 2, n = 400;
-        var port = FreePorts(k);
-        var file = Path.Combine(_dir, "rx.arrow");
+        using var held = Ports.HoldUdpRange(1 << k);
+        var port = held.Port;
+        var file = _tmp.File("rx.arrow");
         using var log = new LogCapture();
         using var p = Receiver($"{{name: out, operator: arrow-file-sink, input: rx, queue: 1024, config: {{path: '{file}'}}}}", port, k, 2, n, log);
         var run = p.RunAsync();
@@ -109,7 +73,8 @@ public sealed class LoopbackTests : IDisposable
     [Fact]
     public async Task A_flood_of_garbage_is_counted_and_the_receiver_keeps_working()
     {
-        var port = FreePorts(0);
+        using var held = Ports.HoldUdpRange(1);
+        var port = held.Port;
         using var log = new LogCapture();
         using var p = Receiver("{name: out, operator: count, input: rx}", port, 0, 1, 50, log);
         var run = p.RunAsync();
@@ -141,7 +106,8 @@ public sealed class LoopbackTests : IDisposable
     [Fact]
     public async Task A_full_pipeline_discards_and_counts_instead_of_blocking_the_socket()
     {
-        var port = FreePorts(0);
+        using var held = Ports.HoldUdpRange(1);
+        var port = held.Port;
         using var log = new LogCapture();
         using var p = Receiver("{name: out, operator: count, input: rx, queue: 1, config: {stall-seconds: 2}}", port, 0, 1, 0, log);
         var run = p.RunAsync();
@@ -151,7 +117,7 @@ public sealed class LoopbackTests : IDisposable
             for (ulong e = 0; e < 1000; e++) sender.Send(new byte[1000], e, 0, e, 0);
         }
 
-        await Task.Delay(300);
+        await Eventually.WaitUntil(() => p.Accounts.Received == 1000); // every event arrived: taken or discarded at the full queue
         p.StopIntake("test done");
         var s = await run.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.True(s.Events.Discarded > 0, s.ToJson());
@@ -167,7 +133,8 @@ public sealed class LoopbackTests : IDisposable
         control.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         control.ReceiveTimeout = 5000;
         var syncAt = (IPEndPoint)control.LocalEndPoint!;
-        var dataPort = FreePorts(0);
+        using var held = Ports.HoldUdpRange(1);
+        var dataPort = held.Port;
         using var sink = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         sink.Bind(new IPEndPoint(IPAddress.Loopback, dataPort)); // somebody must listen, or loopback answers with ICMP
         // The Sync clock is the test's: 330 events 5 ms apart (1.65 s at 200 events/s), however busy the machine is.
@@ -217,7 +184,7 @@ public sealed class LoopbackTests : IDisposable
         return d;
     }
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _tmp.Dispose();
 
     /// <summary>A log the test can read while the pipeline writes to it.</summary>
     private sealed class LogCapture : StringWriter

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
 using NetMQ;
-using Streams.Engine.Builtins;
+using Streams.Operators.Builtin;
 using Streams.Engine.Operators;
 using Streams.Engine.Runtime;
 using Streams.Engine.Spec;

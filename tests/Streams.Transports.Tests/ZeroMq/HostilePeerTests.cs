@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Time.Testing;
 using NetMQ;
 using NetMQ.Sockets;
-using Streams.Engine.Builtins;
+using Streams.Operators.Builtin;
 using Streams.Engine.Operators;
 using Streams.Engine.Runtime;
 using Streams.Engine.Spec;

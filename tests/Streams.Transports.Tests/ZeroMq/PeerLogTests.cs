@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Time.Testing;
+using Streams.Engine.Operators;
 using Streams.Engine.Runtime;
 using Streams.Transports.ZeroMq.Framing;
 

@@ -1,6 +1,7 @@
 using System.Text;
 using Apache.Arrow;
 using Streams.Engine.Batches;
+using Streams.Engine.Operators;
 using Streams.Operators.Clas12.Decoding;
 using Streams.Operators.Clas12.Evio;
 using Streams.Operators.Clas12.Simulation;
@@ -92,7 +93,7 @@ public static class Seeds
     private static EventBatch ArrowBatch()
     {
         using var input = BytesBatch(SimulatedEvents(2, 3), "evio/clas12");
-        using var host = new Streams.Engine.Runtime.OperatorHost(Clas12Decoder.Descriptor, new Streams.Engine.Operators.OperatorConfig(Clas12Decoder.Descriptor.Parameters), "decode", 0, Streams.Engine.Runtime.RunLog.Null);
+        using var host = new Streams.Engine.Runtime.OperatorHost(Clas12Decoder.Descriptor, new Streams.Engine.Operators.OperatorConfig(Clas12Decoder.Descriptor.Parameters), "decode", 0, Streams.Engine.Operators.RunLog.Null);
         return host.Process(input).Output!;
     }
 

@@ -1,5 +1,5 @@
 using System.Text;
-using Streams.Engine.Builtins;
+using Streams.Operators.Builtin;
 using Streams.Engine.Operators;
 using Streams.Engine.Spec;
 using Streams.Operators.Clas12;

@@ -15,7 +15,7 @@ namespace Streams.Transports.Ejfat.Receiving;
 /// counted (queue full). Every lost event and dropped datagram has a reason, published as <c>streams_ejfat_*</c>
 /// metrics and as the <c>"ejfat"</c> section of the run summary.
 /// </summary>
-public sealed partial class EjfatReceiverSource : IOpeningSource
+internal sealed partial class EjfatReceiverSource : IOpeningSource
 {
     public const string DataType = "binary/ejfat";
 

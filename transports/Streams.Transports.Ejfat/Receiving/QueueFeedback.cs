@@ -5,7 +5,7 @@ namespace Streams.Transports.Ejfat.Receiving;
 /// capacity, e = setpoint - fill, u = Kp e + Ki I + Kd D over the true sample interval. The output is clamped to
 /// [-limit, limit]; the integral stops growing while the output is saturated in the same direction (anti-windup).
 /// </summary>
-public sealed class QueueFeedback(double setpoint = 0.5, double kp = 1.0, double ki = 0.0, double kd = 0.0, double limit = 1.0)
+internal sealed class QueueFeedback(double setpoint = 0.5, double kp = 1.0, double ki = 0.0, double kd = 0.0, double limit = 1.0)
 {
     private double _integral;
     private double _lastError;

@@ -1,11 +1,12 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using Streams.Engine.Batches;
+using Streams.Engine.Operators;
 using Streams.Engine.Runtime;
 
 namespace Streams.Transports.Ejfat.Receiving;
 
-public sealed partial class EjfatReceiverSource
+internal sealed partial class EjfatReceiverSource
 {
     /// <summary>
     /// One receive thread: drains its sockets without blocking on any one of them, places datagrams into its own

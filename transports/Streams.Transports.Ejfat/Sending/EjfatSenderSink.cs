@@ -7,7 +7,7 @@ using Streams.Transports.Ejfat.Wire;
 namespace Streams.Transports.Ejfat.Sending;
 
 /// <summary>Sends every event it gets as EJFAT datagrams (a pipeline's output to a load balancer or a receiver).</summary>
-public sealed class EjfatSenderSink : ISink
+internal sealed class EjfatSenderSink : ISink
 {
     public static OperatorDescriptor Descriptor { get; } = new()
     {

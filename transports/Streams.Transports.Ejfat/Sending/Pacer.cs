@@ -6,7 +6,7 @@ namespace Streams.Transports.Ejfat.Sending;
 /// Paces a sender to a byte rate or an event rate by sleeping whenever it runs more than a millisecond ahead of
 /// schedule: bursts of at most ~1 ms, no core burnt spinning. A rate of 0 means unpaced.
 /// </summary>
-public sealed class Pacer(double bytesPerSecond, double eventsPerSecond)
+internal sealed class Pacer(double bytesPerSecond, double eventsPerSecond)
 {
     private long _start = Stopwatch.GetTimestamp();
     private double _bytes;

@@ -7,7 +7,7 @@ namespace Streams.Transports.Ejfat.Wire;
 /// reserved, dataId (u16), bufferOffset (u32, this segment's offset in the event), bufferLength (u32, the whole
 /// event), eventNum (u64). An event is keyed by (eventNum, dataId).
 /// </summary>
-public readonly record struct ReHeader(byte Version, ushort DataId, uint BufferOffset, uint BufferLength, ulong EventNumber)
+internal readonly record struct ReHeader(byte Version, ushort DataId, uint BufferOffset, uint BufferLength, ulong EventNumber)
 {
     public const int Size = 20;
 

@@ -6,7 +6,7 @@ namespace Streams.Transports.Ejfat.Wire;
 /// The 28-byte Sync packet a sender sends to the control plane about once per second (big-endian): 'L','C',
 /// version 2, reserved, eventSrcId (u32), eventNumber (u64), avgEventRateHz (u32), unixTimeNano (u64).
 /// </summary>
-public readonly record struct SyncHeader(uint EventSourceId, ulong EventNumber, uint AverageEventRateHz, ulong UnixTimeNanoseconds)
+internal readonly record struct SyncHeader(uint EventSourceId, ulong EventNumber, uint AverageEventRateHz, ulong UnixTimeNanoseconds)
 {
     public const int Size = 28;
     public const byte Version = 2;

@@ -2,6 +2,7 @@ using NetMQ;
 using Streams.Engine.Runtime;
 using Streams.Transports.ZeroMq.Framing;
 using Streams.Transports.ZeroMq.Security;
+using Streams.Engine.Operators;
 
 namespace Streams.Transports.ZeroMq.Coordination;
 

@@ -1,4 +1,5 @@
 using NetMQ;
+using Streams.Engine.Operators;
 using Streams.Engine.Runtime;
 using Streams.Transports.ZeroMq.Framing;
 

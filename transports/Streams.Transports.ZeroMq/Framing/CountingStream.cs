@@ -7,5 +7,5 @@ internal sealed class CountingStream : WriteOnlyStream
 
     public override long Length => _length;
 
-    public override void Write(ReadOnlySpan<byte> buffer) => _length += buffer.Length;
+    protected override void WriteCore(ReadOnlySpan<byte> buffer) => _length += buffer.Length;
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Streams.Engine.Operators;
 using Streams.Engine.Runtime;
 
 namespace Streams.Transports.ZeroMq.Framing;

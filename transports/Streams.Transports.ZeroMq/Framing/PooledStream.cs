@@ -18,7 +18,7 @@ internal sealed class PooledStream(int capacity) : WriteOnlyStream
 
     public override long Length => _length;
 
-    public override void Write(ReadOnlySpan<byte> buffer)
+    protected override void WriteCore(ReadOnlySpan<byte> buffer)
     {
         if (_length + buffer.Length > _buffer.Length)
         {

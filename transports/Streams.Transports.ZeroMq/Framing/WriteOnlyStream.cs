@@ -2,10 +2,12 @@ namespace Streams.Transports.ZeroMq.Framing;
 
 /// <summary>
 /// A forward-only, write-only stream (what the Arrow IPC writer needs): subclasses take the bytes in
-/// <see cref="Write(ReadOnlySpan{byte})"/>; every other write ends there.
+/// <see cref="WriteCore"/>; every write ends there, and once disposed the stream takes none.
 /// </summary>
 internal abstract class WriteOnlyStream : Stream
 {
+    private bool _disposed;
+
     public override bool CanRead => false;
 
     public override bool CanSeek => false;
@@ -14,7 +16,14 @@ internal abstract class WriteOnlyStream : Stream
 
     public override long Position { get => Length; set => throw new NotSupportedException(); }
 
-    public abstract override void Write(ReadOnlySpan<byte> buffer);
+    public sealed override void Write(ReadOnlySpan<byte> buffer)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        WriteCore(buffer);
+    }
+
+    /// <summary>Takes the bytes of one write (the stream is not disposed).</summary>
+    protected abstract void WriteCore(ReadOnlySpan<byte> buffer);
 
     public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
@@ -39,4 +48,10 @@ internal abstract class WriteOnlyStream : Stream
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
 
     public override void SetLength(long value) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        _disposed = true;
+        base.Dispose(disposing);
+    }
 }

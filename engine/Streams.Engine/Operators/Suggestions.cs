@@ -1,4 +1,4 @@
-namespace Streams.Engine.Spec;
+namespace Streams.Engine.Operators;
 
 /// <summary>"Did you mean ...?" for a misspelt name: the closest known name by edit distance (Levenshtein).</summary>
 public static class Suggestions

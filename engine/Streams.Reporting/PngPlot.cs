@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 
-namespace Streams.Engine.Plots;
+namespace Streams.Reporting;
 
 /// <summary>
 /// Dependency-free PNG charts (bars with optional error bars; line series over time): enough for validation and

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Streams.TestKit;
 
 /// <summary>
@@ -35,12 +33,9 @@ public sealed class Tmpfs : IDisposable
 
     private static void Run(string file, params string[] args)
     {
-        var psi = new ProcessStartInfo(file) { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var err = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        Assert.True(p.ExitCode == 0, $"{file} {string.Join(' ', args)} failed: {err}");
+        using var p = ChildProcess.Start(file, args);
+        var code = p.Wait(60);
+        Assert.True(code == 0, $"{file} {string.Join(' ', args)} failed: {p.Stderr}");
     }
 
     [System.Runtime.InteropServices.DllImport("libc", SetLastError = false)]

@@ -1,11 +1,10 @@
 using Streams.Engine.Batches;
 using Streams.Engine.Operators;
-using Streams.Engine.Runtime;
 
-namespace Streams.Engine.Builtins;
+namespace Streams.Operators.Builtin;
 
 /// <summary>Passes batches through untouched: measures the engine's own overhead.</summary>
-public sealed class NoOp : IProcessor
+internal sealed class NoOp : IProcessor
 {
     public static OperatorDescriptor Descriptor { get; } = new()
     {

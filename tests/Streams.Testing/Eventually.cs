@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Streams.TestKit;
 
 /// <summary>
@@ -19,4 +21,7 @@ public static class Eventually
             await Task.Delay(10);
         }
     }
+
+    /// <summary>As <see cref="Until"/>, naming the condition by its own source text (the kit's name for it).</summary>
+    public static Task WaitUntil(Func<bool> condition, [CallerArgumentExpression(nameof(condition))] string what = "") => Until(condition, what);
 }

@@ -1,14 +1,13 @@
 using Streams.Engine.Batches;
 using Streams.Engine.Operators;
-using Streams.Engine.Runtime;
 
-namespace Streams.Engine.Builtins;
+namespace Streams.Operators.Builtin;
 
 /// <summary>
 /// Misbehaves on purpose, by event number, so failure handling can be tested and demonstrated: fails every Nth event,
 /// drops every Mth event (a filter), or throws on every batch holding an event number divisible by K.
 /// </summary>
-public sealed class FaultInject : IProcessor
+internal sealed class FaultInject : IProcessor
 {
     public static OperatorDescriptor Descriptor { get; } = new()
     {

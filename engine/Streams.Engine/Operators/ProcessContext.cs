@@ -1,8 +1,7 @@
 using System.Buffers;
 using Streams.Engine.Batches;
-using Streams.Engine.Operators;
 
-namespace Streams.Engine.Runtime;
+namespace Streams.Engine.Operators;
 
 /// <summary>
 /// Handed to a processor or sink with each batch: it reports per-event failures (counted, logged, and the event
@@ -10,12 +9,12 @@ namespace Streams.Engine.Runtime;
 /// </summary>
 public sealed class ProcessContext
 {
-    private readonly ErrorBook _errors;
+    private readonly IFailureBook _errors;
     private readonly Action<string, string> _fatal;
     private bool[] _failed = [];
     private EventBatch? _batch;
 
-    internal ProcessContext(string stageName, int workerId, RunLog log, ErrorBook errors, Action<string, string> fatal)
+    internal ProcessContext(string stageName, int workerId, RunLog log, IFailureBook errors, Action<string, string> fatal)
     {
         StageName = stageName;
         WorkerId = workerId;
@@ -33,11 +32,11 @@ public sealed class ProcessContext
 
     internal Action<string, Func<object>>? SummarySections { get; init; }
 
-    /// <summary>Told of every failed event (index in the current batch, message, severity); used by <see cref="OperatorHost"/>.</summary>
+    /// <summary>Told of every failed event (index in the current batch, message, severity); used by the engine's operator host.</summary>
     internal Action<int, string, Severity>? FailureObserver { get; init; }
 
     /// <summary>
-    /// Adds a top-level section to the run summary (<c>--summary-json</c>), produced when the run ends, after sinks
+    /// Adds a top-level section to the run summary, produced when the run ends, after sinks
     /// have been flushed (a validation sink reports its physics figures this way). The first registration of a key wins.
     /// </summary>
     public void AddSummarySection(string key, Func<object> produce) => SummarySections?.Invoke(key, produce);
@@ -104,4 +103,11 @@ public sealed class ProcessContext
     }
 
     internal void End() => _batch = null;
+}
+
+/// <summary>Where a <see cref="ProcessContext"/> records failed events (the engine's error book).</summary>
+internal interface IFailureBook
+{
+    /// <summary>Records <paramref name="events"/> events of <paramref name="stage"/> that failed with <paramref name="message"/>.</summary>
+    void Report(string stage, Severity severity, string message, int events, long eventNumber);
 }

@@ -1,16 +1,15 @@
 using System.Diagnostics;
 using Streams.Engine.Batches;
 using Streams.Engine.Operators;
-using Streams.Engine.Runtime;
 
-namespace Streams.Engine.Builtins;
+namespace Streams.Operators.Builtin;
 
 /// <summary>
 /// Stands in for reconstruction: spends a fixed amount of CPU work per event (calibrated once per process into a
 /// number of arithmetic iterations, so it scales with cores like real work, unlike sleeping or spinning on a clock),
 /// folds a checksum of the payload in, and passes the batch through.
 /// </summary>
-public sealed class CpuBurn : IProcessor
+internal sealed class CpuBurn : IProcessor
 {
     public static OperatorDescriptor Descriptor { get; } = new()
     {

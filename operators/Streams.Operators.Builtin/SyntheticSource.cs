@@ -2,9 +2,8 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Streams.Engine.Batches;
 using Streams.Engine.Operators;
-using Streams.Engine.Runtime;
 
-namespace Streams.Engine.Builtins;
+namespace Streams.Operators.Builtin;
 
 /// <summary>
 /// Generates events of a fixed size filled with seeded pseudo-random bytes (the event number in the first 8 bytes),
@@ -20,7 +19,7 @@ public sealed class SyntheticSource : ISource
         OutputType = DataTypes.SyntheticBytes,
         Parameters =
         [
-            new("count", ParameterType.Long, "0", "Events to generate; 0 for no limit (the run's --events/--duration stop it).") { Min = 0 },
+            new("count", ParameterType.Long, "0", "Events to generate; 0 for no limit (the run's event budget or duration stops it).") { Min = 0 },
             new("rate", ParameterType.Double, "0", "Events per second; 0 for as fast as the pipeline takes them.") { Min = 0 },
             new("rate-steps", ParameterType.List, "", "A rate that changes over time: 'SECONDS:RATE' items, each rate holding from its time on (overrides 'rate'), e.g. [0:500, 10:3000, 30:500].") ,
             new("arrivals", ParameterType.String, "even", "How events arrive at 'rate': even (evenly spaced) or poisson (exponential gaps, as queueing models assume; use batch-size 1).") { Choices = ["even", "poisson"] },

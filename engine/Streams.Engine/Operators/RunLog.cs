@@ -1,4 +1,4 @@
-namespace Streams.Engine.Runtime;
+namespace Streams.Engine.Operators;
 
 /// <summary>Log levels of <see cref="RunLog"/>.</summary>
 public enum RunLogLevel

@@ -1,6 +1,6 @@
 using Streams.Engine.Operators;
 
-namespace Streams.Engine.Builtins;
+namespace Streams.Operators.Builtin;
 
 /// <summary>The operators that ship with the engine itself.</summary>
 public static class BuiltinOperators

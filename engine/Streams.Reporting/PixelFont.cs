@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Streams.Engine.Plots;
+namespace Streams.Reporting;
 
 /// <summary>
 /// A 5x7 pixel font for the labels of <see cref="PngPlot"/> (titles, axis values): digits, capital letters (small ones

@@ -1,14 +1,13 @@
 using Streams.Engine.Batches;
 using Streams.Engine.Operators;
-using Streams.Engine.Runtime;
 
-namespace Streams.Engine.Builtins;
+namespace Streams.Operators.Builtin;
 
 /// <summary>
 /// Counts events and payload bytes and logs the totals at the end. Can stall or slow down on purpose, to show
 /// backpressure (a stalled sink fills the queues, the source waits, memory stays flat, nothing is lost).
 /// </summary>
-public sealed class CountSink : ISink
+internal sealed class CountSink : ISink
 {
     public static OperatorDescriptor Descriptor { get; } = new()
     {

@@ -1,4 +1,4 @@
-namespace Streams.Engine.Spec;
+namespace Streams.Engine.Operators;
 
 /// <summary>A place in a pipeline file, 1-based, printed as <c>file:line:column</c> (line 0: the whole file, printed as <c>file</c>).</summary>
 public readonly record struct SourceLocation(string File, int Line, int Column)

@@ -1,0 +1,95 @@
+using Streams.Engine.Batches;
+
+namespace Streams.Engine.Operators;
+
+/// <summary>
+/// Handed to a source: it grants event budget, emits batches into the pipeline (each event is accounted for from that
+/// moment), and counts events a source had to discard before they could enter.
+/// </summary>
+public sealed class SourceContext
+{
+    private readonly ISourceHost _host;
+
+    internal SourceContext(string stageName, RunLog log, ISourceHost host)
+    {
+        StageName = stageName;
+        Log = log;
+        _host = host;
+    }
+
+    public string StageName { get; }
+
+    public RunLog Log { get; }
+
+    /// <summary>True once intake has stopped (duration reached, Ctrl+C, SIGTERM, a fatal failure) or the event budget is spent.</summary>
+    public bool IntakeStopped => _host.IntakeStopped;
+
+    /// <summary>
+    /// Asks to emit up to <paramref name="wanted"/> more events; returns how many may be emitted (0: stop, the run's
+    /// event budget is spent or intake has stopped).
+    /// </summary>
+    public int TryReserve(int wanted) => _host.TryReserve(wanted);
+
+    /// <summary>Emits a batch built by the source, waiting while the next queue is full (backpressure).</summary>
+    public ValueTask EmitAsync(EventBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        return _host.EmitAsync(batch);
+    }
+
+    /// <summary>
+    /// Emits without waiting (for sources that cannot block, such as a UDP socket). When the next queue is full the
+    /// batch is discarded and counted; returns false then.
+    /// </summary>
+    public bool TryEmit(EventBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        return _host.TryEmit(batch);
+    }
+
+    /// <summary>
+    /// Prometheus metric factory of this run, with the <c>pipeline</c> and <c>stage</c> labels already applied, for
+    /// source-specific families (name them <c>streams_&lt;source&gt;_...</c>). Internal, so that the operator contract
+    /// does not expose prometheus-net: the Streams transports that publish metrics see it.
+    /// </summary>
+    internal Prometheus.IMetricFactory Metrics => _host.Metrics;
+
+    /// <summary>
+    /// Adds a top-level section to the run summary, produced when the run ends. Several sources contributing the same
+    /// key share it, so <paramref name="produce"/> should report them all.
+    /// </summary>
+    public void AddSummarySection(string key, Func<object> produce) => _host.AddSummarySection(key, produce);
+
+    /// <summary>How full the fullest queue this source feeds is, 0..1 (the receiver's feedback signal).</summary>
+    public double OutputFill => _host.OutputFill;
+
+    /// <summary>Counts events the source received but had to drop before building a batch (for example on overload).</summary>
+    public void Discard(int events)
+    {
+        if (events <= 0) return;
+        _host.Discard(events);
+    }
+}
+
+/// <summary>
+/// The run behind a <see cref="SourceContext"/>: budget, queues, books and metrics. The engine's runtime implements it,
+/// so that the operator contract does not depend on the runtime.
+/// </summary>
+internal interface ISourceHost
+{
+    bool IntakeStopped { get; }
+
+    double OutputFill { get; }
+
+    Prometheus.IMetricFactory Metrics { get; }
+
+    int TryReserve(int wanted);
+
+    ValueTask EmitAsync(EventBatch batch);
+
+    bool TryEmit(EventBatch batch);
+
+    void Discard(int events);
+
+    void AddSummarySection(string key, Func<object> produce);
+}
