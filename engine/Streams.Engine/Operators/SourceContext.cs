@@ -21,6 +21,9 @@ public sealed class SourceContext
 
     public RunLog Log { get; }
 
+    /// <summary>The run's clock: a source that measures time (an idle stop, pacing) reads it, so that tests can drive it.</summary>
+    public TimeProvider Time => _host.Time;
+
     /// <summary>True once intake has stopped (duration reached, Ctrl+C, SIGTERM, a fatal failure) or the event budget is spent.</summary>
     public bool IntakeStopped => _host.IntakeStopped;
 
@@ -78,6 +81,8 @@ public sealed class SourceContext
 internal interface ISourceHost
 {
     bool IntakeStopped { get; }
+
+    TimeProvider Time { get; }
 
     double OutputFill { get; }
 

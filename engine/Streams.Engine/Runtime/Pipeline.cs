@@ -24,6 +24,12 @@ public sealed record PipelineOptions
     /// <summary>How often snapshots (rates, busy fractions, queue depths) are taken.</summary>
     public TimeSpan SampleInterval { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// The run's clock: the duration limit, the sampler's interval and the clock sources read (idle stops). Tests may
+    /// pass a fake one; the default is the system's.
+    /// </summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
     /// <summary>Runs the stages placed on workers (<c>placement: workers</c>); null when this run has no coordinator.</summary>
     public IRemoteStages? RemoteStages { get; init; }
 }
@@ -92,7 +98,7 @@ public sealed class Pipeline : IDisposable
         _ = new PipelineMetrics(Registry.Collectors, plan.Name, Accounts);
         var errors = new ErrorBook(options.Log);
         Errors = errors;
-        _run = new RunShared(plan.Name, options.Log, Accounts, errors, metrics, options.EventLimit, _intakeSwitch, Faults, OnFatal, Registry.Collectors) { StopIntake = StopIntake };
+        _run = new RunShared(plan.Name, options.Log, Accounts, errors, metrics, options.EventLimit, _intakeSwitch, Faults, OnFatal, Registry.Collectors) { StopIntake = StopIntake, Time = options.Time };
 
         var inputs = new Dictionary<PlannedNode, StageInput>();
         foreach (var node in plan.Nodes.Where(n => n.Kind != OperatorKind.Source))
@@ -108,7 +114,7 @@ public sealed class Pipeline : IDisposable
         }
 
         Stages = [.. plan.Nodes.Select(n => (IStage?)_sources.FirstOrDefault(s => s.Name == n.Name) ?? _stages.First(s => s.Name == n.Name))];
-        _sampler = new PipelineSampler(Stages, Accounts);
+        _sampler = new PipelineSampler(Stages, Accounts, options.Time);
     }
 
     public PipelinePlan Plan { get; }
@@ -179,7 +185,7 @@ public sealed class Pipeline : IDisposable
         var sampling = SampleLoopAsync(samplerStop.Token);
         if (_options.Duration is { } d)
         {
-            _ = Task.Delay(d, _intake.Token).ContinueWith(t =>
+            _ = Task.Delay(d, _options.Time, _intake.Token).ContinueWith(t =>
             {
                 if (!t.IsCanceled) StopIntake($"duration {d.TotalSeconds:0.###} s reached");
             }, TaskScheduler.Default);
@@ -261,7 +267,7 @@ public sealed class Pipeline : IDisposable
 
     private async Task SampleLoopAsync(CancellationToken stop)
     {
-        using var timer = new PeriodicTimer(_options.SampleInterval);
+        using var timer = new PeriodicTimer(_options.SampleInterval, _options.Time);
         try
         {
             while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))

@@ -33,9 +33,9 @@ public sealed record PipelineSnapshot(
 /// Takes snapshots of a running pipeline at a fixed interval: rates and busy fractions are differences between two
 /// samples. It also refreshes the queue, worker, rate and utilisation gauges, so a Prometheus scrape sees them.
 /// </summary>
-internal sealed class PipelineSampler(IReadOnlyList<IStage> stages, RunAccounts accounts)
+internal sealed class PipelineSampler(IReadOnlyList<IStage> stages, RunAccounts accounts, TimeProvider time)
 {
-    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly long _started = time.GetTimestamp();
     private readonly long[] _lastOut = new long[stages.Count];
     private readonly long[] _lastBusy = new long[stages.Count];
     private TimeSpan _lastAt;
@@ -48,7 +48,7 @@ internal sealed class PipelineSampler(IReadOnlyList<IStage> stages, RunAccounts 
     {
         lock (_lastOut)
         {
-            var now = _clock.Elapsed;
+            var now = time.GetElapsedTime(_started);
             var dt = Math.Max((now - _lastAt).TotalSeconds, 1e-9);
             var list = new StageSnapshot[stages.Count];
             for (var i = 0; i < stages.Count; i++)

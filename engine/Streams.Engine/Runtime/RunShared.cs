@@ -9,6 +9,9 @@ internal sealed class RunShared(string pipeline, RunLog log, RunAccounts account
 {
     public Prometheus.CollectorRegistry Registry { get; } = registry;
 
+    /// <summary>The run's clock (<see cref="PipelineOptions.Time"/>).</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
     /// <summary>Extra top-level sections of the run summary contributed by operators (for example "ejfat").</summary>
     public System.Collections.Concurrent.ConcurrentDictionary<string, Func<object>> SummarySections { get; } = new(StringComparer.Ordinal);
 

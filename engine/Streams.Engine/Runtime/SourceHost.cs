@@ -14,6 +14,8 @@ internal sealed class SourceHost(string stageName, Outlet outlet, EventBudget bu
 
     public double OutputFill => outlet.Fill;
 
+    public TimeProvider Time => run?.Time ?? TimeProvider.System;
+
     public Prometheus.IMetricFactory Metrics => (run is null ? Prometheus.Metrics.WithCustomRegistry(Prometheus.Metrics.NewCustomRegistry()) : Prometheus.Metrics.WithCustomRegistry(run.Registry))
         .WithLabels(new Dictionary<string, string> { ["pipeline"] = run?.Pipeline ?? "", ["stage"] = stageName });
 

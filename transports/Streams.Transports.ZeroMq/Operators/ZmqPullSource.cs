@@ -85,7 +85,8 @@ public sealed class ZmqPullSource : ISource
 
         context.Log.Info(context.StageName, $"zmq-pull {(_endpoint.Bind ? "bound to" : "connected to")} {_endpoint.Address}");
         long events = 0;
-        var lastArrival = DateTime.UtcNow;
+        var time = context.Time;
+        var lastArrival = time.GetTimestamp();
         var any = false;
         while (!cancellationToken.IsCancellationRequested && (_count == 0 || events < _count))
         {
@@ -95,7 +96,7 @@ public sealed class ZmqPullSource : ISource
                 if (!ZmqReceive.TryReceiveBatch(socket, TimeSpan.FromMilliseconds(100), out batch, out var bytes))
                 {
                     lock (totals) peers.Tick();
-                    if (any && _idleStop > 0 && (DateTime.UtcNow - lastArrival).TotalSeconds > _idleStop)
+                    if (any && _idleStop > 0 && time.GetElapsedTime(lastArrival).TotalSeconds > _idleStop)
                     {
                         context.Log.Info(context.StageName, $"nothing arrived for {_idleStop:0.#} s; stopping");
                         break;
@@ -105,7 +106,7 @@ public sealed class ZmqPullSource : ISource
                 }
 
                 any = true;
-                lastArrival = DateTime.UtcNow;
+                lastArrival = time.GetTimestamp();
                 if (_dataType.Length > 0 && batch!.DataType != _dataType)
                 {
                     var type = batch.DataType;
@@ -124,7 +125,7 @@ public sealed class ZmqPullSource : ISource
             catch (FrameException e)
             {
                 any = true;
-                lastArrival = DateTime.UtcNow;
+                lastArrival = time.GetTimestamp();
                 malformed.Inc();
                 lock (totals)
                 {
