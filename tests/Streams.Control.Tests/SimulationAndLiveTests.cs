@@ -11,14 +11,7 @@ namespace Streams.Control.Tests;
 
 public sealed class SimulationAndLiveTests
 {
-    private static PipelinePlan Plan(string yaml)
-    {
-        var loaded = PipelineLoader.Load(yaml, "test.yaml");
-        Assert.True(loaded.Ok, string.Join("\n", loaded.Diagnostics));
-        var planned = PipelinePlanner.Plan(loaded.Spec!, BuiltinOperators.Register(new OperatorCatalog()));
-        Assert.True(planned.Ok, string.Join("\n", planned.Diagnostics));
-        return planned.Plan!;
-    }
+    private static PipelinePlan Plan(string yaml) => Pipelines.Plan(yaml);
 
     [Fact]
     public void A_simulation_is_deterministic_and_accounts_for_every_event()

@@ -6,6 +6,7 @@ using k8s;
 using k8s.Models;
 using Streams.Control.Nodes;
 using Streams.Jrm;
+using Streams.TestKit;
 
 namespace Streams.Control.Tests.Contracts;
 
@@ -63,12 +64,7 @@ public sealed class KubernetesProviderContract : NodeProviderContract
 
         public JobStore()
         {
-            using (var probe = new TcpListener(IPAddress.Loopback, 0))
-            {
-                probe.Start();
-                Port = ((IPEndPoint)probe.LocalEndpoint).Port;
-            }
-
+            Port = Ports.Free(); // the stand-in listens in this process, at once
             _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
             _listener.Start();
             _loop = Task.Run(Serve);

@@ -15,16 +15,9 @@ namespace Streams.Transports.Tests.ZeroMq;
 /// <summary>A coordinator and worker hosts in this process, over real TCP sockets on loopback.</summary>
 public sealed class CoordinatorTests
 {
-    private static OperatorCatalog Catalog() => Clas12Operators.Register(BuiltinOperators.Register(new OperatorCatalog()));
+    private static OperatorCatalog Catalog() => Catalogs.Full();
 
-    private static PipelinePlan Plan(string yaml)
-    {
-        var loaded = PipelineLoader.Load(yaml, "test.yaml");
-        Assert.True(loaded.Ok, string.Join("\n", loaded.Diagnostics));
-        var planned = PipelinePlanner.Plan(loaded.Spec!, Catalog());
-        Assert.True(planned.Ok, string.Join("\n", planned.Diagnostics));
-        return planned.Plan!;
-    }
+    private static PipelinePlan Plan(string yaml) => Pipelines.Plan(yaml, Catalog());
 
     /// <summary>
     /// Runs <paramref name="yaml"/> with a coordinator and <paramref name="workers"/> worker processes. With

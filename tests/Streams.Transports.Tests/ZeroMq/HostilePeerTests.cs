@@ -20,7 +20,7 @@ public sealed class HostilePeerTests
 {
     private static readonly TimeSpan Safety = TimeSpan.FromSeconds(90); // a safety net only: every wait below ends on an event
 
-    private static OperatorCatalog Catalog() => BuiltinOperators.Register(new OperatorCatalog());
+    private static OperatorCatalog Catalog() => Catalogs.Builtin();
 
     private static PipelinePlan Plan(int events, int batch = 50)
     {

@@ -7,6 +7,7 @@ using Streams.Engine.Spec;
 using Streams.Transports.ZeroMq.Coordination;
 using Streams.Transports.ZeroMq.Framing;
 using Streams.Transports.ZeroMq.Working;
+using Streams.TestKit;
 
 namespace Streams.Transports.Tests.ZeroMq;
 
@@ -18,7 +19,7 @@ public sealed class HostileSenderTests
 {
     private static readonly TimeSpan Safety = TimeSpan.FromSeconds(90); // a safety net only: every wait below ends on an event
 
-    private static OperatorCatalog Catalog() => BuiltinOperators.Register(new OperatorCatalog());
+    private static OperatorCatalog Catalog() => Catalogs.Builtin();
 
     [Fact]
     public async Task A_worker_flooded_by_a_hostile_coordinator_logs_a_few_short_lines_and_counts_the_rest()
@@ -48,12 +49,8 @@ public sealed class HostileSenderTests
     [Fact]
     public async Task Zmq_pull_counts_malformed_messages_in_the_run_summary()
     {
-        int port;
-        using (var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
-        {
-            probe.Start();
-            port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
-        }
+        using var held = Ports.HoldTcp(); // held until the source binds it
+        var port = held.Port;
 
         var loaded = PipelineLoader.Load($$$"""
             name: z

@@ -11,7 +11,7 @@ namespace Streams.Transports.Tests.ZeroMq;
 /// <summary>Two stages placed on workers in one pipeline: each is dispatched, measured and reported on its own.</summary>
 public sealed class TwoRemoteStagesTests
 {
-    private static OperatorCatalog Catalog() => BuiltinOperators.Register(new OperatorCatalog());
+    private static OperatorCatalog Catalog() => Catalogs.Builtin();
 
     private const string Yaml = """
         name: t

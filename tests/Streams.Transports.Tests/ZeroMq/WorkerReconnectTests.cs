@@ -6,6 +6,7 @@ using Streams.Engine.Operators;
 using Streams.Engine.Runtime;
 using Streams.Transports.ZeroMq.Coordination;
 using Streams.Transports.ZeroMq.Working;
+using Streams.TestKit;
 
 namespace Streams.Transports.Tests.ZeroMq;
 
@@ -17,7 +18,7 @@ public sealed class WorkerReconnectTests
 {
     private static readonly TimeSpan Safety = TimeSpan.FromSeconds(60); // a safety net only: every wait below ends on an event
 
-    private static OperatorCatalog Catalog() => BuiltinOperators.Register(new OperatorCatalog());
+    private static OperatorCatalog Catalog() => Catalogs.Builtin();
 
     /// <summary>A WELCOME with one stage (the worker answers it with that stage's CREDIT).</summary>
     private static readonly byte[] WelcomeOneStage = Protocol.ToJson(new Welcome("w", "p", [new StageDefinition("s", "noop", 1, "", new Dictionary<string, WireConfigValue>())], HeartbeatMs: 50, DeadAfterMs: 2000));
