@@ -81,7 +81,7 @@ public sealed class Pipeline : IDisposable
     private readonly PipelineOptions _options;
     private readonly RunShared _run;
     private readonly List<SourceRunner> _sources = [];
-    private readonly List<IRunningStage> _stages = [];
+    private readonly List<QueuedStage> _stages = [];
     private readonly CancellationTokenSource _intake = new();
     private readonly PipelineSampler _sampler;
     private readonly IntakeSwitch _intakeSwitch = new();
@@ -292,7 +292,7 @@ public sealed class Pipeline : IDisposable
     public void Dispose() => _intake.Dispose();
 
     /// <summary>A stage in this process, or one on worker processes (<c>placement: workers</c>) through the run's coordinator.</summary>
-    private IRunningStage CreateStage(PlannedNode node, StageInput input, Outlet? outlet, PipelineOptions options)
+    private QueuedStage CreateStage(PlannedNode node, StageInput input, Outlet? outlet, PipelineOptions options)
     {
         if (node.Spec.Placement != Placement.Workers) return new StageRunner(node, input, outlet, _run);
         var remote = options.RemoteStages ?? throw new InvalidOperationException(

@@ -13,71 +13,49 @@ namespace Streams.Engine.Runtime;
 /// worker processes' threads for this stage (<see cref="Threads"/>, as the coordinator last published them); this
 /// process cannot add any, so <see cref="SetThreads"/> changes nothing and sizing is the node provider's business.
 /// </summary>
-internal sealed class RemoteStageRunner : IRunningStage
+internal sealed class RemoteStageRunner : QueuedStage
 {
-    private readonly PlannedNode _node;
-    private readonly RunShared _run;
-    private readonly Outlet? _outlet;
     private readonly IAsyncProcessor _processor;
     private readonly Func<RemoteStageState> _state;
-    private readonly OutputTypeRule? _typeRule;
     private Task[] _slots = [];
 
     public RemoteStageRunner(PlannedNode node, StageInput input, Outlet? outlet, RunShared run, IAsyncProcessor processor, int slots, Func<RemoteStageState> state)
+        : base(node, input, outlet, run)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(slots, 1);
-        _node = node;
-        _run = run;
-        Input = input;
-        _outlet = outlet;
         _processor = processor;
         _state = state;
         Slots = slots;
-        Stats = new StageStats(run.Metrics, run.Pipeline, node.Name, node.Kind.ToString().ToLowerInvariant());
-        Stats.QueueCapacityGauge.Set(input.Capacity);
-        _typeRule = OutputTypeRule.For(node, run.Errors);
     }
-
-    public string Name => _node.Name;
-
-    public OperatorKind Kind => _node.Kind;
-
-    public StageStats Stats { get; }
-
-    public StageInput Input { get; }
-
-    public int QueueDepth => Input.Depth;
-
-    public int QueueCapacity => Input.Capacity;
 
     /// <summary>Batches of this stage that may be in flight at once (handed over, waiting for or held by worker processes).</summary>
     public int Slots { get; }
 
     /// <summary>The threads the worker processes run for this stage now (as last published by the coordinator).</summary>
-    public int Threads => _state().Threads;
+    public override int Threads => _state().Threads;
 
     /// <summary>
     /// The most threads that can serve the stage at once: one batch in flight keeps one thread busy, so
     /// <see cref="Slots"/>, or the threads that have joined if more have.
     /// </summary>
-    public int MaxThreads => Math.Max(Slots, Threads);
+    public override int MaxThreads => Math.Max(Slots, Threads);
 
     /// <summary>The most worker-process threads that served this stage at once so far.</summary>
-    public int PeakThreads => _state().PeakThreads;
+    public override int PeakThreads => _state().PeakThreads;
 
     /// <summary>
     /// Changes nothing: threads of worker processes cannot be added from here (a node provider adds worker processes).
     /// Returns <see cref="Threads"/>, the threads serving the stage now.
     /// </summary>
-    public int SetThreads(int threads) => Threads;
+    public override int SetThreads(int threads) => Threads;
 
-    public void Start()
+    public override void Start()
     {
         if (_slots.Length > 0) return;
         _slots = [.. Enumerable.Range(0, Slots).Select(id => Task.Factory.StartNew(() => SlotLoopAsync(id), CancellationToken.None, TaskCreationOptions.DenyChildAttach, TaskScheduler.Default).Unwrap())];
     }
 
-    public async Task RunToCompletionAsync()
+    public override async Task RunToCompletionAsync()
     {
         try
         {
@@ -88,19 +66,19 @@ internal sealed class RemoteStageRunner : IRunningStage
         {
             // Whatever happened here, downstream must learn that this stage is done, or the pipeline never ends.
             Stats.WorkersGauge.Set(0);
-            _outlet?.Complete();
+            Outlet?.Complete();
         }
     }
 
     /// <summary>Nothing to abort: a stage on worker processes is a processor.</summary>
-    public void AbortSinks()
+    public override void AbortSinks()
     {
     }
 
     private async Task SlotLoopAsync(int slot)
     {
         var reader = Input.Channel.Reader;
-        var ctx = new ProcessContext(Name, slot, _run.Log, _run.Errors, _run.Fatal) { SummarySections = (k, f) => _run.SummarySections.TryAdd(k, f) };
+        var ctx = new ProcessContext(Name, slot, Run.Log, Run.Errors, Run.Fatal) { SummarySections = (k, f) => Run.SummarySections.TryAdd(k, f) };
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
             while (reader.TryRead(out var batch))
@@ -116,12 +94,12 @@ internal sealed class RemoteStageRunner : IRunningStage
                     // settles as discarded, the run stops intake and drains; the slot keeps reading.
                     ctx.End();
                     batch.Dispose();
-                    _run.Log.Error(Name, $"internal error handling a batch: {StageRunner.Describe(e)}");
-                    _run.Fatal(Name, $"internal error: {e.Message}");
+                    Run.Log.Error(Name, $"internal error handling a batch: {StageRunner.Describe(e)}");
+                    Run.Fatal(Name, $"internal error: {e.Message}");
                     continue;
                 }
 
-                if (output is not null) await _outlet!.WriteAsync(output).ConfigureAwait(false);
+                if (output is not null) await Outlet!.WriteAsync(output).ConfigureAwait(false);
             }
         }
     }
@@ -144,11 +122,11 @@ internal sealed class RemoteStageRunner : IRunningStage
         }
 
         var busy = Stopwatch.GetTimestamp() - t0;
-        output = BatchSettlement.Settle(batch, output, ctx, _typeRule, out var failed);
+        output = BatchSettlement.Settle(batch, output, ctx, TypeRule, out var failed);
         var nOut = output?.Count ?? 0;
         Stats.RecordBatch(nIn, nOut, failed, busy);
         if (output is null) return null;
-        if (nOut == 0 || _outlet is null)
+        if (nOut == 0 || Outlet is null)
         {
             output.Dispose();
             return null;

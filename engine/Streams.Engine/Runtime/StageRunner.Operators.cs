@@ -24,7 +24,7 @@ internal sealed partial class StageRunner
     /// Aborts the sinks of this stage without a drain (a second Ctrl+C): each <see cref="IAbortableSink"/> in use
     /// closes its output in a valid state and says what it holds; later writes fail.
     /// </summary>
-    public void AbortSinks()
+    public override void AbortSinks()
     {
         IOperator[] live;
         lock (_gate) live = [.. _live.Distinct()];
@@ -32,12 +32,12 @@ internal sealed partial class StageRunner
         {
             try
             {
-                _run.Log.Warn(Name, op.Abort());
+                Run.Log.Warn(Name, op.Abort());
             }
             catch (Exception e)
             {
-                _run.Log.Error(Name, $"abort failed: {Describe(e)}");
-                _run.Faults.Output(Name, $"abort failed: {Describe(e)}", 0);
+                Run.Log.Error(Name, $"abort failed: {Describe(e)}");
+                Run.Faults.Output(Name, $"abort failed: {Describe(e)}", 0);
             }
         }
     }
@@ -46,14 +46,14 @@ internal sealed partial class StageRunner
     {
         try
         {
-            if (_node.Descriptor.Shareable)
+            if (Node.Descriptor.Shareable)
             {
                 lock (_gate)
                 {
                     if (_shared is null)
                     {
-                        var shared = _node.Descriptor.Factory();
-                        shared.Configure(_node.Config);
+                        var shared = Node.Descriptor.Factory();
+                        shared.Configure(Node.Config);
                         _shared = shared;
                     }
 
@@ -61,17 +61,17 @@ internal sealed partial class StageRunner
                 }
             }
 
-            var op = _node.Descriptor.Factory();
-            op.Configure(_node.Config);
+            var op = Node.Descriptor.Factory();
+            op.Configure(Node.Config);
             return op;
         }
         catch (Exception e)
         {
             // The plan configured this operator once already, so this is rare (a resource that vanished). The
             // worker stays, failing what it reads, so the queue drains and every event is accounted for.
-            var message = $"worker {workerId} could not start operator '{_node.Descriptor.Name}': {e.Message}";
-            _run.Log.Error(Name, message);
-            _run.Fatal(Name, message);
+            var message = $"worker {workerId} could not start operator '{Node.Descriptor.Name}': {e.Message}";
+            Run.Log.Error(Name, message);
+            Run.Fatal(Name, message);
             return null;
         }
     }
@@ -84,8 +84,8 @@ internal sealed partial class StageRunner
         }
         catch (Exception e)
         {
-            _run.Log.Error(Name, $"flush failed: {Describe(e)}");
-            _run.Faults.Output(Name, $"flush failed: {Describe(e)}", 0);
+            Run.Log.Error(Name, $"flush failed: {Describe(e)}");
+            Run.Faults.Output(Name, $"flush failed: {Describe(e)}", 0);
         }
 
         try
@@ -94,8 +94,8 @@ internal sealed partial class StageRunner
         }
         catch (Exception e)
         {
-            _run.Log.Error(Name, $"close failed: {Describe(e)}");
-            if (op is ISink) _run.Faults.Output(Name, $"close failed: {Describe(e)}", 0);
+            Run.Log.Error(Name, $"close failed: {Describe(e)}");
+            if (op is ISink) Run.Faults.Output(Name, $"close failed: {Describe(e)}", 0);
         }
     }
 }

@@ -6,82 +6,60 @@ using Streams.Engine.Spec;
 namespace Streams.Engine.Runtime;
 
 /// <summary>
-/// Runs a processor or sink stage in this process: a pool of threads (workers) reading batches from the stage's
-/// bounded input queue. Each worker owns its operator instance (unless the operator is shareable), so operators need
-/// no locks. The pool can grow or shrink while the pipeline runs. When the queue is closed and empty, the workers
+/// Runs a processor or sink stage in this process: a pool of threads reading batches from the stage's
+/// bounded input queue. Each thread owns its operator instance (unless the operator is shareable), so operators need
+/// no locks. The pool can grow or shrink while the pipeline runs. When the queue is closed and empty, the threads
 /// stop, sinks flush, and the stage closes its own outlet so downstream stages drain in turn. A stage placed on worker
 /// processes is a <see cref="RemoteStageRunner"/>.
 /// </summary>
-internal sealed partial class StageRunner : IRunningStage
+internal sealed partial class StageRunner : QueuedStage
 {
-    private readonly PlannedNode _node;
-    private readonly RunShared _run;
-    private readonly Outlet? _outlet;
-    private readonly OutputTypeRule? _typeRule;
     private readonly Lock _gate = new();
-    private readonly List<Worker> _workers = [];
+    private readonly List<PoolThread> _threads = [];
     private readonly List<IOperator> _live = []; // operator instances in use, for AbortSinks
     private IOperator? _shared;
-    private int _nextWorkerId;
+    private int _nextThreadId;
     private int _target;
     private int _peak;
     private bool _closing;
 
     public StageRunner(PlannedNode node, StageInput input, Outlet? outlet, RunShared run)
+        : base(node, input, outlet, run)
     {
-        _node = node;
-        _run = run;
-        Input = input;
-        _outlet = outlet;
-        Stats = new StageStats(run.Metrics, run.Pipeline, node.Name, node.Kind.ToString().ToLowerInvariant());
-        Stats.QueueCapacityGauge.Set(input.Capacity);
-        _typeRule = OutputTypeRule.For(node, run.Errors);
     }
 
-    public string Name => _node.Name;
-
-    public OperatorKind Kind => _node.Kind;
-
-    public StageStats Stats { get; }
-
-    public StageInput Input { get; }
-
-    public int QueueDepth => Input.Depth;
-
-    public int QueueCapacity => Input.Capacity;
-
     /// <summary>Threads serving the stage now.</summary>
-    public int Threads
+    public override int Threads
     {
         get
         {
-            lock (_gate) return _workers.Count;
+            lock (_gate) return _threads.Count;
         }
     }
 
-    public int MaxThreads => _node.MaxWorkers;
+    public override int MaxThreads => Node.MaxWorkers;
 
-    public int PeakThreads => Volatile.Read(ref _peak);
+    public override int PeakThreads => Volatile.Read(ref _peak);
 
-    public void Start() => SetThreads(_node.Spec.Workers);
+    public override void Start() => SetThreads(Node.Spec.Workers);
 
-    public int SetThreads(int threads)
+    public override int SetThreads(int threads)
     {
         lock (_gate)
         {
             if (_closing) return _target;
             _target = Math.Clamp(threads, 1, MaxThreads);
             // Workers told to stop may still be finishing a batch: only those not stopping count toward the target.
-            while (_workers.Count(x => !x.Stop.IsCancellationRequested) < _target)
+            while (_threads.Count(x => !x.Stop.IsCancellationRequested) < _target)
             {
-                var w = new Worker(_nextWorkerId++);
-                _workers.Add(w);
-                w.Task = Task.Factory.StartNew(() => WorkerLoopAsync(w), CancellationToken.None, TaskCreationOptions.DenyChildAttach, TaskScheduler.Default).Unwrap();
+                var w = new PoolThread(_nextThreadId++);
+                _threads.Add(w);
+                w.Task = Task.Factory.StartNew(() => ThreadLoopAsync(w), CancellationToken.None, TaskCreationOptions.DenyChildAttach, TaskScheduler.Default).Unwrap();
             }
 
-            for (var i = _workers.Count - 1; i >= 0 && _workers.Count(x => !x.Stop.IsCancellationRequested) > _target; i--)
+            for (var i = _threads.Count - 1; i >= 0 && _threads.Count(x => !x.Stop.IsCancellationRequested) > _target; i--)
             {
-                _workers[i].Stop.Cancel();
+                _threads[i].Stop.Cancel();
             }
 
             _peak = Math.Max(_peak, _target);
@@ -92,7 +70,7 @@ internal sealed partial class StageRunner : IRunningStage
     }
 
     /// <summary>Completes when the input is closed and drained, every worker has stopped, and the outlet is closed.</summary>
-    public async Task RunToCompletionAsync()
+    public override async Task RunToCompletionAsync()
     {
         try
         {
@@ -102,7 +80,7 @@ internal sealed partial class StageRunner : IRunningStage
         {
             // Whatever happened here, downstream must learn that this stage is done, or the pipeline never ends.
             Stats.WorkersGauge.Set(0);
-            _outlet?.Complete();
+            Outlet?.Complete();
         }
     }
 
@@ -113,12 +91,12 @@ internal sealed partial class StageRunner : IRunningStage
         while (true)
         {
             Task[] tasks;
-            lock (_gate) tasks = _workers.Select(w => w.Task!).ToArray();
+            lock (_gate) tasks = _threads.Select(w => w.Task!).ToArray();
             if (tasks.Length == 0) break;
             await Task.WhenAll(tasks).ConfigureAwait(false);
             lock (_gate)
             {
-                if (_workers.Count == 0) break;
+                if (_threads.Count == 0) break;
             }
         }
 
@@ -129,10 +107,10 @@ internal sealed partial class StageRunner : IRunningStage
         }
     }
 
-    private async Task WorkerLoopAsync(Worker w)
+    private async Task ThreadLoopAsync(PoolThread w)
     {
         var reader = Input.Channel.Reader;
-        var ctx = new ProcessContext(Name, w.Id, _run.Log, _run.Errors, _run.Fatal) { SummarySections = (k, f) => _run.SummarySections.TryAdd(k, f) };
+        var ctx = new ProcessContext(Name, w.Id, Run.Log, Run.Errors, Run.Fatal) { SummarySections = (k, f) => Run.SummarySections.TryAdd(k, f) };
         var op = AcquireOperator(w.Id);
         try
         {
@@ -164,12 +142,12 @@ internal sealed partial class StageRunner : IRunningStage
                         // the batch settles as discarded, the run stops intake and drains; the worker keeps reading.
                         ctx.End();
                         batch.Dispose();
-                        _run.Log.Error(Name, $"internal error handling a batch: {Describe(e)}");
-                        _run.Fatal(Name, $"internal error: {e.Message}");
+                        Run.Log.Error(Name, $"internal error handling a batch: {Describe(e)}");
+                        Run.Fatal(Name, $"internal error: {e.Message}");
                         continue;
                     }
 
-                    if (output is not null) await _outlet!.WriteAsync(output).ConfigureAwait(false);
+                    if (output is not null) await Outlet!.WriteAsync(output).ConfigureAwait(false);
                 }
             }
         }
@@ -178,7 +156,7 @@ internal sealed partial class StageRunner : IRunningStage
             if (op is not null && !ReferenceEquals(op, _shared)) FlushAndDispose(op);
             lock (_gate)
             {
-                _workers.Remove(w);
+                _threads.Remove(w);
                 if (op is not null) _live.Remove(op);
             }
 
@@ -208,11 +186,11 @@ internal sealed partial class StageRunner : IRunningStage
 
     private EventBatch? Settle(EventBatch batch, EventBatch? output, ProcessContext ctx, int nIn, long busy)
     {
-        output = BatchSettlement.Settle(batch, output, ctx, _typeRule, out var failed);
+        output = BatchSettlement.Settle(batch, output, ctx, TypeRule, out var failed);
         var nOut = output?.Count ?? 0;
         Stats.RecordBatch(nIn, nOut, failed, busy);
         if (output is null) return null;
-        if (nOut == 0 || _outlet is null)
+        if (nOut == 0 || Outlet is null)
         {
             output.Dispose();
             return null;
@@ -236,7 +214,7 @@ internal sealed partial class StageRunner : IRunningStage
             // it), and the run's verdict becomes "an output could not be written".
             var before = ctx.FailedCount;
             ctx.FailRemaining(Describe(e));
-            _run.Faults.Output(Name, Describe(e), ctx.FailedCount - before);
+            Run.Faults.Output(Name, Describe(e), ctx.FailedCount - before);
         }
 
         var busy = Stopwatch.GetTimestamp() - t0;
@@ -259,7 +237,7 @@ internal sealed partial class StageRunner : IRunningStage
 
     internal static string Describe(Exception e) => $"{e.GetType().Name}: {e.Message}";
 
-    private sealed class Worker(int id)
+    private sealed class PoolThread(int id)
     {
         public int Id { get; } = id;
 
