@@ -16,65 +16,17 @@ namespace Streams.Control.Tests;
 /// </summary>
 public sealed class KubernetesProviderTests : IDisposable
 {
-    private readonly ApiServer _api = new();
+    private readonly KubernetesStandIn _api;
 
-    private sealed class ApiServer : IDisposable
+    /// <summary>What GET of the Job list returns.</summary>
+    private V1JobList _jobs = new() { Items = [] };
+
+    public KubernetesProviderTests() => _api = new KubernetesStandIn((method, _, body) => method switch
     {
-        private readonly HttpListener _listener = new();
-        private readonly Task _loop;
-
-        public ApiServer()
-        {
-            Port = Ports.Free(); // the stand-in listens in this process, at once
-            _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
-            _listener.Start();
-            _loop = Task.Run(Serve);
-        }
-
-        public int Port { get; }
-
-        public List<(string Method, string Path, string Body)> Requests { get; } = [];
-
-        /// <summary>What GET of the Job list returns.</summary>
-        public V1JobList Jobs { get; set; } = new() { Items = [] };
-
-        private async Task Serve()
-        {
-            while (_listener.IsListening)
-            {
-                HttpListenerContext c;
-                try
-                {
-                    c = await _listener.GetContextAsync();
-                }
-                catch (Exception e) when (e is HttpListenerException or ObjectDisposedException)
-                {
-                    return;
-                }
-
-                var body = await new StreamReader(c.Request.InputStream).ReadToEndAsync();
-                lock (Requests) Requests.Add((c.Request.HttpMethod, c.Request.Url!.PathAndQuery, body));
-                var reply = c.Request.HttpMethod switch
-                {
-                    "POST" => body, // the created object, as an API server answers
-                    "GET" => KubernetesJson.Serialize(Jobs),
-                    _ => """{"kind":"Status","apiVersion":"v1","status":"Success"}""",
-                };
-                c.Response.StatusCode = c.Request.HttpMethod == "POST" ? 201 : 200;
-                c.Response.ContentType = "application/json";
-                var bytes = Encoding.UTF8.GetBytes(reply);
-                await c.Response.OutputStream.WriteAsync(bytes);
-                c.Response.Close();
-            }
-        }
-
-        public void Dispose()
-        {
-            _listener.Stop();
-            _listener.Close();
-            _loop.Wait(TimeSpan.FromSeconds(5));
-        }
-    }
+        "POST" => (201, body), // the created object, as an API server answers
+        "GET" => (200, KubernetesJson.Serialize(_jobs)),
+        _ => (200, KubernetesStandIn.Success),
+    });
 
     private static KubernetesOptions Options => new()
     {
@@ -83,7 +35,7 @@ public sealed class KubernetesProviderTests : IDisposable
     };
 
     private KubernetesProvider Provider(Func<string, CancellationToken, Task<bool>>? askToLeave = null) =>
-        new(Options, new Kubernetes(new KubernetesClientConfiguration { Host = $"http://127.0.0.1:{_api.Port}" }), askToLeave);
+        new(Options, new Kubernetes(new KubernetesClientConfiguration { Host = _api.Url }), askToLeave);
 
     [Fact]
     public async Task A_request_creates_a_one_pod_job_aimed_at_jrm_nodes()
@@ -126,7 +78,7 @@ public sealed class KubernetesProviderTests : IDisposable
             Metadata = new V1ObjectMeta { Name = name, CreationTimestamp = now.AddMinutes(-70), DeletionTimestamp = deleting },
             Status = status,
         };
-        _api.Jobs = new V1JobList
+        _jobs = new V1JobList
         {
             Items =
             [
@@ -163,7 +115,7 @@ public sealed class KubernetesProviderTests : IDisposable
         });
         await p.ReleaseAsync("connected", drain: true);
         Assert.Empty(_api.Requests); // the worker leaves on its own; its Job completes
-        _api.Jobs = new V1JobList { Items = [new V1Job { Metadata = new V1ObjectMeta { Name = "connected" }, Status = new V1JobStatus { Active = 1, Ready = 1 } }] };
+        _jobs = new V1JobList { Items = [new V1Job { Metadata = new V1ObjectMeta { Name = "connected" }, Status = new V1JobStatus { Active = 1, Ready = 1 } }] };
         Assert.Equal(NodeState.Draining, Assert.Single((await p.ListAsync())).State);
 
         await p.ReleaseAsync("still-booting", drain: true);
