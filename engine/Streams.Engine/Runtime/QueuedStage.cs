@@ -52,6 +52,21 @@ internal abstract class QueuedStage : IStage
     {
     }
 
+    /// <summary>
+    /// An engine-side failure around an operator or stand-in while handling <paramref name="batch"/>: the batch settles
+    /// as discarded, and the run logs it, stops intake and drains.
+    /// </summary>
+    protected void InternalError(Batches.EventBatch batch, ProcessContext context, Exception e)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(e);
+        context.End();
+        batch.Dispose();
+        Run.Log.Error(Name, $"internal error handling a batch: {StageRunner.Describe(e)}");
+        Run.Fatal(Name, $"internal error: {e.Message}");
+    }
+
     protected PlannedNode Node { get; }
 
     protected RunShared Run { get; }

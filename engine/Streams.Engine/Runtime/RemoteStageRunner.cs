@@ -90,12 +90,8 @@ internal sealed class RemoteStageRunner : QueuedStage
                 }
                 catch (Exception e)
                 {
-                    // An engine-side failure around the stand-in (its exceptions are caught in ProcessAsync): the batch
-                    // settles as discarded, the run stops intake and drains; the slot keeps reading.
-                    ctx.End();
-                    batch.Dispose();
-                    Run.Log.Error(Name, $"internal error handling a batch: {StageRunner.Describe(e)}");
-                    Run.Fatal(Name, $"internal error: {e.Message}");
+                    // Around the stand-in (its own exceptions are caught in ProcessAsync): the slot keeps reading.
+                    InternalError(batch, ctx, e);
                     continue;
                 }
 

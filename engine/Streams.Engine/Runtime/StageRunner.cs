@@ -138,12 +138,8 @@ internal sealed partial class StageRunner : QueuedStage
                     }
                     catch (Exception e)
                     {
-                        // An engine-side failure around the operator (operator exceptions are caught in Process/Consume):
-                        // the batch settles as discarded, the run stops intake and drains; the worker keeps reading.
-                        ctx.End();
-                        batch.Dispose();
-                        Run.Log.Error(Name, $"internal error handling a batch: {Describe(e)}");
-                        Run.Fatal(Name, $"internal error: {e.Message}");
+                        // Around the operator (its own exceptions are caught in Process/Consume): the thread keeps reading.
+                        InternalError(batch, ctx, e);
                         continue;
                     }
 
