@@ -82,10 +82,10 @@ public sealed partial class ControllerHost : IDisposable
         _run = Task.Run(() => RunAsync(_stop.Token));
     }
 
-    /// <summary>Workers each controlled stage has had, lowest and highest, after the first decision.</summary>
+    /// <summary>Threads each controlled stage has had, lowest and highest, after the first decision.</summary>
     public IReadOnlyDictionary<string, (int Low, int High)> Range => _loops.ToDictionary(l => l.Stage.Name, l => (l.Low, l.High));
 
-    /// <summary>Workers each controlled stage was given by the latest decision.</summary>
+    /// <summary>Threads each controlled stage was given by the latest decision.</summary>
     public IReadOnlyDictionary<string, int> Final => _loops.ToDictionary(l => l.Stage.Name, l => l.Last);
 
     /// <summary>Ticks taken so far (each reads the latest snapshot once).</summary>
