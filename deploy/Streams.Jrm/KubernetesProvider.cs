@@ -51,7 +51,8 @@ public sealed record KubernetesOptions
 /// drain asks the worker to leave through the coordinator (DRAIN; the worker exits 0 and its Job completes), because
 /// deleting a pod on a JRM node kills it without a signal; otherwise, or when the worker is not connected, the Job is
 /// deleted (on an ordinary kubelet the pod gets SIGTERM and the grace period). States: being deleted or asked to leave
-/// draining; succeeded gone; failed failed; a ready pod ready (draining from <see cref="KubernetesOptions.ReplaceBeforeEndSeconds"/>
+/// draining; succeeded gone; failed failed; a ready pod whose worker process the coordinator reports joined (by the
+/// Job's name, which the worker takes as its own) ready (without <c>hasWorker</c>, a ready pod; draining from <see cref="KubernetesOptions.ReplaceBeforeEndSeconds"/>
 /// before its lifetime ends); else booting.
 /// Untested against a live API server (none runs on this project's machines): the requests are unit-tested.
 /// </summary>
@@ -62,6 +63,7 @@ public sealed class KubernetesProvider : INodeProvider, IDisposable
     private readonly KubernetesOptions _o;
     private readonly IKubernetes _client;
     private readonly Func<string, CancellationToken, Task<bool>>? _askToLeave;
+    private readonly Func<string, bool>? _hasWorker;
     private readonly TimeProvider _time;
     private readonly HashSet<string> _leaving = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
@@ -70,8 +72,10 @@ public sealed class KubernetesProvider : INodeProvider, IDisposable
     /// <param name="client">The API client (<see cref="Connect"/> makes one from a kubeconfig).</param>
     /// <param name="askToLeave">Asks a connected worker, by name, to drain and leave; true when it was asked (the coordinator's <c>AskToLeaveAsync</c>).</param>
     /// <param name="time">The clock the lifetime of a worker is measured on.</param>
-    public KubernetesProvider(KubernetesOptions options, IKubernetes client, Func<string, CancellationToken, Task<bool>>? askToLeave = null, TimeProvider? time = null)
+    /// <param name="hasWorker">True once a worker process of that name has joined the coordinator (its <c>HasWorker</c>).</param>
+    public KubernetesProvider(KubernetesOptions options, IKubernetes client, Func<string, CancellationToken, Task<bool>>? askToLeave = null, TimeProvider? time = null, Func<string, bool>? hasWorker = null)
     {
+        _hasWorker = hasWorker;
         _time = time ?? TimeProvider.System;
         _o = options ?? throw new ArgumentNullException(nameof(options));
         _client = client ?? throw new ArgumentNullException(nameof(client));
@@ -79,13 +83,13 @@ public sealed class KubernetesProvider : INodeProvider, IDisposable
     }
 
     /// <summary>A provider with a client from the options' kubeconfig (or in-cluster configuration).</summary>
-    public static KubernetesProvider Connect(KubernetesOptions options, Func<string, CancellationToken, Task<bool>>? askToLeave = null)
+    public static KubernetesProvider Connect(KubernetesOptions options, Func<string, CancellationToken, Task<bool>>? askToLeave = null, Func<string, bool>? hasWorker = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var config = options.Kubeconfig is { } file ? KubernetesClientConfiguration.BuildConfigFromConfigFile(file)
             : KubernetesClientConfiguration.IsInCluster() ? KubernetesClientConfiguration.InClusterConfig()
             : KubernetesClientConfiguration.BuildDefaultConfig();
-        return new KubernetesProvider(options, new Kubernetes(config), askToLeave);
+        return new KubernetesProvider(options, new Kubernetes(config), askToLeave, hasWorker: hasWorker);
     }
 
     public string Name => "kubernetes";
@@ -127,14 +131,15 @@ public sealed class KubernetesProvider : INodeProvider, IDisposable
             bool leaving;
             lock (_gate) leaving = _leaving.Contains(j.Name());
             var created = j.Metadata.CreationTimestamp ?? now;
-            return new NodeInfo(j.Name(), Map(j, leaving, now, _o), _o.Cores, new DateTimeOffset(DateTime.SpecifyKind(created, DateTimeKind.Utc)));
+            var joined = _hasWorker is not { } has || has(j.Name());
+            return new NodeInfo(j.Name(), Map(j, leaving, now, _o, joined), _o.Cores, new DateTimeOffset(DateTime.SpecifyKind(created, DateTimeKind.Utc)));
         }).ToList();
         lock (_gate) _leaving.IntersectWith(list.Where(n => n.State is not (NodeState.Gone or NodeState.Failed)).Select(n => n.Id));
         return list;
     }
 
-    /// <summary>A Job's node state (see the class summary).</summary>
-    public static NodeState Map(V1Job job, bool askedToLeave, DateTime now, KubernetesOptions options)
+    /// <summary>A Job's node state (see the class summary); <paramref name="joined"/>: its worker process joined the coordinator.</summary>
+    public static NodeState Map(V1Job job, bool askedToLeave, DateTime now, KubernetesOptions options, bool joined = true)
     {
         ArgumentNullException.ThrowIfNull(job);
         ArgumentNullException.ThrowIfNull(options);
@@ -143,7 +148,7 @@ public sealed class KubernetesProvider : INodeProvider, IDisposable
         if (s?.Succeeded > 0 || Condition("Complete")) return NodeState.Gone;
         if (s?.Failed > 0 || Condition("Failed")) return NodeState.Failed;
         if (job.Metadata.DeletionTimestamp is not null || askedToLeave) return NodeState.Draining;
-        if (s?.Ready > 0)
+        if (s?.Ready > 0 && joined)
         {
             var started = s.StartTime ?? job.Metadata.CreationTimestamp ?? now;
             var replaceAt = options.LifetimeSeconds - options.ReplaceBeforeEndSeconds;

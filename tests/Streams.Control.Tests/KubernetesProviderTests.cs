@@ -34,8 +34,19 @@ public sealed class KubernetesProviderTests : IDisposable
         Cores = 16, Site = "perlmutter", NodeType = "cpu", LifetimeSeconds = 3600, DrainBeforeEndSeconds = 120, ReplaceBeforeEndSeconds = 300,
     };
 
-    private KubernetesProvider Provider(Func<string, CancellationToken, Task<bool>>? askToLeave = null) =>
-        new(Options, new Kubernetes(new KubernetesClientConfiguration { Host = _api.Url }), askToLeave);
+    private KubernetesProvider Provider(Func<string, CancellationToken, Task<bool>>? askToLeave = null, Func<string, bool>? hasWorker = null) =>
+        new(Options, new Kubernetes(new KubernetesClientConfiguration { Host = _api.Url }), askToLeave, hasWorker: hasWorker);
+
+    [Fact]
+    public async Task A_ready_pod_is_a_ready_node_only_once_the_coordinator_reports_its_worker_joined()
+    {
+        var joined = false;
+        using var p = Provider(hasWorker: name => joined && name == "w1");
+        _jobs = new V1JobList { Items = [new V1Job { Metadata = new V1ObjectMeta { Name = "w1" }, Status = new V1JobStatus { Active = 1, Ready = 1, StartTime = DateTime.UtcNow } }] };
+        Assert.Equal(NodeState.Booting, Assert.Single(await p.ListAsync()).State); // the pod runs, its worker has not joined
+        joined = true;
+        Assert.Equal(NodeState.Ready, Assert.Single(await p.ListAsync()).State);
+    }
 
     [Fact]
     public async Task A_request_creates_a_one_pod_job_aimed_at_jrm_nodes()

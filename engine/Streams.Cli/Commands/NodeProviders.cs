@@ -50,7 +50,7 @@ internal static class NodeProviders
                 DrainBeforeEndSeconds = settings.DrainBeforeEndSeconds,
                 ReplaceBeforeEndSeconds = settings.ReplaceBeforeEndSeconds,
                 Kubeconfig = k.Kubeconfig,
-            }, coordinator.AskToLeaveAsync);
+            }, coordinator.AskToLeaveAsync, coordinator.HasWorker);
         }
 
         return new SlurmProvider(new SlurmOptions

@@ -27,7 +27,7 @@ public sealed class KubernetesProviderContract : NodeProviderContract
         _api = new KubernetesStandIn(Answer);
         var options = new KubernetesOptions { Join = "tcp://streams-coordinator:5555", Pipeline = "contract", Namespace = "jiriaf", Cores = 4 };
         var client = new Kubernetes(new KubernetesClientConfiguration { Host = _api.Url });
-        _provider = new KubernetesProvider(options, client, (name, _) => Task.FromResult(_joined.ContainsKey(name)));
+        _provider = new KubernetesProvider(options, client, (name, _) => Task.FromResult(_joined.ContainsKey(name)), hasWorker: _joined.ContainsKey);
     }
 
     protected override INodeProvider Provider => _provider;
