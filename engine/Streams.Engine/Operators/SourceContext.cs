@@ -50,12 +50,14 @@ public sealed class SourceContext
         return _host.TryEmit(batch);
     }
 
+    /// <summary>The source's own metrics, exported with the run's and labelled with the pipeline and the stage.</summary>
+    public IOperatorMetrics Metrics => _host.OperatorMetrics;
+
     /// <summary>
-    /// Prometheus metric factory of this run, with the <c>pipeline</c> and <c>stage</c> labels already applied, for
-    /// source-specific families (name them <c>streams_&lt;source&gt;_...</c>). Internal, so that the operator contract
-    /// does not expose prometheus-net: the Streams transports that publish metrics see it.
+    /// The prometheus-net factory behind <see cref="Metrics"/> (pipeline and stage labels applied), for Streams' own
+    /// transports that publish labelled families. Internal, so that the operator contract does not expose prometheus-net.
     /// </summary>
-    internal Prometheus.IMetricFactory Metrics => _host.Metrics;
+    internal Prometheus.IMetricFactory MetricFactory => _host.Metrics;
 
     /// <summary>
     /// Adds a top-level section to the run summary, produced when the run ends. Several sources contributing the same
@@ -87,6 +89,8 @@ internal interface ISourceHost
     double OutputFill { get; }
 
     Prometheus.IMetricFactory Metrics { get; }
+
+    IOperatorMetrics OperatorMetrics { get; }
 
     int TryReserve(int wanted);
 

@@ -19,6 +19,8 @@ internal sealed class SourceHost(string stageName, Outlet outlet, EventBudget bu
     public Prometheus.IMetricFactory Metrics => (run is null ? Prometheus.Metrics.WithCustomRegistry(Prometheus.Metrics.NewCustomRegistry()) : Prometheus.Metrics.WithCustomRegistry(run.Registry))
         .WithLabels(new Dictionary<string, string> { ["pipeline"] = run?.Pipeline ?? "", ["stage"] = stageName });
 
+    public IOperatorMetrics OperatorMetrics => new Streams.Engine.Metrics.PrometheusOperatorMetrics(Metrics);
+
     public int TryReserve(int wanted) => budget.TryReserve(wanted);
 
     public ValueTask EmitAsync(EventBatch batch)

@@ -126,7 +126,7 @@ internal sealed partial class EjfatReceiverSource : IOpeningSource
                 workers[t] = new ReceiveThread(t, mine, c, context, c.MemoryCap / c.Threads);
             }
 
-            var metrics = new ReceiverMetrics(context.Metrics);
+            var metrics = new ReceiverMetrics(context.MetricFactory);
             context.AddSummarySection("ejfat", () => Totals(workers).ToSummary());
             using var stopAll = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             foreach (var w in workers) w.Start(stopAll.Token);

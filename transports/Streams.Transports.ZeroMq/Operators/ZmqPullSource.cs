@@ -61,8 +61,8 @@ public sealed class ZmqPullSource : ISource
 
     private void Receive(SourceContext context, CancellationToken cancellationToken)
     {
-        var malformed = context.Metrics.CreateCounter("streams_zmq_malformed_messages_total", "Messages on a zmq-pull socket that did not follow the batch framing.");
-        var received = context.Metrics.CreateCounter("streams_zmq_received_bytes_total", "Payload bytes received on a zmq-pull socket.");
+        var malformed = context.Metrics.Counter("streams_zmq_malformed_messages_total", "Messages on a zmq-pull socket that did not follow the batch framing.");
+        var received = context.Metrics.Counter("streams_zmq_received_bytes_total", "Payload bytes received on a zmq-pull socket.");
         var totals = new ZmqPullTotals(context.StageName);
         var peers = new PeerLog(context.Log, context.StageName, "malformed messages");
         context.AddSummarySection("zmq", () =>
