@@ -44,14 +44,12 @@ public sealed class SlurmClusterTests(TempDir dir) : IClassFixture<TempDir>
         Assert.True(sb == 0, submitted);
         var id = submitted.Trim().Split(';')[0];
 
-        var deadline = DateTime.UtcNow.AddSeconds(120);
-        string state;
-        do
+        var state = "";
+        await Eventually.UntilAsync(() =>
         {
-            await Task.Delay(500);
             state = Run("squeue", "-h", "-t", "all", "-j", id, "-o", "%T").Output.Trim();
-        }
-        while (state is "PENDING" or "CONFIGURING" or "RUNNING" or "COMPLETING" && DateTime.UtcNow < deadline);
+            return Task.FromResult(state is not ("PENDING" or "CONFIGURING" or "RUNNING" or "COMPLETING"));
+        }, $"job {id} ended", every: TimeSpan.FromMilliseconds(500));
 
         var text = await File.ReadAllTextAsync(log.Replace("%j", id, StringComparison.Ordinal));
         Assert.True(state is "COMPLETED" or "", $"job {id} ended {state}:\n{text}"); // a job gone from squeue has completed
@@ -84,8 +82,7 @@ public sealed class SlurmClusterTests(TempDir dir) : IClassFixture<TempDir>
 
         await provider.ReleaseAsync(job, drain: true);
         await coordinator.WaitForOutputAsync($"worker slurm-{job} left", 60);
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while ((await provider.ListAsync()).Any(n => n.Id == job && n.State is NodeState.Ready or NodeState.Booting) && DateTime.UtcNow < deadline) await Task.Delay(500);
+        await Eventually.UntilAsync(async () => !(await provider.ListAsync()).Any(n => n.Id == job && n.State is NodeState.Ready or NodeState.Booting), $"pilot {job} no longer booting or ready", every: TimeSpan.FromMilliseconds(500));
         Assert.DoesNotContain(await provider.ListAsync(), n => n.Id == job && n.State is NodeState.Ready or NodeState.Booting);
 
         // With no worker left, what still waits is failed after --worker-wait (counted, not lost) and the books balance.
@@ -133,8 +130,7 @@ public sealed class SlurmClusterTests(TempDir dir) : IClassFixture<TempDir>
             // Once the worker has left, it is no longer a target.
             await provider.ReleaseAsync(job, drain: true);
             await coordinator.WaitForOutputAsync($"worker slurm-{job} left", 60);
-            var deadline = DateTime.UtcNow.AddSeconds(10);
-            while (File.ReadAllText(targets).Contains($"slurm-{job}", StringComparison.Ordinal) && DateTime.UtcNow < deadline) await Task.Delay(200);
+            await Eventually.WaitUntil(() => !File.ReadAllText(targets).Contains($"slurm-{job}", StringComparison.Ordinal));
             Assert.DoesNotContain($"slurm-{job}", File.ReadAllText(targets), StringComparison.Ordinal);
             Assert.Contains($"127.0.0.1:{metricsPort}", File.ReadAllText(targets), StringComparison.Ordinal);
         }

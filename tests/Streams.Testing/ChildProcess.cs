@@ -12,6 +12,7 @@ namespace Streams.TestKit;
 /// </summary>
 public sealed class ChildProcess : IDisposable
 {
+    private readonly SemaphoreSlim _changed = new(0);
     private readonly Process _process;
     private readonly StringBuilder _out = new();
     private readonly StringBuilder _err = new();
@@ -70,12 +71,16 @@ public sealed class ChildProcess : IDisposable
         {
             if (e.Data is null) return;
             lock (child._gate) child._out.AppendLine(e.Data);
+            child.Changed();
         };
         p.ErrorDataReceived += (_, e) =>
         {
             if (e.Data is null) return;
             lock (child._gate) child._err.AppendLine(e.Data);
+            child.Changed();
         };
+        p.EnableRaisingEvents = true;
+        p.Exited += (_, _) => child.Changed();
         p.Start();
         p.BeginOutputReadLine();
         p.BeginErrorReadLine();
@@ -194,8 +199,18 @@ public sealed class ChildProcess : IDisposable
                 throw new InvalidOperationException($"{Name} exited ({_process.ExitCode}) before printing {what}\n{Stdout}\n{Stderr}");
             }
 
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{what} not printed by {Name} in {timeoutSeconds} s\n{Stdout}\n{Stderr}");
-            await Task.Delay(20);
+            var left = deadline - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero) throw new TimeoutException($"{what} not printed by {Name} in {timeoutSeconds} s\n{Stdout}\n{Stderr}");
+            await _changed.WaitAsync(left < TimeSpan.FromSeconds(1) ? left : TimeSpan.FromSeconds(1)); // woken by a line or the exit
+        }
+    }
+
+    /// <summary>Wakes <see cref="WaitForAsync"/> (a line came, or the process exited); one pending wake is enough.</summary>
+    private void Changed()
+    {
+        lock (_changed)
+        {
+            if (_changed.CurrentCount == 0) _changed.Release();
         }
     }
 }

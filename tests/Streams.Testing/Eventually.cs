@@ -11,14 +11,24 @@ public static class Eventually
     public static readonly TimeSpan Safety = TimeSpan.FromSeconds(90);
 
     /// <summary>Returns once <paramref name="condition"/> holds; throws <see cref="TimeoutException"/> naming <paramref name="what"/> after <see cref="Safety"/>.</summary>
-    public static async Task Until(Func<bool> condition, string what)
+    public static Task Until(Func<bool> condition, string what)
+    {
+        ArgumentNullException.ThrowIfNull(condition);
+        return UntilAsync(() => Task.FromResult(condition()), what);
+    }
+
+    /// <summary>
+    /// As <see cref="Until"/>, for a condition that must be asked for (a node provider's list, a scheduler's queue):
+    /// asked every <paramref name="every"/> (default 10 ms) until it holds.
+    /// </summary>
+    public static async Task UntilAsync(Func<Task<bool>> condition, string what, TimeSpan? every = null)
     {
         ArgumentNullException.ThrowIfNull(condition);
         var deadline = DateTime.UtcNow + Safety;
-        while (!condition())
+        while (!await condition().ConfigureAwait(false))
         {
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"never happened: {what}");
-            await Task.Delay(10);
+            await Task.Delay(every ?? TimeSpan.FromMilliseconds(10)).ConfigureAwait(false);
         }
     }
 

@@ -67,6 +67,25 @@ internal abstract class QueuedStage : IStage
         Run.Fatal(Name, $"internal error: {e.Message}");
     }
 
+    /// <summary>
+    /// Settles a processed batch (<see cref="BatchSettlement"/>), records it in the stage's counters with its
+    /// <paramref name="busy"/> ticks, and returns what goes downstream (null: nothing, or no outlet).
+    /// </summary>
+    protected Batches.EventBatch? Settle(Batches.EventBatch batch, Batches.EventBatch? output, ProcessContext ctx, int nIn, long busy)
+    {
+        output = BatchSettlement.Settle(batch, output, ctx, TypeRule, out var failed);
+        var nOut = output?.Count ?? 0;
+        Stats.RecordBatch(nIn, nOut, failed, busy);
+        if (output is null) return null;
+        if (nOut == 0 || Outlet is null)
+        {
+            output.Dispose();
+            return null;
+        }
+
+        return output;
+    }
+
     protected PlannedNode Node { get; }
 
     protected RunShared Run { get; }

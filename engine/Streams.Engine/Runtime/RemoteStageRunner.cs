@@ -117,17 +117,6 @@ internal sealed class RemoteStageRunner : QueuedStage
             output = null;
         }
 
-        var busy = Stopwatch.GetTimestamp() - t0;
-        output = BatchSettlement.Settle(batch, output, ctx, TypeRule, out var failed);
-        var nOut = output?.Count ?? 0;
-        Stats.RecordBatch(nIn, nOut, failed, busy);
-        if (output is null) return null;
-        if (nOut == 0 || Outlet is null)
-        {
-            output.Dispose();
-            return null;
-        }
-
-        return output;
+        return Settle(batch, output, ctx, nIn, Stopwatch.GetTimestamp() - t0);
     }
 }

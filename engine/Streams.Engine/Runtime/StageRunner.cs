@@ -180,21 +180,6 @@ internal sealed partial class StageRunner : QueuedStage
         return Settle(batch, output, ctx, nIn, Stopwatch.GetTimestamp() - t0);
     }
 
-    private EventBatch? Settle(EventBatch batch, EventBatch? output, ProcessContext ctx, int nIn, long busy)
-    {
-        output = BatchSettlement.Settle(batch, output, ctx, TypeRule, out var failed);
-        var nOut = output?.Count ?? 0;
-        Stats.RecordBatch(nIn, nOut, failed, busy);
-        if (output is null) return null;
-        if (nOut == 0 || Outlet is null)
-        {
-            output.Dispose();
-            return null;
-        }
-
-        return output;
-    }
-
     private void Consume(ISink sink, EventBatch batch, ProcessContext ctx)
     {
         var n = batch.Count;
