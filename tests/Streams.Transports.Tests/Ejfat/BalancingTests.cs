@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using System.Net;
-using Streams.Transports.Ejfat.Balancing;
+using Streams.LoadBalancer.Balancing;
 using Streams.Transports.Ejfat.Wire;
 
 namespace Streams.Transports.Tests.Ejfat;

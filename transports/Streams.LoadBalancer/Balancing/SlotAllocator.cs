@@ -1,4 +1,4 @@
-namespace Streams.Transports.Ejfat.Balancing;
+namespace Streams.LoadBalancer.Balancing;
 
 /// <summary>A registered receiver (a load balancer member) as the control loop sees it.</summary>
 /// <param name="Weight">Its weight (udplbd starts a member at its registered weight; the loop adds its control signal).</param>

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using Streams.Transports.Ejfat.Wire;
 
-namespace Streams.Transports.Ejfat.Balancing;
+namespace Streams.LoadBalancer.Balancing;
 
 /// <summary>Why the data plane dropped a datagram.</summary>
 internal enum DropReason
