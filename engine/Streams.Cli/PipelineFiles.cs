@@ -64,14 +64,32 @@ internal static class PipelineFiles
     /// As above; <paramref name="exitCode"/> tells a run how to end when planning failed: 4 when every problem is an
     /// output that cannot be written (a read-only folder), else 2 (the file is invalid).
     /// </summary>
-    public static PipelinePlan? LoadAndPlan(string? path, OperatorCatalog catalog, TextWriter errors, out int exitCode)
+    public static PipelinePlan? LoadAndPlan(string? path, OperatorCatalog catalog, TextWriter errors, out int exitCode, string? loadBalancer = null)
     {
         exitCode = Engine.Runtime.ExitCodes.Usage;
         var loaded = path is null ? PipelineLoader.Load(WithFreePorts(ReadDefault()), DefaultName) : PipelineLoader.LoadFile(path);
+        if (loadBalancer is not null && loaded.Spec is { } spec && WithLoadBalancer(spec, loadBalancer) is { } lbError)
+        {
+            errors.WriteLine($"error: --lb: {lbError}");
+            return null;
+        }
+
         var planned = PipelinePlanner.Plan(loaded, catalog); // the loader's and the planner's problems, in one pass
         if (planned.Ok) return planned.Plan;
         if (planned.Diagnostics.All(d => d.Output)) exitCode = Engine.Runtime.ExitCodes.OutputFailed;
         Report(planned.Diagnostics, errors);
+        return null;
+    }
+
+    /// <summary>
+    /// <c>--lb URI</c>: every EJFAT receiver of the pipeline registers with that load balancer (its 'lb' parameter);
+    /// an error when the pipeline has none.
+    /// </summary>
+    internal static string? WithLoadBalancer(PipelineSpec spec, string uri)
+    {
+        var receivers = spec.Nodes.Where(n => n.Operator == "ejfat-receiver").ToList();
+        if (receivers.Count == 0) return $"pipeline '{spec.Name}' has no ejfat-receiver source to register with the load balancer";
+        foreach (var r in receivers) r.Config["lb"] = new ConfigValue(uri, null, new SourceLocation("--lb", 1, 1));
         return null;
     }
 

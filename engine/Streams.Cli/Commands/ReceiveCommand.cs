@@ -27,9 +27,11 @@ internal static class ReceiveCommand
         var metrics = new Option<string?>("--metrics-listen") { Description = "Prometheus endpoint HOST:PORT, or 'off'.", HelpName = "HOST:PORT" };
         var progress = new Option<string>("--progress") { Description = "auto, live, log or none.", DefaultValueFactory = _ => "auto" };
         progress.AcceptOnlyFromAmong("auto", "live", "log", "none");
+        var lbUri = new Option<string?>("--lb") { Description = "Register with this EJFAT load balancer (ejfat[s]://TOKEN@HOST:PORT/lb/ID?...) and report the queue fill; deregister and drain at the end.", HelpName = "URI" };
+        var name = new Option<string?>("--name") { Description = "Member name at the load balancer (default HOST-PORT).", HelpName = "NAME" };
         var cmd = new Command("receive", "Receive an EJFAT stream (reassembling events) into an Arrow file: the pipeline ejfat-receiver -> arrow-file-sink.")
         {
-            port, range, lb, bind, threads, timeout, rcvbuf, output, events, duration, summary, metrics, progress,
+            port, range, lb, bind, threads, timeout, rcvbuf, output, events, duration, summary, metrics, progress, lbUri, name,
         };
         cmd.SetAction(async (parse, ct) =>
         {
@@ -53,6 +55,12 @@ internal static class ReceiveCommand
                   - {{sink}}
                 """);
             var loaded = PipelineLoader.Load(yaml, "<streams receive>");
+            if (loaded.Spec is { } spec)
+            {
+                if (parse.GetValue(lbUri) is { } uri) PipelineFiles.WithLoadBalancer(spec, uri);
+                if (parse.GetValue(name) is { } n) spec.Nodes[0].Config["lb-name"] = new Engine.Operators.ConfigValue(n, null, new Engine.Operators.SourceLocation("--name", 1, 1));
+            }
+
             var planned = loaded.Ok ? PipelinePlanner.Plan(loaded.Spec!, OperatorSet.Create()) : null;
             if (planned is null || !planned.Ok)
             {

@@ -41,9 +41,14 @@ internal static class RunCommand
         var distributed = new DistributedOptions();
         var control = new Option<string?>("--control") { Description = $"Control law for the stages' worker counts ({string.Join(", ", Control.Laws.ControlLaws.Names)}, {Control.Laws.ControlLaws.Off}); overrides the file's control.law.", HelpName = "LAW" };
 
+        var lb = new Option<string?>("--lb")
+        {
+            Description = "Register the pipeline's EJFAT receivers with this load balancer (ejfat[s]://TOKEN@HOST:PORT/lb/ID?data=IP:PORT&sync=IP:PORT): a node pipeline. On SIGTERM it deregisters, takes what is still on its way, then drains.",
+            HelpName = "URI",
+        };
         var cmd = new Command("run", "Run a pipeline until its input ends, --duration/--events is reached, or Ctrl+C/SIGTERM (graceful drain).")
         {
-            file, duration, events, summary, metrics, progress, interval, quiet, control,
+            file, duration, events, summary, metrics, progress, interval, quiet, control, lb,
         };
         distributed.AddTo(cmd);
         cmd.SetAction((parse, ct) => RunAsync(new RunRequest(
@@ -58,6 +63,7 @@ internal static class RunCommand
         {
             Distributed = distributed.Read(parse),
             Control = parse.GetValue(control),
+            LoadBalancer = parse.GetValue(lb),
         }));
         return cmd;
     }
@@ -69,6 +75,9 @@ internal static class RunCommand
 
         /// <summary>Control law override (<c>--control</c>).</summary>
         public string? Control { get; init; }
+
+        /// <summary>EJFAT URI the pipeline's receivers register with (<c>--lb</c>).</summary>
+        public string? LoadBalancer { get; init; }
     }
 
     internal static async Task<int> RunAsync(RunRequest req)
@@ -83,7 +92,7 @@ internal static class RunCommand
             return Usage(stderr, $"--metrics-listen: {bad}");
         }
 
-        var plan = PipelineFiles.LoadAndPlan(req.Pipeline, OperatorSet.Create(), stderr, out var invalidExit);
+        var plan = PipelineFiles.LoadAndPlan(req.Pipeline, OperatorSet.Create(), stderr, out var invalidExit, req.LoadBalancer);
         if (plan is null) return invalidExit;
         return await ExecuteAsync(plan, req).ConfigureAwait(false);
     }

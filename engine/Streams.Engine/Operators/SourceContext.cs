@@ -33,6 +33,14 @@ public sealed class SourceContext
     /// </summary>
     public int TryReserve(int wanted) => _host.TryReserve(wanted);
 
+    /// <summary>
+    /// As <see cref="TryReserve"/>, but also after intake has stopped: for a source that must still take what is already
+    /// on its way to it when the run stops (a receiver that has told its load balancer to stop sending, and takes the
+    /// datagrams of events sent before the load balancer's next epoch). The event budget (<c>--events</c>) still holds.
+    /// The run waits for such a source to return, so it must end its drain by itself.
+    /// </summary>
+    public int TryReserveDraining(int wanted) => _host.TryReserveDraining(wanted);
+
     /// <summary>Emits a batch built by the source, waiting while the next queue is full (backpressure).</summary>
     public ValueTask EmitAsync(EventBatch batch)
     {
@@ -93,6 +101,8 @@ internal interface ISourceHost
     IOperatorMetrics OperatorMetrics { get; }
 
     int TryReserve(int wanted);
+
+    int TryReserveDraining(int wanted);
 
     ValueTask EmitAsync(EventBatch batch);
 

@@ -22,9 +22,10 @@ internal sealed class EventBudget(long limit, IntakeSwitch intake)
 
     public bool Exhausted => Volatile.Read(ref _remaining) == 0;
 
-    public int TryReserve(int wanted)
+    /// <summary>Grants up to <paramref name="wanted"/> events; <paramref name="draining"/> grants them after intake stopped too (the budget still holds).</summary>
+    public int TryReserve(int wanted, bool draining = false)
     {
-        if (intake.Stopped || wanted <= 0) return 0;
+        if ((intake.Stopped && !draining) || wanted <= 0) return 0;
         while (true)
         {
             var left = Volatile.Read(ref _remaining);

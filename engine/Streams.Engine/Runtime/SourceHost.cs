@@ -23,6 +23,8 @@ internal sealed class SourceHost(string stageName, Outlet outlet, EventBudget bu
 
     public int TryReserve(int wanted) => budget.TryReserve(wanted);
 
+    public int TryReserveDraining(int wanted) => budget.TryReserve(wanted, draining: true);
+
     public ValueTask EmitAsync(EventBatch batch)
     {
         batch.AttachNewLedger(accounts);

@@ -45,6 +45,8 @@ internal sealed partial class EjfatReceiverSource : IOpeningSource
             new("kp", ParameterType.Double, "1", "Feedback: proportional gain."),
             new("ki", ParameterType.Double, "0", "Feedback: integral gain."),
             new("kd", ParameterType.Double, "0", "Feedback: derivative gain."),
+            new("signal-limit", ParameterType.Double, "1", "Feedback: the control signal is clamped to [-limit, limit] (udplbd adds it to a weight of mean 1000 each second).") { Min = 0 },
+            .. LoadBalancerParameters,
         ],
         Factory = () => new EjfatReceiverSource(),
     };
@@ -74,10 +76,11 @@ internal sealed partial class EjfatReceiverSource : IOpeningSource
             config.GetInt("batch-size"),
             TimeSpan.FromMilliseconds(config.GetDouble("flush-ms")),
             config.GetInt("recv-buffer-mb") << 20,
-            new QueueFeedback(config.GetDouble("setpoint"), config.GetDouble("kp"), config.GetDouble("ki"), config.GetDouble("kd")),
+            new QueueFeedback(config.GetDouble("setpoint"), config.GetDouble("kp"), config.GetDouble("ki"), config.GetDouble("kd"), config.GetDouble("signal-limit")),
             config.GetLong("count"),
             TimeSpan.FromSeconds(config.GetDouble("idle-stop-seconds")),
-            TimeSpan.FromSeconds(config.GetDouble("start-timeout-seconds")));
+            TimeSpan.FromSeconds(config.GetDouble("start-timeout-seconds")),
+            ConfigureLoadBalancer(config, bind));
     }
 
     public void Reset()
@@ -128,8 +131,11 @@ internal sealed partial class EjfatReceiverSource : IOpeningSource
 
             var metrics = new ReceiverMetrics(context.MetricFactory);
             context.AddSummarySection("ejfat", () => Totals(workers).ToSummary());
-            using var stopAll = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            // Behind a load balancer, the intake stop does not stop the receive threads: the node deregisters first and
+            // takes what is still on its way (DrainAsync); they stop when that is done.
+            using var stopAll = c.Lb is null ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken) : new CancellationTokenSource();
             foreach (var w in workers) w.Start(stopAll.Token);
+            await using var membership = c.Lb is null ? null : StartMembership(c.Lb, context, workers);
             var clock = Stopwatch.StartNew();
             var last = clock.Elapsed;
             var lastArrival = last;
@@ -177,6 +183,8 @@ internal sealed partial class EjfatReceiverSource : IOpeningSource
                 // intake stopped
             }
 
+            if (membership is not null) await DrainAsync(membership, c.Lb!, context, workers, stopAll).ConfigureAwait(false);
+            await stopAll.CancelAsync().ConfigureAwait(false);
             await Task.WhenAll(workers.Select(w => w.Done)).ConfigureAwait(false);
             var totals = Totals(workers);
             metrics.Publish(totals, c.Feedback);
@@ -248,7 +256,8 @@ internal sealed partial class EjfatReceiverSource : IOpeningSource
         QueueFeedback Feedback,
         long Count,
         TimeSpan IdleStop,
-        TimeSpan StartTimeout)
+        TimeSpan StartTimeout,
+        LbSettings? Lb)
     {
         /// <summary>Completed events taken so far, by all threads (for <see cref="Count"/>).</summary>
         public long Taken;

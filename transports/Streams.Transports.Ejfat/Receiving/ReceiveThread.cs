@@ -86,7 +86,7 @@ internal sealed partial class EjfatReceiverSource
             var buffer = GC.AllocateUninitializedArray<byte>(65536, pinned: true);
             var evictEvery = Stopwatch.Frequency / 100; // 10 ms
             var lastEvict = Stopwatch.GetTimestamp();
-            while (!stop.IsCancellationRequested && !_budgetSpent && !_context.IntakeStopped)
+            while (!stop.IsCancellationRequested && !_budgetSpent && (_config.Lb is not null || !_context.IntakeStopped))
             {
                 var any = false;
                 foreach (var socket in _sockets)
@@ -131,7 +131,8 @@ internal sealed partial class EjfatReceiverSource
 
         public bool OnEvent(byte[] buffer, int length, ulong eventNumber, ushort dataId, ulong tick)
         {
-            if ((_config.Count > 0 && Interlocked.Increment(ref _config.Taken) > _config.Count) || _context.TryReserve(1) == 0)
+            // Behind a load balancer a draining node still takes the events on their way (the budget of --events still holds).
+            if ((_config.Count > 0 && Interlocked.Increment(ref _config.Taken) > _config.Count) || (_config.Lb is null ? _context.TryReserve(1) : _context.TryReserveDraining(1)) == 0)
             {
                 _budgetSpent = true; // --events reached (or intake stopped): this event is not taken
                 Stats.EventsBeyondLimit++;

@@ -1,0 +1,271 @@
+using System.Collections.Frozen;
+using System.Net;
+using Streams.LoadBalancer.Balancing;
+using Streams.LoadBalancer.Forwarding;
+
+namespace Streams.LoadBalancer.Instances;
+
+/// <summary>How the control loop treats members (udplbd's defaults).</summary>
+internal sealed record ControlLoopOptions
+{
+    /// <summary>A member whose last state is older than this gets no slots.</summary>
+    public TimeSpan StaleAfter { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>A member silent this long is deleted (its session ends).</summary>
+    public TimeSpan DeleteAfter { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How far ahead of the senders a new calendar's boundary is placed.</summary>
+    public TimeSpan BoundaryLead { get; init; } = TimeSpan.FromMilliseconds(250);
+}
+
+/// <summary>
+/// One reserved load balancer: its senders, its members (sessions), the epochs in force and the calendar-making
+/// control step (PROTOCOLS.md section 7). Every change ends in a new <see cref="ForwardingTable"/> published to its data
+/// plane. Thread-safe (one lock; control-plane calls are rare next to datagrams, which never take it).
+/// </summary>
+internal sealed class LbInstance
+{
+    private readonly Lock _lock = new();
+    private readonly ControlLoopOptions _options;
+    private readonly Random _random;
+    private readonly HashSet<IPAddress> _senders = [];
+    private readonly Dictionary<long, Session> _sessions = [];
+    private readonly List<Session?> _members = []; // by member index: the session a calendar's slot names
+    private readonly BoundaryPredictor _predictor = new();
+    private List<Epoch> _epochs = [];
+    private int[] _shares = [];
+    private long _nextSession = 1;
+    private ulong _epochNumber;
+
+    public LbInstance(string id, string name, string token, SlotStrategy strategy, DateTimeOffset? until, ControlLoopOptions options, int seed)
+    {
+        Id = id;
+        Name = name;
+        Token = token;
+        Strategy = strategy;
+        Until = until;
+        _options = options;
+        _random = new Random(seed);
+    }
+
+    public string Id { get; }
+
+    public string Name { get; }
+
+    public string Token { get; }
+
+    public SlotStrategy Strategy { get; }
+
+    public DateTimeOffset? Until { get; }
+
+    /// <summary>What the data plane reads; swapped whole after every change.</summary>
+    public ForwardingTableSlot Table { get; } = new();
+
+    public ulong CurrentEpoch
+    {
+        get
+        {
+            lock (_lock) return _epochNumber;
+        }
+    }
+
+    /// <summary>Sessions ended because they were silent too long (they had not deregistered).</summary>
+    public long SessionsExpired { get; private set; }
+
+    public IReadOnlyList<IPAddress> Senders
+    {
+        get
+        {
+            lock (_lock) return [.. _senders];
+        }
+    }
+
+    public void AddSenders(IEnumerable<IPAddress> senders)
+    {
+        lock (_lock)
+        {
+            foreach (var s in senders) _senders.Add(Canonical(s));
+            PublishLocked();
+        }
+    }
+
+    public void RemoveSenders(IEnumerable<IPAddress> senders)
+    {
+        lock (_lock)
+        {
+            foreach (var s in senders) _senders.Remove(Canonical(s));
+            PublishLocked();
+        }
+    }
+
+    /// <summary>A new member; it gets slots once it has said it is ready.</summary>
+    public Session Register(string name, double weight, IPAddress address, int basePort, int portRangeBits, double minFactor, double maxFactor, bool keepLbHeader, DateTimeOffset now)
+    {
+        lock (_lock)
+        {
+            var index = _members.IndexOf(null);
+            if (index < 0)
+            {
+                index = _members.Count;
+                _members.Add(null);
+            }
+
+            var session = new Session
+            {
+                Id = _nextSession++,
+                Token = Tokens.New(),
+                Name = name,
+                Member = index,
+                Address = Canonical(address),
+                BasePort = basePort,
+                PortRangeBits = portRangeBits,
+                MinFactor = minFactor,
+                MaxFactor = maxFactor,
+                KeepLbHeader = keepLbHeader,
+                RegisteredAt = now,
+                Weight = weight > 0 ? weight : 1,
+            };
+            _members[index] = session;
+            _sessions.Add(session.Id, session);
+            PublishLocked();
+            return session;
+        }
+    }
+
+    public Session? Find(long sessionId)
+    {
+        lock (_lock) return _sessions.GetValueOrDefault(sessionId);
+    }
+
+    public IReadOnlyList<Session> Sessions
+    {
+        get
+        {
+            lock (_lock) return [.. _sessions.Values.OrderBy(s => s.Id)];
+        }
+    }
+
+    /// <summary>Records a SendState; false when the session is unknown (deleted, or never was).</summary>
+    public bool Report(long sessionId, MemberReport report)
+    {
+        lock (_lock)
+        {
+            if (!_sessions.TryGetValue(sessionId, out var s)) return false;
+            s.LastReport = report;
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// The member leaves: a new calendar without it takes effect at the next predicted boundary (at once, not at the next
+    /// second), and its address stays known until no calendar in force names it.
+    /// </summary>
+    public bool Deregister(long sessionId, DateTimeOffset now, ulong lastTick)
+    {
+        lock (_lock)
+        {
+            if (!_sessions.Remove(sessionId, out var s)) return false;
+            s.Leaving = true;
+            StepLocked(now, lastTick, force: true);
+            return true;
+        }
+    }
+
+    public void AddSync(DateTimeOffset at, ulong eventNumber, double rateHz)
+    {
+        lock (_lock) _predictor.AddSync(at, eventNumber, rateHz);
+    }
+
+    public double? PredictTick(DateTimeOffset at)
+    {
+        lock (_lock) return _predictor.Predict(at);
+    }
+
+    /// <summary>
+    /// One step of the control loop (udplbd: once a second): silent sessions are deleted, stale ones get no slots, the
+    /// weights move by the control signals, and when the shares change a new calendar is installed at the predicted
+    /// boundary. <paramref name="lastTick"/> is the newest tick the data plane forwarded.
+    /// </summary>
+    public void Step(DateTimeOffset now, ulong lastTick)
+    {
+        lock (_lock) StepLocked(now, lastTick, force: false);
+    }
+
+    private void StepLocked(DateTimeOffset now, ulong lastTick, bool force)
+    {
+        _predictor.AddSeen(now, lastTick);
+        foreach (var s in _sessions.Values.Where(s => now - s.LastHeard > _options.DeleteAfter).ToList())
+        {
+            _sessions.Remove(s.Id);
+            s.Leaving = true;
+            SessionsExpired++;
+        }
+
+        var states = new MemberState[_members.Count];
+        for (var i = 0; i < states.Length; i++)
+        {
+            var s = _members[i];
+            states[i] = s is null
+                ? new MemberState(1, 0, 0, 0, false)
+                : new MemberState(s.Weight, s.LastReport?.ControlSignal ?? 0, s.MinFactor, s.MaxFactor, s.IsReady(now, _options.StaleAfter));
+        }
+
+        // A forced step (a member left) re-deals the slots without moving the weights: that is the once-a-second loop's job.
+        var weights = SlotAllocator.NextWeights(states, force ? SlotStrategy.Static : Strategy);
+        for (var i = 0; i < states.Length; i++)
+        {
+            if (states[i].Ready && _members[i] is { } s) s.Weight = weights[i];
+        }
+
+        var shares = SlotAllocator.Shares(states, weights);
+        if (force || !shares.AsSpan().SequenceEqual(_shares.AsSpan(0, Math.Min(_shares.Length, shares.Length))) || shares.Length != _shares.Length)
+        {
+            if (shares.Any(x => x > 0) || _epochs.Count > 0)
+            {
+                var from = _epochs.Count == 0 ? 0 : _predictor.Boundary(now, _options.BoundaryLead, lastTick);
+                var next = new Epoch(++_epochNumber, from, SlotAllocator.Calendar(shares, _random));
+                // The calendar before the boundary covers every earlier tick (a sender that restarted from event 0 still
+                // meets a calendar; the next step places a boundary past its ticks).
+                var kept = DataPlane.Install(_epochs, next).ToList();
+                if (kept.Count > 1 && kept[0].FromTick != 0) kept[0] = kept[0] with { FromTick = 0 };
+                _epochs = kept;
+            }
+
+            _shares = shares;
+            for (var i = 0; i < _members.Count; i++)
+            {
+                if (_members[i] is { } s) s.Slots = i < shares.Length ? shares[i] : 0;
+            }
+        }
+
+        // A member index is free again once no calendar in force names it and its session has ended.
+        for (var i = 0; i < _members.Count; i++)
+        {
+            if (_members[i] is { Leaving: true } && !_epochs.Any(e => Array.IndexOf(e.Calendar, i) >= 0)) _members[i] = null;
+        }
+
+        PublishLocked();
+    }
+
+    private void PublishLocked()
+    {
+        var members = new MemberAddress[_members.Count];
+        var counters = new MemberCounters[_members.Count];
+        for (var i = 0; i < members.Length; i++)
+        {
+            var s = _members[i];
+            members[i] = s is null ? new MemberAddress(i, IPAddress.None, 0, 0, false) : new MemberAddress(i, s.Address, s.BasePort, s.PortRangeBits, s.KeepLbHeader);
+            counters[i] = s?.Counters ?? new MemberCounters();
+        }
+
+        Table.Publish(new ForwardingTable(_epochs, members, counters, _senders.ToFrozenSet()));
+    }
+
+    private static IPAddress Canonical(IPAddress a) => a.IsIPv4MappedToIPv6 ? a.MapToIPv4() : a;
+}
+
+/// <summary>Bearer tokens: 128 random bits as hex.</summary>
+internal static class Tokens
+{
+    public static string New() => System.Security.Cryptography.RandomNumberGenerator.GetHexString(32, lowercase: true);
+}
