@@ -1,0 +1,243 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Sockets;
+using Streams.LoadBalancer.Balancing;
+using Streams.Transports.Ejfat.Udp;
+using Streams.Transports.Ejfat.Wire;
+
+namespace Streams.LoadBalancer.Forwarding;
+
+/// <summary>
+/// The software load balancer's data plane at run time (what the FPGA does, PROTOCOLS.md section 7): one thread that
+/// receives datagrams on the instance's data port in recvmmsg batches, routes each with <see cref="DataPlane.Decide"/>
+/// through the table the control plane last published, and sends it on to its member with sendmmsg batches (the LB
+/// header stripped unless the member keeps it), without copying or allocating per datagram: the batch's slots are sent
+/// from where they were received, a member's address is kept in raw form per table, and the sender allow-list is
+/// compared on raw address bytes. One thread per instance keeps every counter single-writer (no interlocked adds) and
+/// the table read once per batch; a host that needs more than one core's worth of forwarding runs more instances.
+/// </summary>
+internal sealed partial class Forwarder : IDisposable
+{
+    /// <summary>Datagrams received (and sent) per system call.</summary>
+    public const int DefaultBatch = 64;
+
+    /// <summary>The data socket's kernel buffer: bursts at line rate must not overflow it while a batch is sent.</summary>
+    public const int DefaultReceiveBuffer = 64 << 20;
+
+    private readonly ForwardingTableSlot _slot;
+    private readonly Socket _socket;
+    private readonly Socket _send;
+    private readonly bool _sendIPv6;
+    private readonly DatagramBatch _rx;
+    private readonly DatagramBatch _tx;
+    private readonly MemberCounters[] _txCounters;
+    private Thread? _thread;
+    private volatile bool _stopping;
+
+    // The table in force and what was derived from it (by reference: rebuilt only when the control plane publishes).
+    private ForwardingTable? _table;
+    private UdpAddress[] _destinations = [];
+    private HashSet<uint> _senders4 = [];
+    private HashSet<UInt128> _senders6 = [];
+    private bool _memberIsIndex = true;
+    private Dictionary<int, int> _indexOfMember = [];
+
+    private long _received;
+    private long _receivedBytes;
+    private long _forwarded;
+    private long _forwardedBytes;
+    private long _sendErrors;
+    private long _maxTick;
+
+    /// <summary>Binds the data socket on <paramref name="bind"/> (port 0: any; see <see cref="LocalEndPoint"/>); <see cref="Start"/> begins forwarding.</summary>
+    /// <exception cref="IOException">The port is taken, or cannot be bound (one line saying which).</exception>
+    public Forwarder(IPEndPoint bind, ForwardingTableSlot slot, int batch = DefaultBatch, int receiveBuffer = DefaultReceiveBuffer)
+    {
+        ArgumentNullException.ThrowIfNull(bind);
+        ArgumentNullException.ThrowIfNull(slot);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batch, 1);
+        _slot = slot;
+        _socket = Bind(bind, receiveBuffer);
+        try
+        {
+            (_send, _sendIPv6) = SendSocket();
+        }
+        catch
+        {
+            _socket.Dispose();
+            throw;
+        }
+
+        LocalEndPoint = (IPEndPoint)_socket.LocalEndPoint!;
+        _rx = new DatagramBatch(batch);
+        _tx = new DatagramBatch(batch, slotBytes: 0);
+        _txCounters = new MemberCounters[batch];
+    }
+
+    /// <summary>Where senders send (the bound data address and port).</summary>
+    public IPEndPoint LocalEndPoint { get; }
+
+    /// <summary>Datagrams drained from the data socket.</summary>
+    public long ReceivedPackets => Volatile.Read(ref _received);
+
+    public long ReceivedBytes => Volatile.Read(ref _receivedBytes);
+
+    /// <summary>Datagrams handed to the kernel for a member (all members together).</summary>
+    public long ForwardedPackets => Volatile.Read(ref _forwarded);
+
+    /// <summary>Bytes sent on to members (after the LB header was stripped, where it was).</summary>
+    public long ForwardedBytes => Volatile.Read(ref _forwardedBytes);
+
+    /// <summary>Datagrams routed to a member that the kernel refused to send.</summary>
+    public long SendErrors => Volatile.Read(ref _sendErrors);
+
+    /// <summary>Datagrams the data plane dropped, by reason.</summary>
+    public DropCounters Drops { get; } = new();
+
+    /// <summary>
+    /// The highest LB tick seen from an allowed sender with a valid header (0: none yet): the control plane predicts
+    /// epoch boundaries from it when no Sync packets arrive.
+    /// </summary>
+    public ulong MaxTick => (ulong)Volatile.Read(ref _maxTick);
+
+    /// <summary>The forwarding thread's failure, if it ended on one (null while it runs or after a clean stop).</summary>
+    public Exception? Failure { get; private set; }
+
+    /// <summary>Whether the forwarding thread runs.</summary>
+    public bool Running => _thread is { IsAlive: true };
+
+    public void Start()
+    {
+        ObjectDisposedException.ThrowIf(_stopping, this);
+        if (_thread is not null) throw new InvalidOperationException("the forwarder is already started");
+        _thread = new Thread(Run) { IsBackground = true, Name = $"lb-fwd-{LocalEndPoint.Port}" };
+        _thread.Start();
+    }
+
+    /// <summary>Stops the thread (it notices within about a millisecond when idle, after its batch when busy) and waits for it.</summary>
+    public void Stop()
+    {
+        _stopping = true;
+        if (_thread is { } t && t != Thread.CurrentThread) t.Join();
+    }
+
+    public void Dispose()
+    {
+        Stop();
+        _socket.Dispose();
+        _send.Dispose();
+    }
+
+    private void Run()
+    {
+        try
+        {
+            while (!_stopping)
+            {
+                if (Pump() == 0) _socket.Poll(1000, SelectMode.SelectRead);
+            }
+        }
+        catch (Exception e) when (!_stopping)
+        {
+            Failure = e;
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    /// <summary>
+    /// One round: receives a batch (without waiting), routes and sends it; returns how many datagrams it received. The
+    /// thread's loop; tests call it directly to measure what a round allocates.
+    /// </summary>
+    internal int Pump()
+    {
+        var n = BatchedUdp.Receive(_socket, _rx);
+        if (n == 0) return 0;
+        var table = _slot.Current;
+        if (!ReferenceEquals(table, _table)) Adopt(table);
+        var epochs = table.Epochs;
+        var members = table.Members;
+        var counters = table.Counters;
+        var outgoing = 0;
+        var bytes = 0L;
+        var maxTick = (ulong)_maxTick;
+        for (var i = 0; i < n; i++)
+        {
+            var datagram = _rx.Datagram(i);
+            bytes += datagram.Length;
+            var route = DataPlane.Decide(datagram, IsAllowed(i), epochs, members);
+            if (route.Drop is not (DropReason.SenderNotAllowed or DropReason.BadHeader))
+            {
+                var tick = BinaryPrimitives.ReadUInt64BigEndian(datagram[8..]); // the header is valid
+                if (tick > maxTick) maxTick = tick;
+            }
+
+            if (route.Drop != DropReason.None)
+            {
+                Drops.Count(route.Drop);
+                continue;
+            }
+
+            // Counters and destinations go by the member's place in the table (its Member number, as a rule).
+            var member = _memberIsIndex ? route.Member : _indexOfMember.GetValueOrDefault(route.Member, -1);
+            if ((uint)member >= (uint)_destinations.Length)
+            {
+                Drops.Count(DropReason.NoMember);
+                continue;
+            }
+
+            _tx.SetOutgoing(outgoing, _rx, i, route.PayloadOffset, datagram.Length - route.PayloadOffset, _destinations[member], route.Port);
+            _txCounters[outgoing] = counters[member];
+            outgoing++;
+        }
+
+        Volatile.Write(ref _received, _received + n);
+        Volatile.Write(ref _receivedBytes, _receivedBytes + bytes);
+        Volatile.Write(ref _maxTick, (long)maxTick);
+        SendAll(outgoing);
+        return n;
+    }
+
+    /// <summary>Sends the round's routed datagrams, waiting (briefly) for room when the kernel's queue is full.</summary>
+    private void SendAll(int count)
+    {
+        var start = 0;
+        var fullRounds = 0;
+        while (start < count)
+        {
+            var sent = BatchedUdp.Send(_send, _tx, start, count - start, out _);
+            if (sent > 0)
+            {
+                var bytes = 0L;
+                for (var k = start; k < start + sent; k++)
+                {
+                    var c = _txCounters[k];
+                    var length = _tx.Length(k);
+                    c.Packets++;
+                    c.Bytes += length;
+                    bytes += length;
+                }
+
+                Volatile.Write(ref _forwarded, _forwarded + sent);
+                Volatile.Write(ref _forwardedBytes, _forwardedBytes + bytes);
+                start += sent;
+                fullRounds = 0;
+            }
+            else if (sent == 0 && ++fullRounds < 100 && !_stopping)
+            {
+                _send.Poll(1000, SelectMode.SelectWrite); // the send queue is full: wait for room rather than drop
+            }
+            else
+            {
+                // This datagram failed (or room never came): count it against its member and go on with the rest.
+                _txCounters[start].SendErrors++;
+                Volatile.Write(ref _sendErrors, _sendErrors + 1);
+                start++;
+                fullRounds = 0;
+            }
+        }
+
+        Array.Clear(_txCounters, 0, count);
+    }
+}
