@@ -21,6 +21,8 @@ public static class Program
               streams send --dest 127.0.0.1:19522 --count 1000    send EJFAT events
               streams run deploy/pipelines/clas12-distributed.yaml --listen tcp://127.0.0.1:5555
               streams worker --join tcp://127.0.0.1:5555          run stages for that coordinator
+              streams lb --reserve demo --uri-file out/lb.uri     a software EJFAT load balancer
+              streams run node.yaml --lb "$(cat out/lb.uri)"      a node pipeline behind it
             """)
         {
             RunCommand.Create(),
@@ -34,6 +36,7 @@ public static class Program
             KeysCommand.Create(),
             ControlCommand.Create(),
             TwinCommand.Create(),
+            LbCommand.Create(),
         };
 
         // Every error is one line (never a stack trace): usage errors exit 2 with one usage line, other failures 1.

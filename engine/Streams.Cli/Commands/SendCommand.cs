@@ -10,11 +10,12 @@ using Streams.Transports.Ejfat.Wire;
 namespace Streams.Cli.Commands;
 
 /// <summary><c>streams send</c>: an EJFAT load generator (synthetic events or a file cut into events).</summary>
-internal static class SendCommand
+internal static partial class SendCommand
 {
     public static Command Create()
     {
-        var dest = new Option<string>("--dest") { Description = "Destination HOST:PORT (base data port).", Required = true, HelpName = "HOST:PORT" };
+        var dest = new Option<string?>("--dest") { Description = "Destination HOST:PORT (base data port). Or --lb.", HelpName = "HOST:PORT" };
+        var lbUri = new Option<string?>("--lb") { Description = "Send through this EJFAT load balancer (ejfat[s]://TOKEN@HOST:PORT/lb/ID?data=IP:PORT&sync=IP:PORT): data and sync addresses from the URI (else GetLoadBalancer), and this host added to its senders (AddSenders).", HelpName = "URI" };
         var range = new Option<int>("--port-range") { Description = "Spread events over 2^K ports: port = base + (entropy & (2^K - 1)).", DefaultValueFactory = _ => 0, HelpName = "K" }.Range(0, 10);
         var mtu = new Option<int>("--mtu") { Description = "Path MTU; payload per datagram = MTU - 20 - 8 - 36.", DefaultValueFactory = _ => 9000 }.Range(576, 9000);
         var lbVersion = new Option<int>("--lb-version") { Description = "LB header version 2 or 3; 0 for no LB header.", DefaultValueFactory = _ => 2 }.Must(v => v is 0 or 2 or 3, "2, 3 or 0");
@@ -32,21 +33,25 @@ internal static class SendCommand
         var duration = new Option<double>("--duration", "-d") { Description = "Stop after this many seconds (0: no limit).", DefaultValueFactory = _ => 0, HelpName = "SECONDS" }.NotNegative();
         var cmd = new Command("send", "Send events as EJFAT datagrams (LB + RE headers), paced, over UDP: synthetic events or a file cut into events.")
         {
-            dest, range, mtu, lbVersion, reVersion, dataIds, sockets, gbps, rate, sync, size, count, seed, fromFile, first, duration,
+            dest, range, mtu, lbVersion, reVersion, dataIds, sockets, gbps, rate, sync, size, count, seed, fromFile, first, duration, lbUri,
         };
-        cmd.SetAction((parse, ct) => Task.FromResult(Run(parse, dest, range, mtu, lbVersion, reVersion, dataIds, sockets, gbps, rate, sync, size, count, seed, fromFile, first, duration)));
+        cmd.SetAction(async (parse, ct) =>
+        {
+            var (destination, syncAddress, error) = await Destinations(parse.GetValue(dest), parse.GetValue(sync), parse.GetValue(lbUri), parse.GetValue(lbVersion), ct).ConfigureAwait(false);
+            return error ?? Run(parse, destination!, syncAddress, range, mtu, lbVersion, reVersion, dataIds, sockets, gbps, rate, size, count, seed, fromFile, first, duration);
+        });
         return cmd;
     }
 
-    private static int Run(ParseResult p, Option<string> dest, Option<int> range, Option<int> mtu, Option<int> lbVersion, Option<int> reVersion, Option<int[]> dataIds,
-        Option<int> sockets, Option<double> gbps, Option<double> rate, Option<string?> sync, Option<int> size, Option<long?> count, Option<long> seed,
+    private static int Run(ParseResult p, string dest, string? sync, Option<int> range, Option<int> mtu, Option<int> lbVersion, Option<int> reVersion, Option<int[]> dataIds,
+        Option<int> sockets, Option<double> gbps, Option<double> rate, Option<int> size, Option<long?> count, Option<long> seed,
         Option<FileInfo?> fromFile, Option<long> first, Option<double> duration)
     {
         var err = Console.Error;
         IPEndPoint? to = null;
-        if (ListenAddress.TryResolve(p.GetValue(dest)!, out to) is { } e1) return CliErrors.Usage($"--dest: {e1}");
+        if (ListenAddress.TryResolve(dest, out to) is { } e1) return CliErrors.Usage($"--dest: {e1}");
         IPEndPoint? syncTo = null;
-        if (p.GetValue(sync) is { } s && ListenAddress.TryResolve(s, out syncTo) is { } e2) return CliErrors.Usage($"--sync: {e2}");
+        if (sync is { } s && ListenAddress.TryResolve(s, out syncTo) is { } e2) return CliErrors.Usage($"--sync: {e2}");
         if (IsBroadcast(to!.Address)) return CliErrors.Usage($"--dest: {to} is a broadcast address; EJFAT sends to a host (or a multicast group)");
         var lb = p.GetValue(lbVersion);
         var eventSize = p.GetValue(size);

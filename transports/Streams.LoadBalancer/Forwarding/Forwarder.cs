@@ -48,6 +48,7 @@ internal sealed partial class Forwarder : IDisposable
     private long _forwardedBytes;
     private long _sendErrors;
     private long _maxTick;
+    private long _lastTick;
 
     /// <summary>Binds the data socket on <paramref name="bind"/> (port 0: any; see <see cref="LocalEndPoint"/>); <see cref="Start"/> begins forwarding.</summary>
     /// <exception cref="IOException">The port is taken, or cannot be bound (one line saying which).</exception>
@@ -99,6 +100,10 @@ internal sealed partial class Forwarder : IDisposable
     /// epoch boundaries from it when no Sync packets arrive.
     /// </summary>
     public ulong MaxTick => (ulong)Volatile.Read(ref _maxTick);
+
+    /// <summary>The tick of the newest datagram from an allowed sender with a valid header: unlike <see cref="MaxTick"/> it
+    /// falls when a sender restarts from event 0, so that the next boundary is placed past the new stream's ticks.</summary>
+    public ulong LastTick => (ulong)Volatile.Read(ref _lastTick);
 
     /// <summary>The forwarding thread's failure, if it ended on one (null while it runs or after a clean stop).</summary>
     public Exception? Failure { get; private set; }
@@ -162,6 +167,7 @@ internal sealed partial class Forwarder : IDisposable
         var outgoing = 0;
         var bytes = 0L;
         var maxTick = (ulong)_maxTick;
+        var lastTick = (ulong)_lastTick;
         for (var i = 0; i < n; i++)
         {
             var datagram = _rx.Datagram(i);
@@ -171,6 +177,7 @@ internal sealed partial class Forwarder : IDisposable
             {
                 var tick = BinaryPrimitives.ReadUInt64BigEndian(datagram[8..]); // the header is valid
                 if (tick > maxTick) maxTick = tick;
+                lastTick = tick;
             }
 
             if (route.Drop != DropReason.None)
@@ -195,6 +202,7 @@ internal sealed partial class Forwarder : IDisposable
         Volatile.Write(ref _received, _received + n);
         Volatile.Write(ref _receivedBytes, _receivedBytes + bytes);
         Volatile.Write(ref _maxTick, (long)maxTick);
+        Volatile.Write(ref _lastTick, (long)lastTick);
         SendAll(outgoing);
         return n;
     }

@@ -78,7 +78,7 @@ internal sealed partial class EjfatReceiverSource
         var loop = Task.Run(() => membership.RunAsync(stop.Token));
         context.AddSummarySection("loadBalancer", () => new
         {
-            uri = lb.Uri with { Token = null },
+            uri = (lb.Uri with { Token = null }).ToString(),
             name = lb.Name,
             address = $"{registration.Address}:{registration.UdpPort}",
             registrations = Interlocked.Read(ref membership.Registrations),
