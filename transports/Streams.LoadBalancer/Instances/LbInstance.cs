@@ -123,7 +123,7 @@ internal sealed class LbInstance
                 MaxFactor = maxFactor,
                 KeepLbHeader = keepLbHeader,
                 RegisteredAt = now,
-                Weight = weight > 0 ? weight : 1,
+                RegisteredWeight = weight > 0 ? weight : 1,
             };
             _members[index] = session;
             _sessions.Add(session.Id, session);
@@ -199,6 +199,20 @@ internal sealed class LbInstance
             _sessions.Remove(s.Id);
             s.Leaving = true;
             SessionsExpired++;
+        }
+
+        // A member ready for the first time starts at its registered weight times the mean of its ready peers (1000 when
+        // alone): the weights of members that have been in the loop for a while are on a scale of mean 1000, and a
+        // newcomer at weight 1 would otherwise get no slots for minutes.
+        var seated = _members.Where(m => m is { Seated: true } && m.IsReady(now, _options.StaleAfter)).Select(m => m!.Weight).ToList();
+        var scale = seated.Count > 0 ? seated.Average() : 1000;
+        foreach (var m in _members)
+        {
+            if (m is { Seated: false } && m.IsReady(now, _options.StaleAfter))
+            {
+                m.Weight = m.RegisteredWeight * scale;
+                m.Seated = true;
+            }
         }
 
         var states = new MemberState[_members.Count];

@@ -47,8 +47,14 @@ internal sealed class Session
 
     public required DateTimeOffset RegisteredAt { get; init; }
 
-    /// <summary>The weight the control loop carries from second to second (starts at the registered weight).</summary>
+    /// <summary>The weight it registered with, relative to its peers (1: as much as the average member).</summary>
+    public required double RegisteredWeight { get; init; }
+
+    /// <summary>The weight the control loop carries from second to second (set when it is first ready: see <see cref="LbInstance"/>).</summary>
     public double Weight { get; set; }
+
+    /// <summary>It has been ready at a control step (its weight is on the peers' scale).</summary>
+    public bool Seated { get; set; }
 
     public MemberReport? LastReport { get; set; }
 

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# The EJFAT way on one machine: a software load balancer (`streams lb`), node pipelines that register with it and
+# receive their share of the stream directly, and a steady sender. Node b joins mid-run and leaves mid-run (SIGTERM:
+# it deregisters, takes what is still on its way, drains); the books at the end must balance: sent = received by the
+# nodes + lost by reason.
+#   bash deploy/lb/demo.sh [SECONDS] [RATE_EVENTS_PER_S] [NODE_PIPELINE]
+# Ports: control 18347, data 19600, sync 19610, nodes 19700/19710 unless STREAMS_LB_PORT_BASE moves them all.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+SECONDS_TOTAL=${1:-12}
+RATE=${2:-5000}
+NODE=${3:-}
+OUT=${OUT:-out/lb-demo}
+BASE=${STREAMS_LB_PORT_BASE:-0}
+CONTROL=$((18347 + BASE)); DATA=$((19600 + BASE)); SYNC=$((19610 + BASE)); PA=$((19700 + BASE)); PB=$((19710 + BASE))
+STREAMS=${STREAMS:-}
+if [[ -z "$STREAMS" ]]; then
+  dotnet build engine/Streams.Cli -c Release -nologo -v quiet >/dev/null
+  STREAMS="dotnet engine/Streams.Cli/bin/Release/net10.0/streams.dll"
+fi
+rm -rf "$OUT"; mkdir -p "$OUT"
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT
+
+$STREAMS lb --control 127.0.0.1:$CONTROL --data 127.0.0.1:$DATA --sync 127.0.0.1:$SYNC --admin-token demo-admin \
+  --reserve demo --uri-file "$OUT/lb.uri" --metrics-listen off --status-interval 2 >"$OUT/lb.out" 2>"$OUT/lb.log" & pids+=($!)
+for _ in $(seq 100); do [[ -s "$OUT/lb.uri" ]] && break; sleep 0.1; done
+[[ -s "$OUT/lb.uri" ]] || { echo "streams lb did not start:"; cat "$OUT/lb.log"; exit 1; }
+URI=$(cat "$OUT/lb.uri")
+echo "load balancer: $URI"
+
+node() { # name port: a node pipeline registered with the load balancer, until SIGTERM
+  if [[ -n "$NODE" ]]; then
+    exec $STREAMS run "$NODE" --lb "$URI" --progress none --metrics-listen off --summary-json "$OUT/$1.json" >"$OUT/$1.out" 2>"$OUT/$1.log"
+  else
+    exec $STREAMS receive --port "$2" --lb "$URI" --name "$1" --duration 3600 --progress none --summary-json "$OUT/$1.json" >"$OUT/$1.out" 2>"$OUT/$1.log"
+  fi
+}
+node a $PA & A=$!; pids+=($A)
+sleep 1.5
+$STREAMS send --lb "$URI" --count 0 --duration "$SECONDS_TOTAL" --rate "$RATE" --event-size 20000 >"$OUT/send.out" 2>"$OUT/send.log" & S=$!; pids+=($S)
+sleep "$(echo "$SECONDS_TOTAL / 4" | bc -l)"
+echo "node b joins"; node b $PB & B=$!; pids+=($B)
+sleep "$(echo "$SECONDS_TOTAL / 2" | bc -l)"
+echo "node b leaves (SIGTERM)"; kill -TERM $B; wait $B || { echo "node b failed"; cat "$OUT/b.log"; exit 1; }
+wait $S
+sleep 1
+$STREAMS lb status --control 127.0.0.1:$CONTROL --token demo-admin | tee "$OUT/status.txt"
+kill -TERM $A; wait $A || { echo "node a failed"; cat "$OUT/a.log"; exit 1; }
+python3 deploy/lb/books.py "$OUT/send.out" "$OUT/a.json" "$OUT/b.json"
