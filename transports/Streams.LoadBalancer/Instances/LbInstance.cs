@@ -36,6 +36,7 @@ internal sealed class LbInstance
     private int[] _shares = [];
     private long _nextSession = 1;
     private ulong _epochNumber;
+    private bool _boundaryPassed;
 
     public LbInstance(string id, string name, string token, SlotStrategy strategy, DateTimeOffset? until, ControlLoopOptions options, int seed)
     {
@@ -231,6 +232,14 @@ internal sealed class LbInstance
             if (states[i].Ready && _members[i] is { } s) s.Weight = weights[i];
         }
 
+        // Once the senders have been past the newest boundary for a whole step, the calendars before it are retired (the
+        // newest then covers every tick): no event in flight can still need them.
+        if (_epochs.Count > 1 && lastTick >= _epochs[^1].FromTick)
+        {
+            if (_boundaryPassed) _epochs = [_epochs[^1] with { FromTick = 0 }];
+            _boundaryPassed = !_boundaryPassed;
+        }
+
         var shares = SlotAllocator.Shares(states, weights);
         if (force || !shares.AsSpan().SequenceEqual(_shares.AsSpan(0, Math.Min(_shares.Length, shares.Length))) || shares.Length != _shares.Length)
         {
@@ -243,6 +252,7 @@ internal sealed class LbInstance
                 var kept = DataPlane.Install(_epochs, next).ToList();
                 if (kept.Count > 1 && kept[0].FromTick != 0) kept[0] = kept[0] with { FromTick = 0 };
                 _epochs = kept;
+                _boundaryPassed = false;
             }
 
             _shares = shares;

@@ -1,0 +1,203 @@
+using System.Buffers.Binary;
+using System.Net;
+using Streams.LoadBalancer.Balancing;
+using Streams.LoadBalancer.Instances;
+using Streams.Transports.Ejfat.Wire;
+
+namespace Streams.Transports.Tests.Ejfat;
+
+/// <summary>
+/// The software load balancer's control step (PROTOCOLS.md section 7) on an explicit clock: readiness, staleness and
+/// session expiry, epoch boundaries that keep every tick on one member, departures, newcomers and weights.
+/// </summary>
+public sealed class LbInstanceTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 12, 2, 12, 0, 0, TimeSpan.Zero);
+
+    private static LbInstance NewInstance(SlotStrategy strategy = SlotStrategy.Dynamic) =>
+        new("1", "test", "instance-token", strategy, until: null, new ControlLoopOptions(), seed: 7);
+
+    private static Session Join(LbInstance lb, string name, int port, DateTimeOffset at, double weight = 1) =>
+        lb.Register(name, weight, IPAddress.Loopback, port, 0, 0, 0, false, at);
+
+    private static void Ready(LbInstance lb, Session s, DateTimeOffset at, double signal = 0, bool ready = true) =>
+        Assert.True(lb.Report(s.Id, new MemberReport(at, 0.2, signal, ready, 0, 0, 0, 0, 0, 0, 0)));
+
+    private static byte[] Datagram(ulong tick)
+    {
+        var d = new byte[LbHeader.Size + 4];
+        new LbHeader(2, 0, tick).Write(d);
+        return d;
+    }
+
+    /// <summary>The member (by name) a datagram of <paramref name="tick"/> is forwarded to under the instance's current table.</summary>
+    private static string? MemberOf(LbInstance lb, ulong tick)
+    {
+        var t = lb.Table.Current;
+        var route = DataPlane.Decide(Datagram(tick), true, t.Epochs, t.Members);
+        if (route.Drop != DropReason.None) return null;
+        return lb.Sessions.FirstOrDefault(s => s.Member == route.Member && s.BasePort == t.Members[route.Member].BasePort)?.Name ?? $"index {route.Member}";
+    }
+
+    [Fact]
+    public void Only_ready_members_get_slots_and_a_silent_one_loses_them_after_2_s_and_its_session_after_5_s()
+    {
+        var lb = NewInstance();
+        var a = Join(lb, "a", 20000, T0);
+        var b = Join(lb, "b", 20010, T0);
+        Ready(lb, a, T0);
+        lb.Step(T0, 0);
+        Assert.Equal((512, 0), (a.Slots, b.Slots)); // b has not said it is ready
+
+        Ready(lb, b, T0 + TimeSpan.FromSeconds(1));
+        Ready(lb, a, T0 + TimeSpan.FromSeconds(1));
+        lb.Step(T0 + TimeSpan.FromSeconds(1), 0);
+        Assert.Equal((256, 256), (a.Slots, b.Slots));
+
+        // b falls silent; a goes on reporting.
+        for (var s = 2; s <= 7; s++)
+        {
+            Ready(lb, a, T0 + TimeSpan.FromSeconds(s));
+            lb.Step(T0 + TimeSpan.FromSeconds(s), 0);
+            if (s == 3) Assert.Equal((256, 256), (a.Slots, b.Slots)); // 2 s: still ready
+            if (s == 4) Assert.Equal((512, 0), (a.Slots, b.Slots)); // more than 2 s after its last state: not ready
+            if (s == 6) Assert.Equal(2, lb.Sessions.Count); // 5 s: not yet deleted
+        }
+
+        Assert.Equal(["a"], lb.Sessions.Select(x => x.Name));
+        Assert.Equal(1, lb.SessionsExpired);
+    }
+
+    [Fact]
+    public void A_member_that_says_it_is_not_ready_gets_no_slots()
+    {
+        var lb = NewInstance();
+        var a = Join(lb, "a", 20000, T0);
+        var b = Join(lb, "b", 20010, T0);
+        Ready(lb, a, T0);
+        Ready(lb, b, T0, ready: false);
+        lb.Step(T0, 0);
+        Assert.Equal((512, 0), (a.Slots, b.Slots));
+    }
+
+    [Fact]
+    public void A_new_calendar_starts_past_every_tick_already_forwarded_so_each_tick_stays_on_one_member()
+    {
+        var lb = NewInstance();
+        var a = Join(lb, "a", 20000, T0);
+        Ready(lb, a, T0);
+        lb.Step(T0, 0);
+        Assert.Equal(0UL, lb.Table.Current.Epochs[0].FromTick); // the first calendar covers every tick
+
+        // b joins while the senders are at tick 5000: ticks up to 5000 (events possibly in flight) stay with a.
+        var b = Join(lb, "b", 20010, T0 + TimeSpan.FromSeconds(1));
+        Ready(lb, a, T0 + TimeSpan.FromSeconds(1));
+        Ready(lb, b, T0 + TimeSpan.FromSeconds(1));
+        lb.Step(T0 + TimeSpan.FromSeconds(1), lastTick: 5000);
+        var epochs = lb.Table.Current.Epochs;
+        Assert.Equal(2, epochs.Count);
+        Assert.True(epochs[1].FromTick > 5000, $"boundary {epochs[1].FromTick}");
+        for (ulong tick = 0; tick <= 5000; tick += 7) Assert.Equal("a", MemberOf(lb, tick));
+        var after = Enumerable.Range(0, 2000).Select(i => MemberOf(lb, epochs[1].FromTick + (ulong)i)).ToList();
+        Assert.Contains("a", after);
+        Assert.Contains("b", after);
+    }
+
+    [Fact]
+    public void The_boundary_is_predicted_from_sync_packets_ahead_of_the_senders()
+    {
+        var lb = NewInstance();
+        var a = Join(lb, "a", 20000, T0);
+        Ready(lb, a, T0);
+        lb.Step(T0, 0);
+        // Sync samples: 1000 events/s.
+        for (var s = 0; s <= 4; s++) lb.AddSync(T0 + TimeSpan.FromSeconds(s), (ulong)(1000 * s), 1000);
+        var now = T0 + TimeSpan.FromSeconds(4);
+        Assert.Equal(4000, lb.PredictTick(now)!.Value, 1);
+        var b = Join(lb, "b", 20010, now);
+        Ready(lb, a, now);
+        Ready(lb, b, now);
+        lb.Step(now, lastTick: 3990);
+        // 250 ms ahead at 1000 events/s.
+        Assert.InRange(lb.Table.Current.Epochs[^1].FromTick, 4240UL, 4260UL);
+    }
+
+    [Fact]
+    public void A_member_that_deregisters_leaves_the_next_calendar_and_its_address_goes_once_no_calendar_names_it()
+    {
+        var lb = NewInstance();
+        var a = Join(lb, "a", 20000, T0);
+        var b = Join(lb, "b", 20010, T0);
+        Ready(lb, a, T0);
+        Ready(lb, b, T0);
+        lb.Step(T0, 100);
+        var epochBefore = lb.CurrentEpoch;
+
+        Assert.True(lb.Deregister(b.Id, T0 + TimeSpan.FromMilliseconds(500), lastTick: 200));
+        Assert.Equal(epochBefore + 1, lb.CurrentEpoch); // at once, not at the next second
+        var t = lb.Table.Current;
+        Assert.Equal(20010, t.Members[b.Member].BasePort); // events before the boundary still reach b
+        Assert.DoesNotContain(b.Member, t.Epochs[^1].Calendar);
+        Assert.Equal(["a"], lb.Sessions.Select(x => x.Name));
+
+        // Once the senders have been past the boundary for a whole step, the calendar naming b is retired: its place is free.
+        Ready(lb, a, T0 + TimeSpan.FromSeconds(1));
+        lb.Step(T0 + TimeSpan.FromSeconds(1), lastTick: 100_000);
+        Assert.Equal(20010, lb.Table.Current.Members[b.Member].BasePort);
+        Ready(lb, a, T0 + TimeSpan.FromSeconds(2));
+        lb.Step(T0 + TimeSpan.FromSeconds(2), lastTick: 200_000);
+        Assert.Single(lb.Table.Current.Epochs);
+
+        Assert.Equal(IPAddress.None, lb.Table.Current.Members[b.Member].Address);
+    }
+
+    [Fact]
+    public void A_newcomer_starts_at_the_scale_of_its_peers_and_gets_a_fair_share_at_once()
+    {
+        var lb = NewInstance();
+        var a = Join(lb, "a", 20000, T0);
+        for (var s = 0; s < 20; s++)
+        {
+            Ready(lb, a, T0 + TimeSpan.FromSeconds(s), signal: 0.5);
+            lb.Step(T0 + TimeSpan.FromSeconds(s), 0);
+        }
+
+        var now = T0 + TimeSpan.FromSeconds(20);
+        var b = Join(lb, "b", 20010, now);
+        Ready(lb, a, now, signal: 0.5);
+        Ready(lb, b, now, signal: 0.5);
+        lb.Step(now, 0);
+        Assert.InRange(b.Slots, 250, 262);
+    }
+
+    [Fact]
+    public void Weights_follow_the_control_signals_in_the_dynamic_strategy_and_not_in_the_static_one()
+    {
+        foreach (var strategy in new[] { SlotStrategy.Dynamic, SlotStrategy.Static })
+        {
+            var lb = NewInstance(strategy);
+            var fast = Join(lb, "fast", 20000, T0);
+            var slow = Join(lb, "slow", 20010, T0);
+            for (var s = 0; s < 5; s++)
+            {
+                var at = T0 + TimeSpan.FromSeconds(s);
+                Ready(lb, fast, at, signal: 100); // an empty queue: wants more
+                Ready(lb, slow, at, signal: -100); // a full queue: wants less
+                lb.Step(at, 0);
+            }
+
+            if (strategy == SlotStrategy.Dynamic) Assert.True(fast.Slots > slow.Slots + 100, $"{fast.Slots} vs {slow.Slots}");
+            else Assert.Equal((256, 256), (fast.Slots, slow.Slots));
+        }
+    }
+
+    [Fact]
+    public void Senders_are_kept_canonical_so_that_an_ipv4_mapped_address_is_allowed_like_its_ipv4_form()
+    {
+        var lb = NewInstance();
+        lb.AddSenders([IPAddress.Parse("::ffff:10.1.2.3")]);
+        Assert.True(lb.Table.Current.Allows(IPAddress.Parse("10.1.2.3")));
+        lb.RemoveSenders([IPAddress.Parse("10.1.2.3")]);
+        Assert.False(lb.Table.Current.Allows(IPAddress.Parse("10.1.2.3")));
+    }
+}
