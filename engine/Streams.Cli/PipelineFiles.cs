@@ -82,14 +82,19 @@ internal static class PipelineFiles
     }
 
     /// <summary>
-    /// <c>--lb URI</c>: every EJFAT receiver of the pipeline registers with that load balancer (its 'lb' parameter);
-    /// an error when the pipeline has none.
+    /// <c>--lb URI</c>: every EJFAT receiver of the pipeline registers with that load balancer, and every EJFAT sender
+    /// sends through it (its 'dest' replaced); an error when the pipeline has neither.
     /// </summary>
     internal static string? WithLoadBalancer(PipelineSpec spec, string uri)
     {
-        var receivers = spec.Nodes.Where(n => n.Operator == "ejfat-receiver").ToList();
-        if (receivers.Count == 0) return $"pipeline '{spec.Name}' has no ejfat-receiver source to register with the load balancer";
-        foreach (var r in receivers) r.Config["lb"] = new ConfigValue(uri, null, new SourceLocation("--lb", 1, 1));
+        var nodes = spec.Nodes.Where(n => n.Operator is "ejfat-receiver" or "ejfat-sender").ToList();
+        if (nodes.Count == 0) return $"pipeline '{spec.Name}' has no ejfat-receiver or ejfat-sender to connect to the load balancer";
+        foreach (var n in nodes)
+        {
+            n.Config["lb"] = new ConfigValue(uri, null, new SourceLocation("--lb", 1, 1));
+            if (n.Operator == "ejfat-sender") n.Config.Remove("dest");
+        }
+
         return null;
     }
 

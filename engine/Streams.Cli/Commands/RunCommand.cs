@@ -43,7 +43,7 @@ internal static class RunCommand
 
         var lb = new Option<string?>("--lb")
         {
-            Description = "Register the pipeline's EJFAT receivers with this load balancer (ejfat[s]://TOKEN@HOST:PORT/lb/ID?data=IP:PORT&sync=IP:PORT): a node pipeline. On SIGTERM it deregisters, takes what is still on its way, then drains.",
+            Description = "Connect the pipeline to this EJFAT load balancer (ejfat[s]://TOKEN@HOST:PORT/lb/ID?data=IP:PORT&sync=IP:PORT): its ejfat-receivers register as members (a node pipeline; on SIGTERM it deregisters, takes what is still on its way, then drains) and its ejfat-senders send through it.",
             HelpName = "URI",
         };
         var cmd = new Command("run", "Run a pipeline until its input ends, --duration/--events is reached, or Ctrl+C/SIGTERM (graceful drain).")

@@ -17,7 +17,8 @@ internal sealed class EjfatSenderSink : ISink
         InputTypes = ["binary/*", "evio/*"], // any raw-byte events
         Parameters =
         [
-            new("dest", ParameterType.String, null, "Destination HOST:PORT (the base data port)."),
+            new("dest", ParameterType.String, null, "Destination HOST:PORT (the base data port); or 'lb'."),
+            new("lb", ParameterType.String, "", "Send through this EJFAT load balancer (ejfat[s]://TOKEN@HOST:PORT/lb/ID?data=IP:PORT&sync=IP:PORT): data and sync addresses from it, this host added to its senders."),
             new("port-range", ParameterType.Int, "0", "Spread events over 2^K ports by entropy.") { Min = 0, Max = 10 },
             new("mtu", ParameterType.Int, "9000", "Path MTU; payload per datagram = MTU - 20 - 8 - 36.") { Min = 576, Max = 9000 },
             new("lb-version", ParameterType.Int, "2", "LB header version 2 or 3; 0 sends no LB header.") { Min = 0, Max = 3 },
@@ -37,16 +38,29 @@ internal sealed class EjfatSenderSink : ISink
     private int _dataId;
     private EjfatSender? _sender;
 
+    private ControlPlane.EjfatUri? _lb;
+
     public void Configure(OperatorConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
-        _options = SenderOptionsFrom(config);
+        var lb = config.GetString("lb");
+        if (lb.Length > 0)
+        {
+            var at = config.Values.GetValueOrDefault("lb")?.Location;
+            if (!ControlPlane.EjfatUri.TryParse(lb, out _lb, out var error)) throw new ConfigException($"stage '{config.StageName}': 'lb': {error}", at);
+            if (_lb!.LbId is null) throw new ConfigException($"stage '{config.StageName}': 'lb': the URI names no load balancer (.../lb/ID)", at);
+            if (config.GetString("dest") is { Length: > 0 }) throw new ConfigException($"stage '{config.StageName}': give 'dest' or 'lb', not both", at);
+            if (config.GetInt("lb-version") == 0) throw new ConfigException($"stage '{config.StageName}': 'lb' needs an LB header ('lb-version' 2 or 3)", at);
+        }
+
+        _options = SenderOptionsFrom(config, placeholder: _lb is not null);
         _dataId = config.GetInt("data-id");
     }
 
-    internal static SenderOptions SenderOptionsFrom(OperatorConfig config)
+    /// <summary>The sender's options from its parameters; with <paramref name="placeholder"/> the destination is filled in later (from the load balancer).</summary>
+    internal static SenderOptions SenderOptionsFrom(OperatorConfig config, bool placeholder = false)
     {
-        var dest = ParseEndpoint(config, "dest") ?? throw new ConfigException($"stage '{config.StageName}': 'dest' is required (HOST:PORT)");
+        var dest = ParseEndpoint(config, "dest") ?? (placeholder ? new IPEndPoint(IPAddress.Loopback, EjfatWire.DefaultDataPort) : throw new ConfigException($"stage '{config.StageName}': 'dest' (HOST:PORT) or 'lb' is required"));
         var lb = config.GetInt("lb-version");
         if (lb == 1) throw new ConfigException($"stage '{config.StageName}': 'lb-version' must be 2, 3 or 0 (none)", config.Values.GetValueOrDefault("lb-version")?.Location);
         return new SenderOptions
@@ -80,7 +94,27 @@ internal sealed class EjfatSenderSink : ISink
     public void Write(EventBatch batch, ProcessContext context)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        _sender ??= new EjfatSender(_options);
+        if (_sender is null)
+        {
+            if (_lb is not null)
+            {
+                // Once, at the first batch (not at planning: `streams validate` must not call out): where the load balancer takes data.
+                ControlPlane.SenderRoute route;
+                try
+                {
+                    route = ControlPlane.LbSenders.JoinAsync(_lb).GetAwaiter().GetResult();
+                }
+                catch (Grpc.Core.RpcException e)
+                {
+                    throw new IOException($"load balancer {_lb.ControlHost}:{_lb.ControlPort}: {ControlPlane.LbClient.Describe(e)}", e);
+                }
+
+                _options = _options with { Destination = route.Data.Address, BasePort = route.Data.Port, Sync = _options.Sync ?? route.Sync };
+                context.Log.Info(context.StageName, $"sending through load balancer {_lb.LbId}: data {route.Data}, sync {route.Sync?.ToString() ?? "none"}; this host ({route.Self}) added to its senders");
+            }
+
+            _sender = new EjfatSender(_options);
+        }
         var meta = batch.Meta;
         for (var i = 0; i < batch.Count; i++)
         {
