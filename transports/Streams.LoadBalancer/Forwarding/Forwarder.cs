@@ -142,12 +142,9 @@ internal sealed partial class Forwarder : IDisposable
                 if (Pump() == 0) _socket.Poll(1000, SelectMode.SelectRead);
             }
         }
-        catch (Exception e) when (!_stopping)
+        catch (Exception e)
         {
-            Failure = e;
-        }
-        catch (ObjectDisposedException)
-        {
+            Failure = e; // the thread ends; the control plane reads Failure (an exception escaping would end the process)
         }
     }
 

@@ -125,6 +125,9 @@ internal sealed unsafe class DatagramBatch
     /// <summary>Datagram <paramref name="i"/> as received.</summary>
     public ReadOnlySpan<byte> Datagram(int i) => _buffers.AsSpan(i * SlotBytes, (int)_messages[i].Length);
 
+    /// <summary>Whether datagram <paramref name="i"/> was larger than its slot (only its first <see cref="SlotBytes"/> arrived).</summary>
+    public bool Truncated(int i) => (_messages[i].Header.Flags & MsgTrunc) != 0;
+
     /// <summary>Bytes of datagram <paramref name="i"/> (received, or sent after a send).</summary>
     public int Length(int i) => (int)_messages[i].Length;
 

@@ -13,6 +13,7 @@ internal static unsafe partial class LinuxSockets
     public const ushort AfInet = 2;
     public const ushort AfInet6 = 10;
     public const int MsgDontWait = 0x40;
+    public const int MsgTrunc = 0x20;
     public const int EIntr = 4;
     public const int EAgain = 11; // also EWOULDBLOCK
     public const int ENoBufs = 105;
