@@ -1,14 +1,20 @@
 #!/usr/bin/env python3
-"""The books of a run behind a load balancer, across processes: events sent (the sender's last line) against events
-received and processed by each node (their --summary-json), with every loss by reason. Exit 1 unless they balance.
-   python3 deploy/lb/books.py SEND_OUTPUT NODE.json..."""
+"""The books of a run behind a load balancer, across processes: events sent (the last line of `streams send`, or the
+--summary-json of a DAQ pipeline whose ejfat-sender sent them) against events received and processed by each node
+(their --summary-json), with every loss by reason. Exit 1 unless they balance.
+   python3 deploy/lb/books.py SEND_OUTPUT|DAQ.json NODE.json..."""
 import json, re, sys
 
-send = open(sys.argv[1]).read()
-m = re.findall(r"sent (\d+) events", send)
-if not m:
-    sys.exit(f"{sys.argv[1]}: no 'sent N events' line")
-sent = int(m[-1])
+if sys.argv[1].endswith(".json"):
+    daq = json.load(open(sys.argv[1]))["events"]
+    if daq["failed"] or daq["discarded"] or daq["inFlight"]:
+        sys.exit(f"{sys.argv[1]}: the DAQ itself lost events: {daq}")
+    sent = daq["processed"]
+else:
+    m = re.findall(r"sent (\d+) events", open(sys.argv[1]).read())
+    if not m:
+        sys.exit(f"{sys.argv[1]}: no 'sent N events' line")
+    sent = int(m[-1])
 received = processed = 0
 lost = {}
 print(f"{'node':<12} {'received':>10} {'processed':>10} {'failed':>7} {'lost (receiver)':>16}")

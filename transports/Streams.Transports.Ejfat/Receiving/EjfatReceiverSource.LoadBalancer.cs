@@ -19,7 +19,7 @@ internal sealed partial class EjfatReceiverSource
     private static ParameterSpec[] LoadBalancerParameters =>
     [
         new("lb", ParameterType.String, "", "Register with this EJFAT load balancer: ejfat[s]://TOKEN@HOST:PORT/lb/ID?data=IP:PORT&sync=IP:PORT ('': none; `streams run --lb URI` sets it)."),
-        new("lb-name", ParameterType.String, "", "Member name at the load balancer ('': HOST-PORT)."),
+        new("lb-name", ParameterType.String, "", "Member name at the load balancer ('': HOST-PORT, with the port it listens on)."),
         new("lb-address", ParameterType.String, "", "Address the load balancer sends to ('': 'bind' unless it is a wildcard, else the local address towards the load balancer)."),
         new("lb-weight", ParameterType.Double, "1", "Initial weight at the load balancer.") { Min = 0 },
         new("lb-min-factor", ParameterType.Double, "0", "Least share of the slots, as a multiple of the fair share.") { Min = 0 },
@@ -30,7 +30,7 @@ internal sealed partial class EjfatReceiverSource
     ];
 
     /// <summary>A receiver's load-balancer settings, from its parameters.</summary>
-    private sealed record LbSettings(EjfatUri Uri, string Name, IPAddress? Address, double Weight, double MinFactor, double MaxFactor, bool KeepHeader, TimeSpan DrainQuiet, TimeSpan DrainMax);
+    private sealed record LbSettings(EjfatUri Uri, string? Name, IPAddress? Address, double Weight, double MinFactor, double MaxFactor, bool KeepHeader, TimeSpan DrainQuiet, TimeSpan DrainMax);
 
     private static LbSettings? ConfigureLoadBalancer(OperatorConfig config, IPAddress bind)
     {
@@ -46,9 +46,8 @@ internal sealed partial class EjfatReceiverSource
         var min = config.GetDouble("lb-min-factor");
         var max = config.GetDouble("lb-max-factor");
         if (max > 0 && max < min) throw new ConfigException($"stage '{config.StageName}': 'lb-max-factor' {max} is below 'lb-min-factor' {min}");
-        var port = config.GetInt("port");
         var name = config.GetString("lb-name");
-        return new LbSettings(uri, name.Length > 0 ? name : $"{Dns.GetHostName()}-{port}", address, config.GetDouble("lb-weight"), min, max,
+        return new LbSettings(uri, name.Length > 0 ? name : null, address, config.GetDouble("lb-weight"), min, max,
             config.GetBool("lb-keep-header"), TimeSpan.FromMilliseconds(config.GetDouble("drain-quiet-ms")), TimeSpan.FromSeconds(config.GetDouble("drain-max-seconds")));
     }
 
@@ -64,7 +63,8 @@ internal sealed partial class EjfatReceiverSource
     private Membership StartMembership(LbSettings lb, SourceContext context, ReceiveThread[] workers)
     {
         var c = _config;
-        var registration = new MemberRegistration(lb.Name, lb.Weight, lb.Address ?? RouteAddress(lb.Uri), BoundPorts[0], BitOperations(c.Ports), lb.MinFactor, lb.MaxFactor, lb.KeepHeader);
+        var name = lb.Name ?? $"{Dns.GetHostName()}-{BoundPorts[0]}"; // the port it got, when it asked for any
+        var registration = new MemberRegistration(name, lb.Weight, lb.Address ?? RouteAddress(lb.Uri), BoundPorts[0], BitOperations(c.Ports), lb.MinFactor, lb.MaxFactor, lb.KeepHeader);
         var client = new LbClient(lb.Uri);
         var draining = new StrongBox<bool>();
         var membership = new LbMembership(client, registration, () =>
@@ -79,7 +79,7 @@ internal sealed partial class EjfatReceiverSource
         context.AddSummarySection("loadBalancer", () => new
         {
             uri = (lb.Uri with { Token = null }).ToString(),
-            name = lb.Name,
+            name,
             address = $"{registration.Address}:{registration.UdpPort}",
             registrations = Interlocked.Read(ref membership.Registrations),
             statesSent = Interlocked.Read(ref membership.StatesSent),

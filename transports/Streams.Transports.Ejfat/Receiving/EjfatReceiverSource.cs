@@ -27,7 +27,7 @@ internal sealed partial class EjfatReceiverSource : IOpeningSource
         OutputType = DataType,
         Parameters =
         [
-            new("port", ParameterType.Int, EjfatWire.DefaultDataPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "First data port.") { Min = 1, Max = 65535 },
+            new("port", ParameterType.Int, EjfatWire.DefaultDataPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "First data port (0: any free port, with port-range 0: a node behind a load balancer registers the port it got).") { Min = 0, Max = 65535 },
             new("port-range", ParameterType.Int, "0", "Listen on 2^K consecutive ports (the load balancer picks base + (entropy & (2^K - 1))).") { Min = 0, Max = 10 },
             new("bind", ParameterType.String, "0.0.0.0", "Address to listen on."),
             new("threads", ParameterType.Int, "0", "Receive threads (0: one per port, at most 4); ports are dealt round-robin.") { Min = 0, Max = 64 },
@@ -63,6 +63,7 @@ internal sealed partial class EjfatReceiverSource : IOpeningSource
         if (!IPAddress.TryParse(config.GetString("bind"), out var bind)) throw new ConfigException($"stage '{config.StageName}': 'bind' is not an IP address: '{config.GetString("bind")}'", config.Values.GetValueOrDefault("bind")?.Location);
         var ports = 1 << config.GetInt("port-range");
         if (config.GetInt("port") + ports - 1 > 65535) throw new ConfigException($"stage '{config.StageName}': ports {config.GetInt("port")}..{config.GetInt("port") + ports - 1} exceed 65535");
+        if (config.GetInt("port") == 0 && ports > 1) throw new ConfigException($"stage '{config.StageName}': 'port' 0 (any free port) takes 'port-range' 0: {ports} consecutive ports cannot be asked of the kernel", config.Values.GetValueOrDefault("port-range")?.Location);
         var threads = config.GetInt("threads");
         _config = new ReceiverConfig(
             bind,
