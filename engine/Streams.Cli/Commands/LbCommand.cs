@@ -19,7 +19,7 @@ internal static partial class LbCommand
 
     public static Command Create()
     {
-        var control = new Option<string>("--control") { Description = "Serve the gRPC control plane (udplbd's LoadBalancer service) at HOST:PORT.", DefaultValueFactory = _ => DefaultControl, HelpName = "HOST:PORT" };
+        var control = new Option<string>("--control") { Description = "Serve the gRPC control plane (udplbd's LoadBalancer service) at HOST:PORT (port 0: any free port; --uri-file tells it).", DefaultValueFactory = _ => DefaultControl, HelpName = "HOST:PORT" };
         var data = new Option<string>("--data") { Description = "Data address of the first instance (senders send here); instance k listens on PORT + k.", DefaultValueFactory = _ => "127.0.0.1:19522", HelpName = "HOST:PORT" };
         var sync = new Option<string?>("--sync") { Description = "Receive the senders' Sync packets at HOST:PORT (epoch boundaries predicted from them; without: from the ticks forwarded).", HelpName = "HOST:PORT" };
         var admin = new Option<string?>("--admin-token") { Description = "The admin token (Reserve, Free, Overview). Default: $STREAMS_LB_ADMIN_TOKEN, else a random one, printed.", HelpName = "TOKEN" };
@@ -54,12 +54,12 @@ internal static partial class LbCommand
     private static async Task<int> ServeAsync(ServeRequest req)
     {
         var stderr = Console.Error;
-        if (ListenAddress.TryResolve(req.Control, out var controlEp) is { } e1) return CliErrors.Usage($"--control: {e1}");
-        if (ListenAddress.TryResolve(req.Data, out var dataEp) is { } e2) return CliErrors.Usage($"--data: {e2}");
+        if (ListenAddress.TryResolve(req.Control, out var controlEp, anyPort: true) is { } e1) return CliErrors.Usage($"--control: {e1}");
+        if (ListenAddress.TryResolve(req.Data, out var dataEp, anyPort: true) is { } e2) return CliErrors.Usage($"--data: {e2}");
         IPEndPoint? syncEp = null;
-        if (req.Sync is { } s && ListenAddress.TryResolve(s, out syncEp) is { } e3) return CliErrors.Usage($"--sync: {e3}");
+        if (req.Sync is { } s && ListenAddress.TryResolve(s, out syncEp, anyPort: true) is { } e3) return CliErrors.Usage($"--sync: {e3}");
         IPEndPoint? metricsEp = null;
-        if (!ListenAddress.IsOff(req.Metrics) && ListenAddress.TryResolve(req.Metrics, out metricsEp) is { } e4) return CliErrors.Usage($"--metrics-listen: {e4}");
+        if (!ListenAddress.IsOff(req.Metrics) && ListenAddress.TryResolve(req.Metrics, out metricsEp, anyPort: true) is { } e4) return CliErrors.Usage($"--metrics-listen: {e4}");
         if ((req.TlsCert is null) != (req.TlsKey is null)) return CliErrors.Usage("give --tls-cert and --tls-key together");
         if (req.UriFile is not null && req.Reserve is null) return CliErrors.Usage("--uri-file needs --reserve NAME");
         if (req.Senders.Length > 0 && req.Reserve is null) return CliErrors.Usage("--sender needs --reserve NAME");
@@ -94,8 +94,8 @@ internal static partial class LbCommand
         {
             var uri = await ReserveAtStartAsync(server, name, senderIps, adminToken!).ConfigureAwait(false);
             if (uri is null) return CliErrors.Fail("could not reserve the load balancer instance at start");
-            Console.WriteLine($"reserved '{name}': {uri}");
             if (req.UriFile is { } file && WriteUriFile(file, uri) is { } why) return CliErrors.Fail($"--uri-file: {why}");
+            Console.WriteLine($"reserved '{name}': {uri}"); // after the file: a script that sees this line finds the file
         }
 
         using var stop = new CancellationTokenSource();

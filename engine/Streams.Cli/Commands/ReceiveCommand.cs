@@ -12,7 +12,7 @@ internal static class ReceiveCommand
 {
     public static Command Create()
     {
-        var port = new Option<int>("--port", "-p") { Description = "First UDP data port.", DefaultValueFactory = _ => 19522 }.Range(1, 65535);
+        var port = new Option<int>("--port", "-p") { Description = "First UDP data port (0: any free port, with --port-range 0; with --lb the port it got is registered).", DefaultValueFactory = _ => 19522 }.Range(0, 65535);
         var range = new Option<int>("--port-range") { Description = "Listen on 2^K consecutive ports.", DefaultValueFactory = _ => 0, HelpName = "K" }.Range(0, 10);
         var lb = new Option<string>("--lb-header") { Description = "LB header in front of the RE header: auto, yes or no.", DefaultValueFactory = _ => "auto" };
         lb.AcceptOnlyFromAmong("auto", "yes", "no");

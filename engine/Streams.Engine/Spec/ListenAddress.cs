@@ -23,11 +23,11 @@ public readonly record struct ListenAddress(string Host, int Port)
         return null;
     }
 
-    /// <summary>Parses HOST:PORT and resolves the host (a name, an IP, or localhost); returns an error message or null.</summary>
-    public static string? TryResolve(string value, out System.Net.IPEndPoint? endpoint)
+    /// <summary>Parses HOST:PORT and resolves the host (a name, an IP, or localhost); returns an error message or null. With <paramref name="anyPort"/>, port 0 is allowed.</summary>
+    public static string? TryResolve(string value, out System.Net.IPEndPoint? endpoint, bool anyPort = false)
     {
         endpoint = null;
-        if (TryParse(value, out var a) is { } error) return error;
+        if (TryParse(value, out var a, anyPort) is { } error) return error;
         var ip = a.Host == "localhost" ? System.Net.IPAddress.Loopback : System.Net.IPAddress.TryParse(a.Host, out var parsed) ? parsed : null;
         if (ip is null)
         {

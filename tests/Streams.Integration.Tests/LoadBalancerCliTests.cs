@@ -1,0 +1,129 @@
+using System.Globalization;
+using System.Text.Json;
+using Streams.Engine.Runtime;
+
+namespace Streams.Integration.Tests;
+
+/// <summary>
+/// The EJFAT way across processes: `streams lb` (control and data plane), node pipelines registered with it, and
+/// `streams send --lb`: a node joins mid-run and another drains and leaves mid-run (SIGTERM), and every event sent is
+/// received by exactly one node.
+/// </summary>
+public sealed class LoadBalancerCliTests(TempDir dir) : IClassFixture<TempDir>
+{
+    private const string Admin = "test-admin";
+
+    private static string I(long v) => v.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Starts `streams lb` on any free ports with one reserved instance; returns it and its URI.</summary>
+    private async Task<(StreamsProcess Lb, string Uri)> StartLbAsync(string name)
+    {
+        var uriFile = dir.File($"{name}.uri");
+        var lb = StreamsProcess.Start("lb", "--control", "127.0.0.1:0", "--data", "127.0.0.1:0", "--sync", "127.0.0.1:0", "--admin-token", Admin,
+            "--reserve", name, "--uri-file", uriFile, "--status-interval", "1");
+        await lb.WaitForOutputAsync("reserved", 60);
+        return (lb, (await File.ReadAllTextAsync(uriFile)).Trim());
+    }
+
+    private static StreamsProcess Node(string uri, string name, string summary) =>
+        StreamsProcess.Start("receive", "--bind", "127.0.0.1", "--port", "0", "--lb", uri, "--name", name, "--duration", "600",
+            "--progress", "log", "--summary-json", summary);
+
+    private static PipelineSummary Summary(string path) => PipelineSummary.FromJson(File.ReadAllText(path));
+
+    private static long Completed(string path) => JsonDocument.Parse(File.ReadAllText(path)).RootElement.GetProperty("ejfat").GetProperty("eventsCompleted").GetInt64();
+
+    [Fact]
+    public async Task A_node_joins_and_another_leaves_mid_run_and_every_sent_event_reaches_exactly_one_node()
+    {
+        var (lb, uri) = await StartLbAsync("join-leave");
+        using var lbLifetime = lb;
+        var (sa, sb) = (dir.File("node-a.json"), dir.File("node-b.json"));
+        using var a = Node(uri, "node-a", sa);
+        await a.WaitForOutputAsync("registered with load balancer", 60);
+
+        // A steady sender at 2000 events/s, well within what a node takes on a loaded two-core machine.
+        using var send = StreamsProcess.Start("send", "--lb", uri, "--count", "0", "--duration", "12", "--rate", "2000", "--event-size", "20000");
+        await Task.Delay(TimeSpan.FromSeconds(2)); // let the stream run on one node before the other joins (intervals of the scenario, not waits for a condition)
+        using var b = Node(uri, "node-b", sb);
+        await b.WaitForOutputAsync("registered with load balancer", 60);
+        // b takes its share: the load balancer's status shows it with slots.
+        await Eventually.UntilAsync(async () => await SlotsAsync(uri, "node-b") > 0, "node-b gets slots");
+        await Task.Delay(TimeSpan.FromSeconds(2));
+
+        a.Signal("TERM"); // a leaves mid-run: deregisters, takes what is still on its way, drains
+        Assert.True(await a.WaitAsync(60) == 0, a.Stderr);
+        Assert.True(await send.WaitAsync(60) == 0, send.Stderr);
+        var sent = long.Parse(System.Text.RegularExpressions.Regex.Match(send.Stdout, @"sent (\d+) events").Groups[1].Value, CultureInfo.InvariantCulture);
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        b.Signal("TERM");
+        Assert.True(await b.WaitAsync(60) == 0, b.Stderr);
+
+        Assert.Contains("deregistered from load balancer", a.Stderr, StringComparison.Ordinal);
+        Assert.Contains("drained:", a.Stderr, StringComparison.Ordinal);
+        var (ra, rb) = (Completed(sa), Completed(sb));
+        Assert.True(ra > 0 && rb > 0, $"both nodes received: a {ra}, b {rb}");
+        Assert.True(ra + rb == sent, $"sent {sent}, received a {ra} + b {rb} = {ra + rb}\n--- a\n{a.Stderr}\n--- b\n{b.Stderr}\n--- lb\n{lb.Stderr}");
+        foreach (var s in new[] { sa, sb })
+        {
+            var summary = Summary(s);
+            Assert.Equal(summary.Events.Received, summary.Events.Processed);
+            Assert.Equal(0, summary.Events.Discarded);
+        }
+
+        lb.Signal("TERM");
+        Assert.Equal(0, await lb.WaitAsync(30));
+        Assert.Matches(@"dropped 0 \(", lb.Stderr.Split('\n').Last(l => l.StartsWith("lb 1", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task A_sender_the_load_balancer_does_not_know_gets_nothing_through_and_the_drops_are_counted()
+    {
+        var (lb, uri) = await StartLbAsync("strangers");
+        using var lbLifetime = lb;
+        var summary = dir.File("stranger-node.json");
+        using var node = Node(uri, "node-s", summary);
+        await node.WaitForOutputAsync("registered with load balancer", 60);
+        // Straight to the data address, without AddSenders: the data plane drops it all.
+        var data = System.Text.RegularExpressions.Regex.Match(uri, @"data=([0-9.]+:\d+)").Groups[1].Value;
+        var (code, _, stderr) = await StreamsProcess.RunAsync(60, "send", "--dest", data, "--count", "200", "--rate", "2000", "--event-size", "5000");
+        Assert.True(code == 0, stderr);
+        await Eventually.UntilAsync(async () =>
+        {
+            var (c, stdout, _) = await StreamsProcess.RunAsync(30, "lb", "status", "--control", ControlOf(uri), "--token", Admin, "--json");
+            return c == 0 && stdout.Contains("\"name\": \"strangers\"", StringComparison.Ordinal);
+        }, "status answers");
+        await Eventually.Until(() => lb.Stderr.Contains("sender not allowed 200", StringComparison.Ordinal), "200 datagrams dropped as sender not allowed");
+        node.Signal("TERM");
+        Assert.Equal(ExitCodes.Failed, await node.WaitAsync(60)); // a node that got nothing did not do its job, and says so
+        Assert.Contains("no events entered the pipeline", node.Stderr, StringComparison.Ordinal);
+        Assert.Equal(0, Completed(summary));
+    }
+
+    [Fact]
+    public async Task An_unreachable_load_balancer_is_retried_and_reported_and_the_node_still_stops_cleanly()
+    {
+        var port = Ports.Free();
+        var summary = dir.File("lonely-node.json");
+        using var node = Node($"ejfat://token@127.0.0.1:{I(port)}/lb/1?data=127.0.0.1:19522", "node-l", summary);
+        await node.WaitForOutputAsync("control plane unreachable", 60);
+        Assert.False(node.Child.HasExited);
+        node.Signal("TERM");
+        Assert.Equal(ExitCodes.Failed, await node.WaitAsync(60));
+        Assert.Contains("no events entered the pipeline", node.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled", node.Stderr, StringComparison.Ordinal);
+        // Reported once (with the backoff), not on every retry.
+        Assert.Single(node.Stderr.Split('\n'), l => l.Contains("control plane unreachable", StringComparison.Ordinal));
+    }
+
+    /// <summary>The member's slots as `streams lb status --json` tells them (0 when it is not a member).</summary>
+    private static async Task<long> SlotsAsync(string uri, string member)
+    {
+        var (code, stdout, stderr) = await StreamsProcess.RunAsync(30, "lb", "status", "--control", ControlOf(uri), "--token", Admin, "--json");
+        Assert.True(code == 0, stderr);
+        var workers = JsonDocument.Parse(stdout).RootElement[0].GetProperty("status").GetProperty("workers");
+        return workers.EnumerateArray().Where(w => w.GetProperty("name").GetString() == member).Select(w => w.GetProperty("slotsAssigned").GetInt64()).DefaultIfEmpty(0).First();
+    }
+
+    private static string ControlOf(string uri) => System.Text.RegularExpressions.Regex.Match(uri, @"@([^/]+)/lb").Groups[1].Value;
+}
