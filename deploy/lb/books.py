@@ -23,7 +23,8 @@ for path in sys.argv[2:]:
     e, ej = s["events"], s.get("ejfat", {})
     node_lost = {f"receiver {k}": v for k, v in ej.get("eventsLost", {}).items()}
     node_lost["pipeline failed"] = e["failed"]
-    node_lost["pipeline discarded"] = e["discarded"]
+    # The receiver's lost events are counted as discarded in the node's books too: only the rest is new here.
+    node_lost["pipeline discarded (other)"] = e["discarded"] - sum(node_lost[k] for k in node_lost if k.startswith("receiver"))
     for k, v in node_lost.items():
         lost[k] = lost.get(k, 0) + v
     received += ej.get("eventsCompleted", e["received"])

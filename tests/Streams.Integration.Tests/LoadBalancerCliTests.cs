@@ -41,6 +41,7 @@ public sealed class LoadBalancerCliTests(TempDir dir) : IClassFixture<TempDir>
         var (sa, sb) = (dir.File("node-a.json"), dir.File("node-b.json"));
         using var a = Node(uri, "node-a", sa);
         await a.WaitForOutputAsync("registered with load balancer", 60);
+        await Eventually.UntilAsync(async () => await SlotsAsync(uri, "node-a") == 512, "node-a gets every slot");
 
         // A steady sender at 2000 events/s, well within what a node takes on a loaded two-core machine.
         using var send = StreamsProcess.Start("send", "--lb", uri, "--count", "0", "--duration", "12", "--rate", "2000", "--event-size", "20000");

@@ -20,8 +20,8 @@ public sealed class LbInstanceTests
     private static Session Join(LbInstance lb, string name, int port, DateTimeOffset at, double weight = 1) =>
         lb.Register(name, weight, IPAddress.Loopback, port, 0, 0, 0, false, at);
 
-    private static void Ready(LbInstance lb, Session s, DateTimeOffset at, double signal = 0, bool ready = true) =>
-        Assert.True(lb.Report(s.Id, new MemberReport(at, 0.2, signal, ready, 0, 0, 0, 0, 0, 0, 0)));
+    private static void Ready(LbInstance lb, Session s, DateTimeOffset at, double signal = 0, bool ready = true, ulong lastTick = 0) =>
+        Assert.True(lb.Report(s.Id, new MemberReport(at, 0.2, signal, ready, 0, 0, 0, 0, 0, 0, 0), lastTick));
 
     private static byte[] Datagram(ulong tick)
     {
@@ -91,9 +91,8 @@ public sealed class LbInstanceTests
 
         // b joins while the senders are at tick 5000: ticks up to 5000 (events possibly in flight) stay with a.
         var b = Join(lb, "b", 20010, T0 + TimeSpan.FromSeconds(1));
-        Ready(lb, a, T0 + TimeSpan.FromSeconds(1));
-        Ready(lb, b, T0 + TimeSpan.FromSeconds(1));
-        lb.Step(T0 + TimeSpan.FromSeconds(1), lastTick: 5000);
+        Ready(lb, a, T0 + TimeSpan.FromSeconds(1), lastTick: 5000);
+        Ready(lb, b, T0 + TimeSpan.FromSeconds(1), lastTick: 5000); // its first ready state deals the slots at once
         var epochs = lb.Table.Current.Epochs;
         Assert.Equal(2, epochs.Count);
         Assert.True(epochs[1].FromTick > 5000, $"boundary {epochs[1].FromTick}");
@@ -115,9 +114,8 @@ public sealed class LbInstanceTests
         var now = T0 + TimeSpan.FromSeconds(4);
         Assert.Equal(4000, lb.PredictTick(now)!.Value, 1);
         var b = Join(lb, "b", 20010, now);
-        Ready(lb, a, now);
-        Ready(lb, b, now);
-        lb.Step(now, lastTick: 3990);
+        Ready(lb, a, now, lastTick: 3990);
+        Ready(lb, b, now, lastTick: 3990);
         // 250 ms ahead at 1000 events/s.
         Assert.InRange(lb.Table.Current.Epochs[^1].FromTick, 4240UL, 4260UL);
     }
@@ -189,6 +187,29 @@ public sealed class LbInstanceTests
             if (strategy == SlotStrategy.Dynamic) Assert.True(fast.Slots > slow.Slots + 100, $"{fast.Slots} vs {slow.Slots}");
             else Assert.Equal((256, 256), (fast.Slots, slow.Slots));
         }
+    }
+
+    [Fact]
+    public void The_first_ready_state_deals_the_slots_at_once_without_waiting_for_the_next_step()
+    {
+        var lb = NewInstance();
+        var a = Join(lb, "a", 20000, T0);
+        Assert.Empty(lb.Table.Current.Epochs);
+        Ready(lb, a, T0); // no Step: the state itself makes the first calendar
+        Assert.Equal(512, a.Slots);
+        Assert.Equal("a", MemberOf(lb, 12345));
+    }
+
+    [Fact]
+    public void When_every_member_is_late_with_its_state_the_calendar_in_force_stays_rather_than_dropping_everything()
+    {
+        var lb = NewInstance();
+        var a = Join(lb, "a", 20000, T0);
+        Ready(lb, a, T0);
+        lb.Step(T0 + TimeSpan.FromSeconds(3), 0); // a's state is 3 s old: not ready, but its session lives
+        Assert.Equal("a", MemberOf(lb, 777));
+        lb.Step(T0 + TimeSpan.FromSeconds(6), 0); // silent past 5 s: deleted, and now its slots go
+        Assert.Null(MemberOf(lb, 778));
     }
 
     [Fact]

@@ -23,14 +23,17 @@ internal sealed class LbMetrics
         var received = f.CreateGauge("streams_lb_received_packets_total", "Datagrams the data plane received.", "lb");
         var epoch = f.CreateGauge("streams_lb_epoch", "The number of the newest epoch (calendar).", "lb");
         var members = f.CreateGauge("streams_lb_members", "Registered members.", "lb");
+        var shown = new HashSet<(string Lb, string Member)>();
         _registry.AddBeforeCollectCallback(() =>
         {
+            var now = new HashSet<(string, string)>();
             foreach (var (instance, data) in lb.All)
             {
                 var id = instance.Id;
                 foreach (var s in instance.Sessions)
                 {
                     var m = $"{s.Name}#{s.Id}";
+                    now.Add((id, m));
                     slots.WithLabels(id, m).Set(s.Slots);
                     fill.WithLabels(id, m).Set(s.LastReport?.Fill ?? 0);
                     signal.WithLabels(id, m).Set(s.LastReport?.ControlSignal ?? 0);
@@ -47,6 +50,15 @@ internal sealed class LbMetrics
                 epoch.WithLabels(id).Set(instance.CurrentEpoch);
                 members.WithLabels(id).Set(instance.Sessions.Count);
             }
+
+            // A member that left is no longer exported (its last values would otherwise stay for ever).
+            foreach (var (id, m) in shown.Except(now))
+            {
+                foreach (var g in new[] { slots, fill, signal, packets, bytes }) g.RemoveLabelled(id, m);
+            }
+
+            shown.Clear();
+            shown.UnionWith(now);
         });
     }
 

@@ -146,13 +146,18 @@ internal sealed class LbInstance
         }
     }
 
-    /// <summary>Records a SendState; false when the session is unknown (deleted, or never was).</summary>
-    public bool Report(long sessionId, MemberReport report)
+    /// <summary>
+    /// Records a SendState; false when the session is unknown (deleted, or never was). A member's first ready state
+    /// deals the slots at once (not at the next second): a newcomer takes its share, and the first member of an
+    /// instance gets the first calendar before the senders' datagrams find none.
+    /// </summary>
+    public bool Report(long sessionId, MemberReport report, ulong lastTick)
     {
         lock (_lock)
         {
             if (!_sessions.TryGetValue(sessionId, out var s)) return false;
             s.LastReport = report;
+            if (!s.Seated && report.IsReady) StepLocked(report.At, lastTick, force: true);
             return true;
         }
     }
@@ -243,7 +248,12 @@ internal sealed class LbInstance
         var shares = SlotAllocator.Shares(states, weights);
         if (force || !shares.AsSpan().SequenceEqual(_shares.AsSpan(0, Math.Min(_shares.Length, shares.Length))) || shares.Length != _shares.Length)
         {
-            if (shares.Any(x => x > 0) || _epochs.Count > 0)
+            // No member ready while some still have sessions (late states from a starved node, say): the calendar in force
+            // stays, since sending to a slow member loses less than dropping everything; only members whose sessions
+            // ended lose their slots then.
+            var keep = !shares.Any(x => x > 0) && _epochs.Count > 0 && _members.Any(m => m is { Leaving: false });
+            if (keep) shares = _shares;
+            else if (shares.Any(x => x > 0) || _epochs.Count > 0)
             {
                 var from = _epochs.Count == 0 ? 0 : _predictor.Boundary(now, _options.BoundaryLead, lastTick);
                 var next = new Epoch(++_epochNumber, from, SlotAllocator.Calendar(shares, _random));

@@ -96,14 +96,14 @@ internal sealed partial class LoadBalancerService(LbRegistry registry) : WireSer
 
     public override Task<SendStateReply> SendState(SendStateRequest request, ServerCallContext context)
     {
-        var (instance, _, session) = Member(request.LbId, request.SessionId, context);
+        var (instance, data, session) = Member(request.LbId, request.SessionId, context);
         if (float.IsNaN(request.FillPercent) || request.FillPercent < 0 || request.FillPercent > 1) throw Fail(StatusCode.InvalidArgument, $"fillPercent {request.FillPercent} is outside [0, 1]");
         if (!float.IsFinite(request.ControlSignal)) throw Fail(StatusCode.InvalidArgument, $"controlSignal {request.ControlSignal} is not a number");
         // The control plane's clock decides staleness (a member's clock may be off); its timestamp is kept for Status.
         var report = new MemberReport(registry.Time.GetUtcNow(), request.FillPercent, request.ControlSignal, request.IsReady,
             request.TotalEventsRecv, request.TotalEventsReassembled, request.TotalEventsReassemblyErr, request.TotalEventsDequeued,
             request.TotalEventEnqueueErr, request.TotalBytesRecv, request.TotalPacketsRecv);
-        if (!instance.Report(session.Id, report)) throw Fail(StatusCode.NotFound, $"session {session.Id} has ended; register again");
+        if (!instance.Report(session.Id, report, data.LastTick)) throw Fail(StatusCode.NotFound, $"session {session.Id} has ended; register again");
         return Task.FromResult(new SendStateReply());
     }
 

@@ -58,7 +58,11 @@ internal sealed class LbMembership(LbClient client, MemberRegistration registrat
                 if (_lastProblem is not null) info($"load balancer {client.Uri.ControlHost}:{client.Uri.ControlPort}: reachable again");
                 _lastProblem = null;
             }
-            catch (RpcException e) when (!ct.IsCancellationRequested)
+            catch (Exception e) when (ct.IsCancellationRequested && e is RpcException or OperationCanceledException)
+            {
+                break; // stopped in the middle of a call: not a failure
+            }
+            catch (RpcException e)
             {
                 Interlocked.Increment(ref Failures);
                 if (e.StatusCode == StatusCode.NotFound && SessionId is not null)
