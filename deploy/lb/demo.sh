@@ -14,7 +14,7 @@ cd "$(dirname "$0")/../.."
 SECONDS_TOTAL=${1:-12}
 MODE=${2:-clas12}
 RATE=${RATE:-5000}
-OUT=${OUT:-out/lb-demo}
+OUT=$(realpath -m "${OUT:-out/lb-demo}")
 BASE=${STREAMS_LB_PORT_BASE:-0}
 CONTROL=$((18347 + BASE)); DATA=$((19600 + BASE)); SYNC=$((19610 + BASE)); PA=$((19700 + BASE)); PB=$((19710 + BASE))
 STREAMS=${STREAMS:-}
@@ -38,7 +38,7 @@ ROOT=$PWD
 node() { # name port: a node pipeline registered with the load balancer, until SIGTERM
   if [[ $MODE == clas12 ]]; then
     mkdir -p "$OUT/$1"; cd "$OUT/$1"
-    exec $STREAMS run "$ROOT/deploy/pipelines/clas12-node.yaml" --lb "$URI" --progress none --metrics-listen off --summary-json "$ROOT/$OUT/$1.json" >"$ROOT/$OUT/$1.out" 2>"$ROOT/$OUT/$1.log"
+    exec $STREAMS run "$ROOT/deploy/pipelines/clas12-node.yaml" --lb "$URI" --progress none --metrics-listen off --summary-json "$OUT/$1.json" >"$OUT/$1.out" 2>"$OUT/$1.log"
   else
     exec $STREAMS receive --port "$2" --lb "$URI" --name "$1" --duration 3600 --progress none --summary-json "$OUT/$1.json" >"$OUT/$1.out" 2>"$OUT/$1.log"
   fi

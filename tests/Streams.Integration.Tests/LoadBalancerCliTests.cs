@@ -21,8 +21,16 @@ public sealed class LoadBalancerCliTests(TempDir dir) : IClassFixture<TempDir>
         var uriFile = dir.File($"{name}.uri");
         var lb = StreamsProcess.Start("lb", "--control", "127.0.0.1:0", "--data", "127.0.0.1:0", "--sync", "127.0.0.1:0", "--admin-token", Admin,
             "--reserve", name, "--uri-file", uriFile, "--status-interval", "1");
-        await lb.WaitForOutputAsync("reserved", 60);
-        return (lb, (await File.ReadAllTextAsync(uriFile)).Trim());
+        try
+        {
+            await lb.WaitForOutputAsync("reserved", 60);
+            return (lb, (await File.ReadAllTextAsync(uriFile)).Trim());
+        }
+        catch
+        {
+            lb.Dispose(); // a failed start leaves no load balancer behind
+            throw;
+        }
     }
 
     private static StreamsProcess Node(string uri, string name, string summary) =>
@@ -115,6 +123,24 @@ public sealed class LoadBalancerCliTests(TempDir dir) : IClassFixture<TempDir>
         Assert.DoesNotContain("Unhandled", node.Stderr, StringComparison.Ordinal);
         // Reported once (with the backoff), not on every retry.
         Assert.Single(node.Stderr.Split('\n'), l => l.Contains("control plane unreachable", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_readme_demo_runs_the_clas12_node_pipelines_behind_streams_lb_and_its_books_balance()
+    {
+        var env = new Dictionary<string, string>
+        {
+            ["STREAMS"] = $"dotnet {Path.Combine(AppContext.BaseDirectory, "streams.dll")}",
+            ["OUT"] = dir.File("demo"),
+            // Away from the demo's own ports (another demo may run on this machine) and from other tests' random ones.
+            ["STREAMS_LB_PORT_BASE"] = I(Random.Shared.Next(1, 40) * 100 + 3000),
+        };
+        var (code, stdout, stderr) = await ChildProcess.RunAsync("bash", [Path.Combine(StreamsProcess.RepoRoot, "deploy", "lb", "demo.sh"), "10"], 300, StreamsProcess.RepoRoot, env);
+        Assert.True(code == 0, $"{stdout}\n{stderr}");
+        Assert.Contains("books balance: zero lost", stdout, StringComparison.Ordinal);
+        Assert.Matches(@"\nb\s+[1-9]\d*\s", stdout); // node b got a share while it was there
+        Assert.True(File.Exists(Path.Combine(dir.File("demo"), "a", "out", "node", "events.arrow")));
+        Assert.Contains("physics:", await File.ReadAllTextAsync(Path.Combine(dir.File("demo"), "a.out")), StringComparison.Ordinal);
     }
 
     /// <summary>The member's slots as `streams lb status --json` tells them (0 when it is not a member).</summary>

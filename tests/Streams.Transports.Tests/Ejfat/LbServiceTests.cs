@@ -139,6 +139,38 @@ public sealed class LbServiceTests
     }
 
     [Fact]
+    public async Task Over_tls_an_ejfats_client_that_trusts_the_site_certificate_reserves_and_one_that_does_not_is_refused()
+    {
+        using var temp = new TempDir();
+        using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=streams-lb-test", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+        var san = new System.Security.Cryptography.X509Certificates.SubjectAlternativeNameBuilder();
+        san.AddIpAddress(IPAddress.Loopback);
+        request.CertificateExtensions.Add(san.Build());
+        using var cert = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+        var (certPem, keyPem) = (temp.File("lb.crt"), temp.File("lb.key"));
+        await File.WriteAllTextAsync(certPem, cert.ExportCertificatePem());
+        await File.WriteAllTextAsync(keyPem, key.ExportPkcs8PrivateKeyPem());
+
+        await using var server = await LbServer.StartAsync(
+            new LbServerOptions { Control = new IPEndPoint(IPAddress.Loopback, 0), Tls = (certPem, keyPem) },
+            new LbOptions { Data = new IPEndPoint(IPAddress.Loopback, 0), AdminToken = Admin },
+            ForwardingDataPlane.Factory);
+        Assert.True(server.Tls);
+        var uri = new EjfatUri(true, Admin, "127.0.0.1", server.Control.Port, null, null, null);
+
+        using var trusting = new LbClient(uri, trustedCa: System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificate(cert.RawData));
+        var reply = await trusting.Calls.ReserveLoadBalancerAsync(new ReserveLoadBalancerRequest { Name = "tls" }, trusting.Options());
+        Assert.StartsWith("ejfats://", reply.EjfatUri, StringComparison.Ordinal);
+
+        using var stranger = new LbClient(uri); // the system's trust store does not know this certificate
+        var e = await Assert.ThrowsAsync<RpcException>(async () => await stranger.Calls.VersionAsync(new VersionRequest(), stranger.Options()));
+        Assert.Contains(e.StatusCode, new[] { StatusCode.Unavailable, StatusCode.Internal });
+        Assert.Contains("SSL", e.Status.Detail, StringComparison.Ordinal);
+        Assert.StartsWith("TLS:", LbClient.Describe(e), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_control_port_another_program_holds_fails_the_start_with_one_line()
     {
         var held = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);

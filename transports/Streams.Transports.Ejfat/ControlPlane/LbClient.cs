@@ -81,6 +81,7 @@ internal sealed class LbClient : IDisposable
     /// <summary>One line for a failed call: the status and the server's reason, or the transport's.</summary>
     public static string Describe(Exception e) => e switch
     {
+        RpcException r when r.Status.Detail.Contains("SSL", StringComparison.Ordinal) => $"TLS: no trusted connection to the control plane ({r.Status.Detail})",
         RpcException r when r.StatusCode == StatusCode.Unavailable => $"control plane unreachable ({r.Status.Detail})",
         RpcException r when r.StatusCode == StatusCode.DeadlineExceeded => "control plane did not answer in time",
         RpcException r => $"{r.StatusCode}: {r.Status.Detail}",
