@@ -201,7 +201,7 @@ public sealed class LbInstanceTests
     }
 
     [Fact]
-    public void When_every_member_is_late_with_its_state_the_calendar_in_force_stays_rather_than_dropping_everything()
+    public void When_every_member_is_late_with_its_state_the_slots_go_to_the_living_sessions_rather_than_to_nobody()
     {
         var lb = NewInstance();
         var a = Join(lb, "a", 20000, T0);
@@ -210,6 +210,19 @@ public sealed class LbInstanceTests
         Assert.Equal("a", MemberOf(lb, 777));
         lb.Step(T0 + TimeSpan.FromSeconds(6), 0); // silent past 5 s: deleted, and now its slots go
         Assert.Null(MemberOf(lb, 778));
+    }
+
+    [Fact]
+    public void A_member_that_leaves_while_its_peer_is_late_gets_no_slots_in_the_new_calendar()
+    {
+        var lb = NewInstance();
+        var a = Join(lb, "a", 20000, T0);
+        var b = Join(lb, "b", 20010, T0);
+        Ready(lb, a, T0);
+        Ready(lb, b, T0 + TimeSpan.FromSeconds(2));
+        Assert.True(lb.Deregister(b.Id, T0 + TimeSpan.FromSeconds(3), lastTick: 10)); // a's state is 3 s old: not ready
+        Assert.DoesNotContain(b.Member, lb.Table.Current.Epochs[^1].Calendar);
+        Assert.All(lb.Table.Current.Epochs[^1].Calendar, m => Assert.Equal(a.Member, m));
     }
 
     [Fact]

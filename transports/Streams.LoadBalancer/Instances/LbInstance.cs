@@ -246,14 +246,18 @@ internal sealed class LbInstance
         }
 
         var shares = SlotAllocator.Shares(states, weights);
+        if (!shares.Any(x => x > 0))
+        {
+            // No member ready while some still have sessions (late states from a starved node, say): the slots go to
+            // those, since sending to a slow member loses less than dropping everything. Members that left, or whose
+            // sessions ended, get none.
+            var alive = states.Select((m, i) => m with { Ready = _members[i] is { Leaving: false } }).ToArray();
+            shares = SlotAllocator.Shares(alive, weights);
+        }
+
         if (force || !shares.AsSpan().SequenceEqual(_shares.AsSpan(0, Math.Min(_shares.Length, shares.Length))) || shares.Length != _shares.Length)
         {
-            // No member ready while some still have sessions (late states from a starved node, say): the calendar in force
-            // stays, since sending to a slow member loses less than dropping everything; only members whose sessions
-            // ended lose their slots then.
-            var keep = !shares.Any(x => x > 0) && _epochs.Count > 0 && _members.Any(m => m is { Leaving: false });
-            if (keep) shares = _shares;
-            else if (shares.Any(x => x > 0) || _epochs.Count > 0)
+            if (shares.Any(x => x > 0) || _epochs.Count > 0)
             {
                 var from = _epochs.Count == 0 ? 0 : _predictor.Boundary(now, _options.BoundaryLead, lastTick);
                 var next = new Epoch(++_epochNumber, from, SlotAllocator.Calendar(shares, _random));
