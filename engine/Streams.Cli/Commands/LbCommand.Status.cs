@@ -18,7 +18,7 @@ internal static partial class LbCommand
         var uri = new Option<string?>("--uri") { Description = "An EJFAT URI instead of --control/--token/--lb-id (its token, host and instance).", HelpName = "URI" };
         var json = new Option<bool>("--json") { Description = "Print the replies as JSON (the protobuf JSON mapping)." };
         var tls = new Option<bool>("--tls") { Description = "The control plane serves TLS (ejfats://)." };
-        var cmd = new Command("status", "Show a load balancer's members: slots, fill, control signal, counters; drops by reason (udplbd's LoadBalancerStatus / Overview).")
+        var cmd = new Command("status", "Show a load balancer's members: slots, fill, control signal, their counters (udplbd's LoadBalancerStatus, or Overview for every instance).")
         {
             control, token, id, uri, json, tls,
         };

@@ -26,12 +26,12 @@ internal static partial class LbCommand
         var reserve = new Option<string?>("--reserve") { Description = "Reserve one instance named NAME at start.", HelpName = "NAME" };
         var uriFile = new Option<FileInfo?>("--uri-file") { Description = "With --reserve: write its EJFAT URI (with the instance token) to FILE, for senders and node pipelines.", HelpName = "FILE" };
         var senders = new Option<string[]>("--sender") { Description = "With --reserve: allow datagrams from these addresses (senders may also add themselves: AddSenders).", AllowMultipleArgumentsPerToken = true, HelpName = "IP" };
-        var maxInstances = new Option<int>("--max-instances") { Description = "Instances that may be reserved at once.", DefaultValueFactory = _ => 4 }.Range(1, 64);
+        var maxInstances = new Option<int>("--max-instances") { Description = "Instances that may be reserved at once.", DefaultValueFactory = _ => 4, HelpName = "N" }.Range(1, 64);
         var metrics = new Option<string>("--metrics-listen") { Description = "Serve Prometheus metrics at http://HOST:PORT/metrics ('off': none).", DefaultValueFactory = _ => "off", HelpName = "HOST:PORT" };
         var cert = new Option<FileInfo?>("--tls-cert") { Description = "PEM certificate: serve TLS (ejfats://).", HelpName = "FILE.pem" };
         var key = new Option<FileInfo?>("--tls-key") { Description = "PEM private key of --tls-cert.", HelpName = "FILE.pem" };
         var duration = new Option<double?>("--duration", "-d") { Description = "Stop after this many seconds (default: until Ctrl+C or SIGTERM).", HelpName = "SECONDS" }.PositiveIfGiven();
-        var statusEvery = new Option<double>("--status-interval") { Description = "Print the member table every this many seconds (0: never).", DefaultValueFactory = _ => 5 }.NotNegative();
+        var statusEvery = new Option<double>("--status-interval") { Description = "Print a status line per instance and member (drops by reason, datagrams forwarded) every this many seconds (0: never).", DefaultValueFactory = _ => 5, HelpName = "SECONDS" }.NotNegative();
         var cmd = new Command("lb", """
             Run a software EJFAT load balancer: udplbd's gRPC control plane (Reserve, Register, SendState, ...) and a data
             plane that forwards each event's datagrams to one registered receiver by the epoch's 512-slot calendar.
