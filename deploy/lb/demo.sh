@@ -28,7 +28,8 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 
 trap cleanup EXIT
 
 $STREAMS lb --control 127.0.0.1:$CONTROL --data 127.0.0.1:$DATA --sync 127.0.0.1:$SYNC --admin-token demo-admin \
-  --reserve demo --uri-file "$OUT/lb.uri" --metrics-listen off --status-interval 2 >"$OUT/lb.out" 2>"$OUT/lb.log" & pids+=($!)
+  --reserve demo --uri-file "$OUT/lb.uri" --metrics-listen off --status-interval 2 --summary-json "$OUT/lb.json" \
+  >"$OUT/lb.out" 2>"$OUT/lb.log" & LB=$!; pids+=($LB)
 for _ in $(seq 100); do [[ -s "$OUT/lb.uri" ]] && break; sleep 0.1; done
 [[ -s "$OUT/lb.uri" ]] || { echo "streams lb did not start:"; cat "$OUT/lb.log"; exit 1; }
 URI=$(cat "$OUT/lb.uri")
@@ -60,4 +61,5 @@ wait $S || { echo "the sender failed"; cat "$OUT"/daq.log "$OUT"/send.log 2>/dev
 sleep 1
 $STREAMS lb status --control 127.0.0.1:$CONTROL --token demo-admin | tee "$OUT/status.txt"
 kill -TERM $A; wait $A || { echo "node a failed"; cat "$OUT/a.log"; exit 1; }
-python3 deploy/lb/books.py "$SENT" "$OUT/a.json" "$OUT/b.json"
+kill -TERM $LB; wait $LB || { echo "streams lb failed"; tail -5 "$OUT/lb.log"; exit 1; }
+python3 deploy/lb/books.py --lb "$OUT/lb.json" "$SENT" "$OUT/a.json" "$OUT/b.json"

@@ -20,7 +20,7 @@ public sealed class LoadBalancerCliTests(TempDir dir) : IClassFixture<TempDir>
     {
         var uriFile = dir.File($"{name}.uri");
         var lb = StreamsProcess.Start("lb", "--control", "127.0.0.1:0", "--data", "127.0.0.1:0", "--sync", "127.0.0.1:0", "--admin-token", Admin,
-            "--reserve", name, "--uri-file", uriFile, "--status-interval", "1");
+            "--reserve", name, "--uri-file", uriFile, "--status-interval", "1", "--summary-json", dir.File($"{name}-lb.json"));
         try
         {
             await lb.WaitForOutputAsync("reserved", 60);
@@ -83,6 +83,15 @@ public sealed class LoadBalancerCliTests(TempDir dir) : IClassFixture<TempDir>
         lb.Signal("TERM");
         Assert.Equal(0, await lb.WaitAsync(30));
         Assert.Matches(@"dropped 0 \(", lb.Stderr.Split('\n').Last(l => l.StartsWith("lb 1", StringComparison.Ordinal)));
+
+        // The load balancer's own books, from the senders' Sync packets and the members' last states, say the same.
+        var books = JsonDocument.Parse(await File.ReadAllTextAsync(dir.File("join-leave-lb.json"))).RootElement.GetProperty("instances")[0];
+        Assert.Equal(sent, books.GetProperty("books").GetProperty("eventsSent").GetInt64());
+        Assert.Equal(sent, books.GetProperty("books").GetProperty("eventsReassembledByMembers").GetInt64());
+        var members = books.GetProperty("members").EnumerateArray().ToDictionary(m => m.GetProperty("name").GetString()!, m => m);
+        Assert.Equal(("deregistered", "deregistered"), (members["node-a"].GetProperty("state").GetString(), members["node-b"].GetProperty("state").GetString()));
+        Assert.Equal(ra, members["node-a"].GetProperty("reported").GetProperty("eventsReassembled").GetInt64()); // its final counters, after the drain
+        Assert.Equal(rb, members["node-b"].GetProperty("reported").GetProperty("eventsReassembled").GetInt64());
     }
 
     [Fact]

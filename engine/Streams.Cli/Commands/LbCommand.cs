@@ -31,6 +31,7 @@ internal static partial class LbCommand
         var cert = new Option<FileInfo?>("--tls-cert") { Description = "PEM certificate: serve TLS (ejfats://).", HelpName = "FILE.pem" };
         var key = new Option<FileInfo?>("--tls-key") { Description = "PEM private key of --tls-cert.", HelpName = "FILE.pem" };
         var duration = new Option<double?>("--duration", "-d") { Description = "Stop after this many seconds (default: until Ctrl+C or SIGTERM).", HelpName = "SECONDS" }.PositiveIfGiven();
+        var summary = new Option<FileInfo?>("--summary-json") { Description = "At the stop, write the books as JSON: per instance the events each sender sent (its Sync packets), datagrams received, dropped by reason and forwarded, and per member (also those that left) what it last reported.", HelpName = "FILE" };
         var statusEvery = new Option<double>("--status-interval") { Description = "Print a status line per instance and member (drops by reason, datagrams forwarded) every this many seconds (0: never).", DefaultValueFactory = _ => 5, HelpName = "SECONDS" }.NotNegative();
         var cmd = new Command("lb", """
             Run a software EJFAT load balancer: udplbd's gRPC control plane (Reserve, Register, SendState, ...) and a data
@@ -38,18 +39,21 @@ internal static partial class LbCommand
             Example: streams lb --reserve demo --uri-file out/lb.uri   then   streams run node.yaml --lb "$(cat out/lb.uri)"
             """)
         {
-            control, data, sync, admin, reserve, uriFile, senders, maxInstances, metrics, cert, key, duration, statusEvery,
+            control, data, sync, admin, reserve, uriFile, senders, maxInstances, metrics, cert, key, duration, statusEvery, summary,
         };
         cmd.Subcommands.Add(CreateStatus());
         cmd.SetAction((parse, ct) => ServeAsync(new ServeRequest(
             parse.GetValue(control)!, parse.GetValue(data)!, parse.GetValue(sync), parse.GetValue(admin), parse.GetValue(reserve), parse.GetValue(uriFile)?.FullName,
             parse.GetValue(senders) ?? [], parse.GetValue(maxInstances), parse.GetValue(metrics)!, parse.GetValue(cert)?.FullName, parse.GetValue(key)?.FullName,
-            parse.GetValue(duration), parse.GetValue(statusEvery))));
+            parse.GetValue(duration), parse.GetValue(statusEvery)) { SummaryJson = parse.GetValue(summary)?.FullName }));
         return cmd;
     }
 
     private sealed record ServeRequest(string Control, string Data, string? Sync, string? AdminToken, string? Reserve, string? UriFile, string[] Senders, int MaxInstances,
-        string Metrics, string? TlsCert, string? TlsKey, double? Duration, double StatusInterval);
+        string Metrics, string? TlsCert, string? TlsKey, double? Duration, double StatusInterval)
+    {
+        public string? SummaryJson { get; init; }
+    }
 
     private static async Task<int> ServeAsync(ServeRequest req)
     {
@@ -61,6 +65,7 @@ internal static partial class LbCommand
         IPEndPoint? metricsEp = null;
         if (!ListenAddress.IsOff(req.Metrics) && ListenAddress.TryResolve(req.Metrics, out metricsEp, anyPort: true) is { } e4) return CliErrors.Usage($"--metrics-listen: {e4}");
         if ((req.TlsCert is null) != (req.TlsKey is null)) return CliErrors.Usage("give --tls-cert and --tls-key together");
+        if (req.SummaryJson is { } summaryPath && Engine.Operators.OutputCheck.FileProblem(summaryPath) is { } bad) return CliErrors.Usage($"--summary-json: {bad}");
         if (req.UriFile is not null && req.Reserve is null) return CliErrors.Usage("--uri-file needs --reserve NAME");
         if (req.Senders.Length > 0 && req.Reserve is null) return CliErrors.Usage("--sender needs --reserve NAME");
         var senderIps = new List<IPAddress>();
@@ -120,6 +125,12 @@ internal static partial class LbCommand
         }
 
         foreach (var line in StatusLines(server.Registry)) stderr.WriteLine(line);
+        if (req.SummaryJson is { } path)
+        {
+            if (LbReport.Write(server.Registry, path) is { } why) return CliErrors.Fail($"--summary-json: {why}");
+            stderr.WriteLine($"streams lb: books written to {path}");
+        }
+
         stderr.WriteLine("streams lb: stopped");
         return 0;
     }

@@ -226,6 +226,36 @@ public sealed class LbInstanceTests
     }
 
     [Fact]
+    public void A_member_that_says_it_is_no_longer_ready_loses_its_slots_at_once_and_its_ended_session_stays_in_the_books()
+    {
+        var lb = NewInstance();
+        var a = Join(lb, "a", 20000, T0);
+        var b = Join(lb, "b", 20010, T0);
+        Ready(lb, a, T0);
+        Ready(lb, b, T0);
+        Assert.Equal((256, 256), (a.Slots, b.Slots));
+        Ready(lb, b, T0 + TimeSpan.FromMilliseconds(300), ready: false, lastTick: 50); // b drains: no Step needed
+        Assert.Equal((512, 0), (a.Slots, b.Slots));
+        Assert.DoesNotContain(b.Member, lb.Table.Current.Epochs[^1].Calendar);
+        Assert.True(lb.Deregister(b.Id, T0 + TimeSpan.FromSeconds(1), lastTick: 60));
+        Assert.Equal(["b"], lb.EndedSessions.Select(s => s.Name));
+        Assert.Equal("deregistered", lb.EndedSessions[0].Ended);
+    }
+
+    [Fact]
+    public void Sync_packets_tell_each_senders_first_and_last_event_and_a_restart_starts_a_new_stream()
+    {
+        var lb = NewInstance();
+        var sender = IPAddress.Parse("10.0.0.5");
+        lb.AddSync(T0, 100, 1000, sender, 7);
+        lb.AddSync(T0 + TimeSpan.FromSeconds(1), 1099, 1000, sender, 7);
+        var s = Assert.Single(lb.SyncSources);
+        Assert.Equal((100UL, 1099UL, 2L), (s.First, s.Last, s.Packets));
+        lb.AddSync(T0 + TimeSpan.FromSeconds(2), 0, 1000, sender, 7); // the sender started again from event 0
+        Assert.Equal((0UL, 0UL), (lb.SyncSources[0].First, lb.SyncSources[0].Last));
+    }
+
+    [Fact]
     public void Senders_are_kept_canonical_so_that_an_ipv4_mapped_address_is_allowed_like_its_ipv4_form()
     {
         var lb = NewInstance();

@@ -76,7 +76,7 @@ internal sealed class SyncListener : IDisposable
             }
 
             // The control plane's clock, not the sender's: boundaries are predicted on this host's time line.
-            instance.AddSync(registry.Time.GetUtcNow(), sync.EventNumber, sync.AverageEventRateHz);
+            instance.AddSync(registry.Time.GetUtcNow(), sync.EventNumber, sync.AverageEventRateHz, ((IPEndPoint)r.RemoteEndPoint).Address, sync.EventSourceId);
         }
     }
 

@@ -32,6 +32,8 @@ internal sealed class LbInstance
     private readonly Dictionary<long, Session> _sessions = [];
     private readonly List<Session?> _members = []; // by member index: the session a calendar's slot names
     private readonly BoundaryPredictor _predictor = new();
+    private readonly List<Session> _ended = []; // for the books: sessions that ended, with their last state
+    private readonly Dictionary<(IPAddress Source, uint SourceId), SyncSource> _syncSources = [];
     private List<Epoch> _epochs = [];
     private int[] _shares = [];
     private long _nextSession = 1;
@@ -156,8 +158,10 @@ internal sealed class LbInstance
         lock (_lock)
         {
             if (!_sessions.TryGetValue(sessionId, out var s)) return false;
+            var wasReady = s.LastReport is { IsReady: true };
             s.LastReport = report;
-            if (!s.Seated && report.IsReady) StepLocked(report.At, lastTick, force: true);
+            // A first ready state, and a member saying it is no longer ready (it drains), re-deal at once.
+            if ((!s.Seated && report.IsReady) || (wasReady && !report.IsReady)) StepLocked(report.At, lastTick, force: true);
             return true;
         }
     }
@@ -172,14 +176,49 @@ internal sealed class LbInstance
         {
             if (!_sessions.Remove(sessionId, out var s)) return false;
             s.Leaving = true;
+            End(s, "deregistered", now);
             StepLocked(now, lastTick, force: true);
             return true;
         }
     }
 
-    public void AddSync(DateTimeOffset at, ulong eventNumber, double rateHz)
+    /// <summary>A Sync packet from <paramref name="source"/>: for the boundary prediction, and for the books (events each sender sent).</summary>
+    public void AddSync(DateTimeOffset at, ulong eventNumber, double rateHz, IPAddress? source = null, uint sourceId = 0)
     {
-        lock (_lock) _predictor.AddSync(at, eventNumber, rateHz);
+        lock (_lock)
+        {
+            _predictor.AddSync(at, eventNumber, rateHz);
+            if (source is null) return;
+            var key = (Canonical(source), sourceId);
+            if (!_syncSources.TryGetValue(key, out var known) || eventNumber < known.Last) known = new SyncSource(key.Item1, sourceId, eventNumber, eventNumber, 0, at);
+            _syncSources[key] = known with { Last = eventNumber, Packets = known.Packets + 1, LastAt = at, RateHz = rateHz };
+        }
+    }
+
+    /// <summary>What each sender's Sync packets said: the first and last event numbers of its current stream.</summary>
+    public IReadOnlyList<SyncSource> SyncSources
+    {
+        get
+        {
+            lock (_lock) return [.. _syncSources.Values];
+        }
+    }
+
+    /// <summary>Sessions that ended (deregistered or expired), with their last state, oldest first.</summary>
+    public IReadOnlyList<Session> EndedSessions
+    {
+        get
+        {
+            lock (_lock) return [.. _ended];
+        }
+    }
+
+    private void End(Session s, string how, DateTimeOffset at)
+    {
+        s.Ended = how;
+        s.EndedAt = at;
+        _ended.Add(s);
+        if (_ended.Count > 10_000) _ended.RemoveAt(0); // bounded: a long-lived instance with churning members
     }
 
     public double? PredictTick(DateTimeOffset at)
@@ -204,6 +243,7 @@ internal sealed class LbInstance
         {
             _sessions.Remove(s.Id);
             s.Leaving = true;
+            End(s, "expired", now);
             SessionsExpired++;
         }
 
@@ -301,6 +341,9 @@ internal sealed class LbInstance
 
     private static IPAddress Canonical(IPAddress a) => a.IsIPv4MappedToIPv6 ? a.MapToIPv4() : a;
 }
+
+/// <summary>One sender's stream as its Sync packets tell it (events first..last: last - first + 1 when numbered without gaps).</summary>
+internal sealed record SyncSource(IPAddress Source, uint SourceId, ulong First, ulong Last, long Packets, DateTimeOffset LastAt, double RateHz = 0);
 
 /// <summary>Bearer tokens: 128 random bits as hex.</summary>
 internal static class Tokens

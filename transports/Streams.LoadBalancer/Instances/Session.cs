@@ -66,6 +66,11 @@ internal sealed class Session
 
     public MemberCounters Counters { get; } = new();
 
+    /// <summary>How its session ended ('deregistered', 'expired'), or null while it lasts.</summary>
+    public string? Ended { get; set; }
+
+    public DateTimeOffset? EndedAt { get; set; }
+
     /// <summary>When it last told its state (its registration until it has).</summary>
     public DateTimeOffset LastHeard => LastReport?.At ?? RegisteredAt;
 

@@ -155,6 +155,25 @@ internal sealed class LbMembership(LbClient client, MemberRegistration registrat
     }
 
     /// <summary>
+    /// Sends one SendState now (the sample as it stands: a draining receiver says it is not ready, and the load
+    /// balancer deals its slots away at once); false when it could not be sent (reported, not thrown).
+    /// </summary>
+    public async Task<bool> ReportNowAsync(TimeSpan within)
+    {
+        using var limit = new CancellationTokenSource(within);
+        try
+        {
+            await SendStateAsync(limit.Token).ConfigureAwait(false);
+            return SessionId is not null;
+        }
+        catch (Exception e) when (e is RpcException or OperationCanceledException or HttpRequestException)
+        {
+            warn($"could not report the state to the load balancer: {LbClient.Describe(e)}");
+            return false;
+        }
+    }
+
+    /// <summary>
     /// Leaves the load balancer: no more states, then Deregister (retried a few times within
     /// <paramref name="within"/>). Returns false when the control plane could not be told (the session then expires there
     /// after its silence timeout, and the member loses its slots the same way).

@@ -9,9 +9,10 @@ namespace Streams.Transports.Ejfat.Receiving;
 
 /// <summary>
 /// The receiver as a member of an EJFAT load balancer (<c>lb: ejfat://TOKEN@HOST:PORT/lb/ID?...</c>): it registers,
-/// reports its queue fill and control signal every 100 ms, and drains without loss: at the intake stop it
-/// deregisters first, keeps receiving until nothing has arrived for <c>drain-quiet-ms</c> (the load balancer's next
-/// epoch no longer sends to it), then finishes what it holds.
+/// reports its queue fill and control signal every 100 ms, and drains without loss: at the intake stop it tells the
+/// load balancer it is no longer ready (which deals its slots away at once, from the next epoch's boundary), keeps
+/// receiving until nothing has arrived for <c>drain-quiet-ms</c>, reports its final counters (so that the load
+/// balancer's books hold every event it received) and deregisters; then the pipeline finishes what it holds.
 /// </summary>
 internal sealed partial class EjfatReceiverSource
 {
@@ -92,16 +93,30 @@ internal sealed partial class EjfatReceiverSource
     private static int BitOperations(int ports) => System.Numerics.BitOperations.Log2((uint)ports);
 
     /// <summary>
-    /// Deregisters, then keeps the receive threads running until nothing has arrived for drain-quiet-ms (or
-    /// drain-max-seconds have passed): the events sent before the load balancer's next epoch all arrive.
+    /// Says it is not ready (its slots go at the next boundary), keeps the receive threads running until nothing has
+    /// arrived for drain-quiet-ms (or drain-max-seconds have passed): the events sent before that boundary all arrive;
+    /// then reports its final counters and deregisters.
     /// </summary>
     private static async Task DrainAsync(Membership m, LbSettings lb, SourceContext context, ReceiveThread[] workers, CancellationTokenSource stopAll)
     {
         m.Draining.Value = true;
         await m.Stop.CancelAsync().ConfigureAwait(false);
         await m.Loop.ConfigureAwait(false);
-        var told = await m.Session.DeregisterAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
-        if (stopAll.IsCancellationRequested || workers.All(w => w.Done.IsCompleted)) return;
+        var told = await m.Session.ReportNowAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        try
+        {
+            if (!stopAll.IsCancellationRequested && !workers.All(w => w.Done.IsCompleted)) await QuietAsync(told, lb, context, workers).ConfigureAwait(false);
+        }
+        finally
+        {
+            // The final counters, then Deregister: the load balancer's books then hold every event this node received.
+            await m.Session.ReportNowAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+            await m.Session.DeregisterAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task QuietAsync(bool told, LbSettings lb, SourceContext context, ReceiveThread[] workers)
+    {
         var clock = Stopwatch.StartNew();
         var before = workers.Sum(w => Volatile.Read(ref w.Stats.Packets));
         var last = before;
@@ -119,7 +134,7 @@ internal sealed partial class EjfatReceiverSource
             if (clock.Elapsed - quietSince >= lb.DrainQuiet || clock.Elapsed >= lb.DrainMax || workers.All(w => w.Done.IsCompleted)) break;
         }
 
-        context.Log.Info(context.StageName, $"drained: {last - before} datagram(s) arrived after {(told ? "deregistering" : "leaving (the control plane was not told)")}, then {lb.DrainQuiet.TotalMilliseconds:0} ms quiet{(clock.Elapsed >= lb.DrainMax ? $"; stopped at drain-max-seconds {lb.DrainMax.TotalSeconds:0.#}" : "")}");
+        context.Log.Info(context.StageName, $"drained: {last - before} datagram(s) arrived after {(told ? "telling the load balancer it is leaving" : "leaving (the control plane was not told)")}, then {lb.DrainQuiet.TotalMilliseconds:0} ms quiet{(clock.Elapsed >= lb.DrainMax ? $"; stopped at drain-max-seconds {lb.DrainMax.TotalSeconds:0.#}" : "")}");
     }
 
     /// <summary>A running membership and what stops it.</summary>

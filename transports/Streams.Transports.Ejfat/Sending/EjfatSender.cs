@@ -50,6 +50,8 @@ public sealed class EjfatSender : IDisposable
     private readonly Pacer _pacer;
     private readonly long _start;
     private long? _lastSync;
+    private ulong? _lastEvent;
+    private bool _disposed;
     private int _nextSocket;
 
     public EjfatSender(SenderOptions options)
@@ -168,11 +170,12 @@ public sealed class EjfatSender : IDisposable
         }
     }
 
-    private void MaybeSync(ulong eventNumber)
+    private void MaybeSync(ulong eventNumber, bool force = false)
     {
+        _lastEvent = eventNumber;
         var time = _options.Time;
         var now = time.GetTimestamp();
-        if (_lastSync is { } last && now - last < time.TimestampFrequency) return;
+        if (!force && _lastSync is { } last && now - last < time.TimestampFrequency) return;
         _lastSync = now;
         var seconds = Math.Max(time.GetElapsedTime(_start).TotalSeconds, 1e-3);
         var rate = (uint)Math.Min(uint.MaxValue, EventsSent / seconds);
@@ -185,6 +188,20 @@ public sealed class EjfatSender : IDisposable
 
     public void Dispose()
     {
+        if (_disposed) return;
+        _disposed = true;
+        // A last Sync with the last event sent: the control plane's books then know the whole stream.
+        if (_sync is not null && _lastEvent is { } lastEvent)
+        {
+            try
+            {
+                MaybeSync(lastEvent, force: true);
+            }
+            catch (SocketException)
+            {
+            }
+        }
+
         foreach (var s in _sockets.SelectMany(x => x)) s.Dispose();
         _syncSocket.Dispose();
     }
