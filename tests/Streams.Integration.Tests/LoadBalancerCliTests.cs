@@ -52,7 +52,8 @@ public sealed class LoadBalancerCliTests(TempDir dir) : IClassFixture<TempDir>
         await Eventually.UntilAsync(async () => await SlotsAsync(uri, "node-a") == 512, "node-a gets every slot");
 
         // A steady sender at 2000 events/s, well within what a node takes on a loaded two-core machine.
-        using var send = StreamsProcess.Start("send", "--lb", uri, "--count", "0", "--duration", "12", "--rate", "2000", "--event-size", "20000");
+        // It sends until told to stop (SIGTERM), so that each step below happens while the stream flows, however slow the machine.
+        using var send = StreamsProcess.Start("send", "--lb", uri, "--count", "0", "--duration", "300", "--rate", "2000", "--event-size", "20000");
         await Task.Delay(TimeSpan.FromSeconds(2)); // let the stream run on one node before the other joins (intervals of the scenario, not waits for a condition)
         using var b = Node(uri, "node-b", sb);
         await b.WaitForOutputAsync("registered with load balancer", 60);
@@ -62,10 +63,11 @@ public sealed class LoadBalancerCliTests(TempDir dir) : IClassFixture<TempDir>
 
         a.Signal("TERM"); // a leaves mid-run: deregisters, takes what is still on its way, drains
         Assert.True(await a.WaitAsync(60) == 0, a.Stderr);
+        await Task.Delay(TimeSpan.FromSeconds(1)); // b alone for a while
+        send.Signal("TERM");
         Assert.True(await send.WaitAsync(60) == 0, send.Stderr);
         var sent = long.Parse(System.Text.RegularExpressions.Regex.Match(send.Stdout, @"sent (\d+) events").Groups[1].Value, CultureInfo.InvariantCulture);
-        await Task.Delay(TimeSpan.FromSeconds(1));
-        b.Signal("TERM");
+        b.Signal("TERM"); // its drain takes what is still on its way
         Assert.True(await b.WaitAsync(60) == 0, b.Stderr);
 
         Assert.Contains("deregistered from load balancer", a.Stderr, StringComparison.Ordinal);
