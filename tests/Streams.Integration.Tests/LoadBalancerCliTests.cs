@@ -54,16 +54,18 @@ public sealed class LoadBalancerCliTests(TempDir dir) : IClassFixture<TempDir>
         // A steady sender at 2000 events/s, well within what a node takes on a loaded two-core machine.
         // It sends until told to stop (SIGTERM), so that each step below happens while the stream flows, however slow the machine.
         using var send = StreamsProcess.Start("send", "--lb", uri, "--count", "0", "--duration", "300", "--rate", "2000", "--event-size", "20000");
-        await Task.Delay(TimeSpan.FromSeconds(2)); // let the stream run on one node before the other joins (intervals of the scenario, not waits for a condition)
+        // The stream runs on one node before the other joins.
+        await Eventually.UntilAsync(async () => await MemberAsync(uri, "node-a", "totalEventsRecv") >= 1000, "node-a receives 1000 events");
         using var b = Node(uri, "node-b", sb);
         await b.WaitForOutputAsync("registered with load balancer", 60);
         // b takes its share: the load balancer's status shows it with slots.
         await Eventually.UntilAsync(async () => await SlotsAsync(uri, "node-b") > 0, "node-b gets slots");
-        await Task.Delay(TimeSpan.FromSeconds(2));
+        await Eventually.UntilAsync(async () => await MemberAsync(uri, "node-b", "totalEventsRecv") >= 500, "node-b receives its share");
 
         a.Signal("TERM"); // a leaves mid-run: deregisters, takes what is still on its way, drains
         Assert.True(await a.WaitAsync(60) == 0, a.Stderr);
-        await Task.Delay(TimeSpan.FromSeconds(1)); // b alone for a while
+        var before = await MemberAsync(uri, "node-b", "totalEventsRecv");
+        await Eventually.UntilAsync(async () => await MemberAsync(uri, "node-b", "totalEventsRecv") >= before + 500, "node-b alone takes the stream");
         send.Signal("TERM");
         Assert.True(await send.WaitAsync(60) == 0, send.Stderr);
         var sent = long.Parse(System.Text.RegularExpressions.Regex.Match(send.Stdout, @"sent (\d+) events").Groups[1].Value, CultureInfo.InvariantCulture);
@@ -154,13 +156,18 @@ public sealed class LoadBalancerCliTests(TempDir dir) : IClassFixture<TempDir>
         Assert.Contains("physics:", await File.ReadAllTextAsync(Path.Combine(dir.File("demo"), "a.out")), StringComparison.Ordinal);
     }
 
-    /// <summary>The member's slots as `streams lb status --json` tells them (0 when it is not a member).</summary>
-    private static async Task<long> SlotsAsync(string uri, string member)
+    private static Task<long> SlotsAsync(string uri, string member) => MemberAsync(uri, member, "slotsAssigned");
+
+    /// <summary>A figure of the member in `streams lb status --json` (0 when it is not a member).</summary>
+    private static async Task<long> MemberAsync(string uri, string member, string field)
     {
         var (code, stdout, stderr) = await StreamsProcess.RunAsync(30, "lb", "status", "--control", ControlOf(uri), "--token", Admin, "--json");
         Assert.True(code == 0, stderr);
         var workers = JsonDocument.Parse(stdout).RootElement[0].GetProperty("status").GetProperty("workers");
-        return workers.EnumerateArray().Where(w => w.GetProperty("name").GetString() == member).Select(w => w.GetProperty("slotsAssigned").GetInt64()).DefaultIfEmpty(0).First();
+        // The protobuf JSON mapping writes 64-bit integers as strings.
+        return workers.EnumerateArray().Where(w => w.GetProperty("name").GetString() == member)
+            .Select(w => w.GetProperty(field) is var v && v.ValueKind == JsonValueKind.String ? long.Parse(v.GetString()!, CultureInfo.InvariantCulture) : v.GetInt64())
+            .DefaultIfEmpty(0).First();
     }
 
     private static string ControlOf(string uri) => System.Text.RegularExpressions.Regex.Match(uri, @"@([^/]+)/lb").Groups[1].Value;
