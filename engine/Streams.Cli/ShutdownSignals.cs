@@ -54,6 +54,21 @@ internal sealed class ShutdownSignals : IDisposable
         }
     }
 
+    /// <summary>
+    /// For commands with nothing to drain (`streams send`, `streams lb`): each of SIGINT, SIGTERM and SIGHUP cancels
+    /// <paramref name="stop"/>, and the command ends cleanly. Dispose to unregister.
+    /// </summary>
+    public static IDisposable Cancelling(CancellationTokenSource stop)
+    {
+        ArgumentNullException.ThrowIfNull(stop);
+        return new DisposableList([.. new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM, PosixSignal.SIGHUP }
+            .Select(sig => PosixSignalRegistration.Create(sig, c =>
+            {
+                c.Cancel = true;
+                stop.Cancel();
+            }))]);
+    }
+
     public void Dispose()
     {
         foreach (var r in _registrations) r.Dispose();

@@ -99,17 +99,13 @@ internal static partial class LbCommand
         {
             var uri = await ReserveAtStartAsync(server, name, senderIps, adminToken!).ConfigureAwait(false);
             if (uri is null) return CliErrors.Fail("could not reserve the load balancer instance at start");
-            if (req.UriFile is { } file && WriteUriFile(file, uri) is { } why) return CliErrors.Fail($"--uri-file: {why}");
+            // Readable by the owner alone: it holds the instance token.
+            if (req.UriFile is { } file && WholeFile.TryWrite(file, uri + "\n", ownerOnly: true) is { } why) return CliErrors.Fail($"--uri-file: {why}");
             Console.WriteLine($"reserved '{name}': {uri}"); // after the file: a script that sees this line finds the file
         }
 
         using var stop = new CancellationTokenSource();
-        using var signals = new DisposableList([.. new[] { System.Runtime.InteropServices.PosixSignal.SIGINT, System.Runtime.InteropServices.PosixSignal.SIGTERM, System.Runtime.InteropServices.PosixSignal.SIGHUP }
-            .Select(sig => System.Runtime.InteropServices.PosixSignalRegistration.Create(sig, c =>
-            {
-                c.Cancel = true;
-                stop.Cancel();
-            }))]);
+        using var signals = ShutdownSignals.Cancelling(stop);
         if (req.Duration is { } d) stop.CancelAfter(TimeSpan.FromSeconds(d));
         var interval = req.StatusInterval > 0 ? TimeSpan.FromSeconds(req.StatusInterval) : Timeout.InfiniteTimeSpan;
         try
@@ -127,7 +123,7 @@ internal static partial class LbCommand
         foreach (var line in StatusLines(server.Registry)) stderr.WriteLine(line);
         if (req.SummaryJson is { } path)
         {
-            if (LbReport.Write(server.Registry, path) is { } why) return CliErrors.Fail($"--summary-json: {why}");
+            if (WholeFile.TryWrite(path, LbReport.ToJson(server.Registry)) is { } why) return CliErrors.Fail($"--summary-json: {why}");
             stderr.WriteLine($"streams lb: books written to {path}");
         }
 
@@ -156,24 +152,6 @@ internal static partial class LbCommand
 
     private static string Loopback(IPEndPoint ep) =>
         ep.Address.Equals(IPAddress.Any) ? "127.0.0.1" : ep.Address.Equals(IPAddress.IPv6Any) ? "::1" : ep.Address.ToString();
-
-    /// <summary>Writes the URI whole (a temporary file renamed), readable by the owner only: it holds the instance token.</summary>
-    private static string? WriteUriFile(string path, string uri)
-    {
-        try
-        {
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            var temp = $"{path}.{Environment.ProcessId}.tmp";
-            File.WriteAllText(temp, uri + "\n");
-            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            File.Move(temp, path, overwrite: true);
-            return null;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return $"{path}: {e.Message}";
-        }
-    }
 
     private static IEnumerable<string> StatusLines(LbRegistry registry)
     {

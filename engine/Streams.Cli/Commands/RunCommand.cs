@@ -194,22 +194,12 @@ internal static class RunCommand
         return result.Ok && !summaryWritten ? ExitCodes.OutputFailed : result.ExitCode;
     }
 
-    /// <summary>Writes the summary JSON (whole or not at all: a temporary file renamed over the target).</summary>
+    /// <summary>Writes the summary JSON (whole or not at all: <see cref="WholeFile"/>).</summary>
     private static bool TryWriteSummary(string path, PipelineSummary summary, TextWriter stderr)
     {
-        try
-        {
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-            var temp = $"{path}.{Environment.ProcessId}.tmp";
-            File.WriteAllText(temp, summary.ToJson());
-            File.Move(temp, path, overwrite: true);
-            return true;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            stderr.WriteLine($"error: could not write the summary to {path}: {e.Message}");
-            return false;
-        }
+        if (WholeFile.TryWrite(path, summary.ToJson()) is not { } error) return true;
+        stderr.WriteLine($"error: could not write the summary to {error}");
+        return false;
     }
 
     private static int Usage(TextWriter w, string message)

@@ -91,12 +91,7 @@ internal static partial class SendCommand
 
         using var stop = new CancellationTokenSource();
         // Ctrl+C, SIGTERM and SIGHUP (a closed terminal) end the send cleanly.
-        using var signals = new DisposableList([.. new[] { System.Runtime.InteropServices.PosixSignal.SIGINT, System.Runtime.InteropServices.PosixSignal.SIGTERM, System.Runtime.InteropServices.PosixSignal.SIGHUP }
-            .Select(sig => System.Runtime.InteropServices.PosixSignalRegistration.Create(sig, c =>
-            {
-                c.Cancel = true;
-                stop.Cancel();
-            }))]);
+        using var signals = ShutdownSignals.Cancelling(stop);
         var limit = p.GetValue(duration) > 0 ? TimeSpan.FromSeconds(p.GetValue(duration)) : TimeSpan.MaxValue;
         EjfatSender sender;
         try

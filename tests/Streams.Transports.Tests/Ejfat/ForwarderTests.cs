@@ -174,7 +174,9 @@ public sealed class ForwarderTests : IDisposable
         var datagrams = Enumerable.Range(0, 50).Select(i => Datagram((ulong)i, 200)).ToArray();
         var sink = new byte[9000];
         long allocated = 0;
-        for (var round = 0; round < 201; round++) // 200 measured rounds of 50: 10,000 datagrams
+        const int WarmUp = 50; // rounds not measured: the table is adopted, and the JIT's tiering (and on-stack
+                               // replacement of this loop) is done; on a loaded machine it comes later than on an idle one
+        for (var round = 0; round < WarmUp + 200; round++) // 200 measured rounds of 50: 10,000 datagrams
         {
             foreach (var d in datagrams) known.Send(d);
             var before = GC.GetAllocatedBytesForCurrentThread();
@@ -186,15 +188,15 @@ public sealed class ForwarderTests : IDisposable
                 received += n;
             }
 
-            if (round > 0) allocated += GC.GetAllocatedBytesForCurrentThread() - before; // round 0 adopts the table
+            if (round >= WarmUp) allocated += GC.GetAllocatedBytesForCurrentThread() - before;
             foreach (var s in _members.SelectMany(m => m))
             {
                 while (s.Available > 0) s.Receive(sink);
             }
         }
 
-        Assert.Equal(201 * 50, forwarder.ReceivedPackets);
-        Assert.Equal(201 * 50, forwarder.ForwardedPackets);
+        Assert.Equal((WarmUp + 200) * 50, forwarder.ReceivedPackets);
+        Assert.Equal((WarmUp + 200) * 50, forwarder.ForwardedPackets);
         Assert.True(allocated < 1024, $"{allocated} bytes allocated forwarding 10,000 datagrams");
     }
 

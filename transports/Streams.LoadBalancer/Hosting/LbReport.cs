@@ -82,20 +82,6 @@ internal static class LbReport
         };
     }
 
-    /// <summary>Writes the report whole (a temporary file renamed over <paramref name="path"/>); an error message, or null.</summary>
-    public static string? Write(LbRegistry registry, string path)
-    {
-        try
-        {
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-            var temp = $"{path}.{Environment.ProcessId}.tmp";
-            File.WriteAllText(temp, JsonSerializer.Serialize(Build(registry), Indented));
-            File.Move(temp, path, overwrite: true);
-            return null;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return $"{path}: {e.Message}";
-        }
-    }
+    /// <summary>The report as indented JSON.</summary>
+    public static string ToJson(LbRegistry registry) => JsonSerializer.Serialize(Build(registry), Indented);
 }

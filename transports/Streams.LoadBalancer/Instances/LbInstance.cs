@@ -295,7 +295,7 @@ internal sealed class LbInstance
             shares = SlotAllocator.Shares(alive, weights);
         }
 
-        if (force || !shares.AsSpan().SequenceEqual(_shares.AsSpan(0, Math.Min(_shares.Length, shares.Length))) || shares.Length != _shares.Length)
+        if (force || !shares.AsSpan().SequenceEqual(_shares))
         {
             if (shares.Any(x => x > 0) || _epochs.Count > 0)
             {

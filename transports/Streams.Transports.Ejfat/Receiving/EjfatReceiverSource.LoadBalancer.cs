@@ -53,21 +53,16 @@ internal sealed partial class EjfatReceiverSource
     }
 
     /// <summary>The local address the load balancer reaches this host on: the one the kernel would send from towards it.</summary>
-    private static IPAddress RouteAddress(EjfatUri uri)
-    {
-        var towards = uri.Data?.Address ?? (IPAddress.TryParse(uri.ControlHost, out var c) ? c : Dns.GetHostAddresses(uri.ControlHost).First());
-        using var probe = new Socket(towards.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
-        probe.Connect(new IPEndPoint(towards, 9)); // UDP connect sends nothing; it only picks the route
-        return ((IPEndPoint)probe.LocalEndPoint!).Address;
-    }
+    private static IPAddress RouteAddress(EjfatUri uri) =>
+        LbSenders.LocalAddressTowards(uri.Data?.Address ?? (IPAddress.TryParse(uri.ControlHost, out var c) ? c : Dns.GetHostAddresses(uri.ControlHost).First()));
 
     private Membership StartMembership(LbSettings lb, SourceContext context, ReceiveThread[] workers)
     {
         var c = _config;
         var name = lb.Name ?? $"{Dns.GetHostName()}-{BoundPorts[0]}"; // the port it got, when it asked for any
-        var registration = new MemberRegistration(name, lb.Weight, lb.Address ?? RouteAddress(lb.Uri), BoundPorts[0], BitOperations(c.Ports), lb.MinFactor, lb.MaxFactor, lb.KeepHeader);
+        var registration = new MemberRegistration(name, lb.Weight, lb.Address ?? RouteAddress(lb.Uri), BoundPorts[0], System.Numerics.BitOperations.Log2((uint)c.Ports), lb.MinFactor, lb.MaxFactor, lb.KeepHeader);
         var client = new LbClient(lb.Uri);
-        var draining = new StrongBox<bool>();
+        var draining = new System.Runtime.CompilerServices.StrongBox<bool>();
         var membership = new LbMembership(client, registration, () =>
         {
             var t = Totals(workers);
@@ -89,8 +84,6 @@ internal sealed partial class EjfatReceiverSource
         });
         return new Membership(membership, client, stop, loop, draining);
     }
-
-    private static int BitOperations(int ports) => System.Numerics.BitOperations.Log2((uint)ports);
 
     /// <summary>
     /// Says it is not ready (its slots go at the next boundary), keeps the receive threads running until nothing has
@@ -138,7 +131,7 @@ internal sealed partial class EjfatReceiverSource
     }
 
     /// <summary>A running membership and what stops it.</summary>
-    private sealed record Membership(LbMembership Session, LbClient Client, CancellationTokenSource Stop, Task Loop, StrongBox<bool> Draining) : IAsyncDisposable
+    private sealed record Membership(LbMembership Session, LbClient Client, CancellationTokenSource Stop, Task Loop, System.Runtime.CompilerServices.StrongBox<bool> Draining) : IAsyncDisposable
     {
         public async ValueTask DisposeAsync()
         {
@@ -149,10 +142,5 @@ internal sealed partial class EjfatReceiverSource
             Client.Dispose();
             Stop.Dispose();
         }
-    }
-
-    private sealed class StrongBox<T>
-    {
-        public T Value = default!;
     }
 }
