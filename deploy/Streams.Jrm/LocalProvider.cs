@@ -7,8 +7,18 @@ namespace Streams.Jrm;
 /// <summary>How local worker processes are started.</summary>
 public sealed record LocalOptions
 {
-    /// <summary>The coordinator the workers join (<c>tcp://HOST:PORT</c>).</summary>
-    public required string Join { get; init; }
+    /// <summary>The coordinator the workers join (<c>tcp://HOST:PORT</c>); unused with <see cref="Node"/>.</summary>
+    public string? Join { get; init; }
+
+    /// <summary>What node ID runs, when not a worker that joins <see cref="Join"/> (a node pipeline behind a load balancer).</summary>
+    public Func<string, NodeCommandLine>? Node { get; init; }
+
+    /// <summary>When set, node ID runs in DIRECTORY/ID (created) and its output goes to DIRECTORY/ID/node.log; else it runs here and its output is dropped.</summary>
+    public string? NodesDirectory { get; init; }
+
+    /// <summary>What node <paramref name="id"/> runs.</summary>
+    public NodeCommandLine LineFor(string id) =>
+        Node?.Invoke(id) ?? new WorkerCommandLine(Join ?? throw new InvalidOperationException("LocalOptions: neither Join nor Node is set"), id, Cores);
 
     /// <summary>Program and leading arguments that run Streams, e.g. <c>["dotnet", "/opt/streams/streams.dll"]</c>.</summary>
     public required IReadOnlyList<string> Command { get; init; }
@@ -41,16 +51,44 @@ public sealed class LocalProvider(LocalOptions options, Func<string, bool> hasWo
     public Task<string> RequestAsync(CancellationToken cancel = default)
     {
         var id = $"local-{Environment.ProcessId}-{Interlocked.Increment(ref _next)}";
-        var psi = new ProcessStartInfo(options.Command[0]) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var a in options.Command.Skip(1)) psi.ArgumentList.Add(a);
-        foreach (var a in new WorkerCommandLine(options.Join, id, options.Cores).Arguments) psi.ArgumentList.Add(a);
+        // A node pipeline runs in a session of its own (setsid): a Ctrl+C at the terminal reaches the control process
+        // only, which then drains each node with one SIGTERM (a second signal would abort the node).
+        var command = options.Node is not null && File.Exists("/usr/bin/setsid") ? ["/usr/bin/setsid", .. options.Command] : options.Command;
+        var psi = new ProcessStartInfo(command[0]) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var a in command.Skip(1)) psi.ArgumentList.Add(a);
+        foreach (var a in options.LineFor(id).Arguments) psi.ArgumentList.Add(a);
+        StreamWriter? output = null;
+        if (options.NodesDirectory is { } root)
+        {
+            psi.WorkingDirectory = Directory.CreateDirectory(Path.Combine(root, id)).FullName;
+            output = new StreamWriter(Path.Combine(psi.WorkingDirectory, "node.log")) { AutoFlush = true };
+        }
+
         var p = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {options.Command[0]}");
-        // Its output is read (and dropped) so that a chatty worker never blocks on a full pipe; readiness comes from the coordinator.
-        p.ErrorDataReceived += (_, _) => { };
-        p.OutputDataReceived += (_, _) => { };
+        // Its output is read (kept in node.log, or dropped) so that a chatty node never blocks on a full pipe; readiness
+        // comes from the coordinator (or the load balancer).
+        var outputGate = new Lock();
+        void Keep(string? line)
+        {
+            if (line is null || output is null) return;
+            lock (outputGate)
+            {
+                try
+                {
+                    output.WriteLine(line);
+                }
+                catch (ObjectDisposedException)
+                {
+                    // a last line after the node was forgotten
+                }
+            }
+        }
+
+        p.ErrorDataReceived += (_, e) => Keep(e.Data);
+        p.OutputDataReceived += (_, e) => Keep(e.Data);
         p.BeginErrorReadLine();
         p.BeginOutputReadLine();
-        lock (_gate) _nodes.Add(new Node(id, p, _time.GetUtcNow()));
+        lock (_gate) _nodes.Add(new Node(id, p, _time.GetUtcNow()) { Output = output });
         return Task.FromResult(id);
     }
 
@@ -61,6 +99,8 @@ public sealed class LocalProvider(LocalOptions options, Func<string, bool> hasWo
         if (node is null || node.Process.HasExited) return;
         if (drain)
         {
+            if (node.Draining) return; // once: a second SIGTERM tells a node to abort
+
             node.Draining = true;
             using var kill = Process.Start("kill", ["-TERM", node.Process.Id.ToString(CultureInfo.InvariantCulture)]);
             if (kill is not null) await kill.WaitForExitAsync(cancel).ConfigureAwait(false);
@@ -76,7 +116,14 @@ public sealed class LocalProvider(LocalOptions options, Func<string, bool> hasWo
         lock (_gate)
         {
             var list = _nodes.Select(n => new NodeInfo(n.Id, StateOf(n), options.Cores, n.RequestedAt)).ToList();
-            _nodes.RemoveAll(n => n.Process.HasExited && n.Reported);
+            var over = _nodes.Where(n => n.Process.HasExited && n.Reported).ToList();
+            _nodes.RemoveAll(over.Contains);
+            foreach (var n in over)
+            {
+                n.Output?.Dispose();
+                n.Process.Dispose();
+            }
+
             foreach (var n in _nodes.Where(n => n.Process.HasExited)) n.Reported = true;
             return Task.FromResult<IReadOnlyList<NodeInfo>>(list);
         }
@@ -97,6 +144,7 @@ public sealed class LocalProvider(LocalOptions options, Func<string, bool> hasWo
             {
                 if (!n.Process.HasExited) n.Process.Kill(entireProcessTree: true);
                 n.Process.Dispose();
+                n.Output?.Dispose();
             }
 
             _nodes.Clear();
@@ -114,5 +162,7 @@ public sealed class LocalProvider(LocalOptions options, Func<string, bool> hasWo
         public volatile bool Draining;
 
         public bool Reported { get; set; }
+
+        public StreamWriter? Output { get; init; }
     }
 }

@@ -7,8 +7,14 @@ namespace Streams.Jrm;
 /// <summary>Where and how SLURM pilot jobs run.</summary>
 public sealed record SlurmOptions
 {
-    /// <summary>The coordinator the pilot's worker joins (<c>tcp://HOST:PORT</c>).</summary>
-    public required string Join { get; init; }
+    /// <summary>The coordinator the pilot's worker joins (<c>tcp://HOST:PORT</c>); unused with <see cref="Node"/>.</summary>
+    public string? Join { get; init; }
+
+    /// <summary>
+    /// What a pilot runs, given its name (<c>slurm-$SLURM_JOB_ID</c>, expanded by the pilot's shell), when not a worker
+    /// that joins <see cref="Join"/>: a node pipeline behind a load balancer. It runs in STATE/slurm-JOBID.
+    /// </summary>
+    public Func<string, NodeCommandLine>? Node { get; init; }
 
     /// <summary>The command that starts Streams on the node (e.g. <c>streams</c>, <c>dotnet /opt/streams/streams.dll</c>, or a container run line).</summary>
     public required string StreamsCommand { get; init; }
@@ -108,20 +114,32 @@ public sealed class SlurmProvider : INodeProvider
     };
 
     /// <summary>The pilot script (also written to the state folder for each job).</summary>
-    public string PilotScript() => $"""
+    public string PilotScript() => (_o.Node is { } node ? $"""
+        #!/bin/bash
+        # Streams pilot job: one node pipeline that registers with the load balancer and receives its share straight from it.
+        # SLURM signals TERM {_o.DrainBeforeEndSeconds} s before the walltime; the node then deregisters, drains and leaves.
+        # It runs in a folder of its own (its outputs, its summary, and its metrics endpoint for Prometheus).
+        dir="{_o.StateDirectory}/{WorkerName("$SLURM_JOB_ID")}"
+        mkdir -p "$dir" && cd "$dir" || exit 1
+        echo "streams pilot $SLURM_JOB_ID on $(hostname), node pipeline in $dir"
+        exec {node(WorkerName("$SLURM_JOB_ID")).ForShell(_o.StreamsCommand)}
+        """ : $"""
         #!/bin/bash
         # Streams pilot job: one worker that joins the coordinator and runs the stages it is given.
         # SLURM signals TERM {_o.DrainBeforeEndSeconds} s before the walltime; the worker then drains and leaves.
         # Its metrics endpoint (any free port) is announced to the coordinator, which lists it for Prometheus.
         echo "streams pilot $SLURM_JOB_ID on $(hostname), joining {_o.Join}"
-        exec {new WorkerCommandLine(_o.Join, WorkerName("$SLURM_JOB_ID"), _o.Cores) { MetricsListen = "0.0.0.0:0" }.ForShell(_o.StreamsCommand)}
-        """.Replace("\r\n", "\n", StringComparison.Ordinal) + "\n";
+        exec {new WorkerCommandLine(_o.Join ?? throw new InvalidOperationException("SlurmOptions: neither Join nor Node is set"), WorkerName("$SLURM_JOB_ID"), _o.Cores) { MetricsListen = "0.0.0.0:0" }.ForShell(_o.StreamsCommand)}
+        """).Replace("\r\n", "\n", StringComparison.Ordinal) + "\n";
+
+    /// <summary>The working directory of the node pipeline of job <paramref name="jobId"/> (with <see cref="SlurmOptions.Node"/>).</summary>
+    public string NodeDirectory(string jobId) => Path.Combine(_o.StateDirectory, WorkerName(jobId));
 
     public async Task<string> RequestAsync(CancellationToken cancel = default)
     {
         var script = Path.Combine(_o.StateDirectory, "pilot.sh");
         await File.WriteAllTextAsync(script, PilotScript(), cancel).ConfigureAwait(false);
-        List<string> args = ["--parsable", "-J", "streams-worker", "-N", "1", "-n", _o.Cores.ToString(CultureInfo.InvariantCulture), "-t", _o.Walltime,
+        List<string> args = ["--parsable", "-J", _o.Node is null ? "streams-worker" : "streams-node", "-N", "1", "-n", _o.Cores.ToString(CultureInfo.InvariantCulture), "-t", _o.Walltime,
             $"--signal=B:TERM@{_o.DrainBeforeEndSeconds}", "-o", Path.Combine(_o.StateDirectory, "pilot-%j.out")];
         if (_o.Partition is { } p) args.AddRange(["-p", p]);
         if (_o.Account is { } a) args.AddRange(["-A", a]);
@@ -145,7 +163,12 @@ public sealed class SlurmProvider : INodeProvider
         // With drain, TERM goes to the batch shell, which is the worker (exec): it finishes its batches and leaves. A pilot
         // last listed as not running yet (or its worker not joined) has no worker to drain: it is cancelled.
         bool running;
-        lock (_gate) running = _last.GetValueOrDefault(id, NodeState.Ready) is NodeState.Ready or NodeState.Draining;
+        lock (_gate)
+        {
+            if (drain && _draining.Contains(id)) return; // signalled once: a second TERM tells a node to abort
+            running = _last.GetValueOrDefault(id, NodeState.Ready) is NodeState.Ready or NodeState.Draining;
+        }
+
         var signal = drain && running;
         var (code, _, stderr) = await _run.RunAsync("scancel", signal ? ["--signal=TERM", "--batch", id] : [id], cancel).ConfigureAwait(false);
         if (code != 0) throw new InvalidOperationException($"scancel {id} failed ({code}): {stderr.Trim()}");

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 
 namespace Streams.Jrm;
 
@@ -11,7 +10,7 @@ namespace Streams.Jrm;
 /// <param name="Join">The coordinator's address, <c>tcp://HOST:PORT</c>, as the node reaches it.</param>
 /// <param name="Name">The worker process's name, unique in the run (the provider's choice).</param>
 /// <param name="Threads">Threads the worker runs.</param>
-public sealed record WorkerCommandLine(string Join, string Name, int Threads)
+public sealed record WorkerCommandLine(string Join, string Name, int Threads) : NodeCommandLine
 {
     /// <summary>Seconds after which the worker drains and leaves on its own (<c>--leave-after</c>); null: it stays.</summary>
     public int? LeaveAfterSeconds { get; init; }
@@ -20,7 +19,7 @@ public sealed record WorkerCommandLine(string Join, string Name, int Threads)
     public string MetricsListen { get; init; } = "127.0.0.1:0";
 
     /// <summary>The arguments after the program that runs Streams, starting with <c>worker</c>.</summary>
-    public IReadOnlyList<string> Arguments
+    public override IReadOnlyList<string> Arguments
     {
         get
         {
@@ -29,23 +28,5 @@ public sealed record WorkerCommandLine(string Join, string Name, int Threads)
             args.AddRange(["--metrics-listen", MetricsListen]);
             return args;
         }
-    }
-
-    /// <summary>
-    /// The line for a shell script: <paramref name="streamsCommand"/> then the arguments, each quoted with double
-    /// quotes when it holds more than letters, digits and <c>_./:@%+=,-</c> (so a name such as
-    /// <c>slurm-$SLURM_JOB_ID</c> is expanded by the script's shell, as intended).
-    /// </summary>
-    public string ForShell(string streamsCommand)
-    {
-        var line = new StringBuilder(streamsCommand);
-        foreach (var a in Arguments)
-        {
-            line.Append(' ');
-            var plain = a.Length > 0 && a.All(c => char.IsAsciiLetterOrDigit(c) || "_./:@%+=,-".Contains(c, StringComparison.Ordinal));
-            line.Append(plain ? a : $"\"{a.Replace("\"", "\\\"", StringComparison.Ordinal)}\"");
-        }
-
-        return line.ToString();
     }
 }

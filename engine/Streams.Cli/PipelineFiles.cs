@@ -64,13 +64,19 @@ internal static class PipelineFiles
     /// As above; <paramref name="exitCode"/> tells a run how to end when planning failed: 4 when every problem is an
     /// output that cannot be written (a read-only folder), else 2 (the file is invalid).
     /// </summary>
-    public static PipelinePlan? LoadAndPlan(string? path, OperatorCatalog catalog, TextWriter errors, out int exitCode, string? loadBalancer = null)
+    public static PipelinePlan? LoadAndPlan(string? path, OperatorCatalog catalog, TextWriter errors, out int exitCode, string? loadBalancer = null, string? nodeName = null)
     {
         exitCode = Engine.Runtime.ExitCodes.Usage;
         var loaded = path is null ? PipelineLoader.Load(WithFreePorts(ReadDefault()), DefaultName) : PipelineLoader.LoadFile(path);
         if (loadBalancer is not null && loaded.Spec is { } spec && WithLoadBalancer(spec, loadBalancer) is { } lbError)
         {
             errors.WriteLine($"error: --lb: {lbError}");
+            return null;
+        }
+
+        if (nodeName is not null && loaded.Spec is { } named && WithNodeName(named, nodeName) is { } nameError)
+        {
+            errors.WriteLine($"error: --node-name: {nameError}");
             return null;
         }
 
@@ -96,6 +102,31 @@ internal static class PipelineFiles
         }
 
         return null;
+    }
+
+    /// <summary><c>--node-name NAME</c>: the pipeline's EJFAT receivers register as NAME, NAME-2, ...; an error when it has none.</summary>
+    internal static string? WithNodeName(PipelineSpec spec, string name)
+    {
+        if (name.Length == 0 || name.Length > 200 || name.Any(char.IsWhiteSpace)) return $"'{name}' is not a name (1-200 characters, no spaces)";
+        var receivers = spec.Nodes.Where(n => n.Operator == "ejfat-receiver").ToList();
+        if (receivers.Count == 0) return $"pipeline '{spec.Name}' has no ejfat-receiver to name";
+        for (var i = 0; i < receivers.Count; i++)
+        {
+            receivers[i].Config["lb-name"] = new ConfigValue(i == 0 ? name : $"{name}-{i + 1}", null, new SourceLocation("--node-name", 1, 1));
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// The spec of <paramref name="path"/> when it is a control process for node pipelines (only a <c>control:</c>
+    /// section with <c>node-pipeline</c>: <see cref="PipelineSpec.IsControlOnly"/>); null for any other file, which is
+    /// then loaded, planned and reported as usual.
+    /// </summary>
+    public static PipelineSpec? ControlOnly(string path)
+    {
+        var loaded = PipelineLoader.LoadFile(path);
+        return loaded.Ok && loaded.Spec!.IsControlOnly ? loaded.Spec : null;
     }
 
     private static void Report(IReadOnlyList<Diagnostic> diagnostics, TextWriter errors)

@@ -9,7 +9,7 @@ namespace Streams.Integration.Tests;
 /// `streams send --lb`: a node joins mid-run and another drains and leaves mid-run (SIGTERM), and every event sent is
 /// received by exactly one node.
 /// </summary>
-public sealed class LoadBalancerCliTests(TempDir dir) : IClassFixture<TempDir>
+public sealed partial class LoadBalancerCliTests(TempDir dir) : IClassFixture<TempDir>
 {
     private const string Admin = "test-admin";
 

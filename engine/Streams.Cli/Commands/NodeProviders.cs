@@ -69,6 +69,42 @@ internal static class NodeProviders
         }, hasWorker: coordinator.HasWorker);
     }
 
+    /// <summary>
+    /// The provider of a control process: each node runs <c>streams run NODE-PIPELINE --lb URI --node-name ID</c> in
+    /// DIRECTORY/ID, and is ready once <paramref name="serves"/> says the load balancer gave its member slots. Local and
+    /// SLURM; Kubernetes nodes behind a load balancer are not wired yet (an error says so).
+    /// </summary>
+    public static INodeProvider CreateForNodePipelines(NodeSettings settings, string nodePipeline, string loadBalancer, string nodesDirectory, Func<string, bool> serves)
+    {
+        INodeProvider bare = settings.Provider switch
+        {
+            // A local node is scraped on loopback; a pilot on another host on every interface (its host name is announced).
+            "local" => new LocalProvider(new LocalOptions
+            {
+                Command = SelfCommand(),
+                Cores = settings.Cores,
+                Node = id => new NodePipelineCommandLine(nodePipeline, loadBalancer, id),
+                NodesDirectory = nodesDirectory,
+            }, serves),
+            "slurm" => new SlurmProvider(new SlurmOptions
+            {
+                Node = name => new NodePipelineCommandLine(nodePipeline, loadBalancer, name) { MetricsListen = "0.0.0.0:0" },
+                StreamsCommand = string.Join(' ', SelfCommand()),
+                StateDirectory = nodesDirectory,
+                Partition = settings.Partition,
+                Account = settings.Account,
+                Qos = settings.Qos,
+                Constraint = settings.Constraint,
+                Walltime = settings.Walltime,
+                Cores = settings.Cores,
+                DrainBeforeEndSeconds = settings.DrainBeforeEndSeconds,
+                ReplaceBeforeEndSeconds = settings.ReplaceBeforeEndSeconds,
+            }, hasWorker: serves),
+            _ => throw new ArgumentException($"node-provider '{settings.Provider}' cannot start node pipelines behind a load balancer yet; use local or slurm"),
+        };
+        return new GuardedProvider(bare, settings.Guards);
+    }
+
     /// <summary>The address workers join: a coordinator listening on every interface is reached at <paramref name="host"/>.</summary>
     private static string JoinAddress(string endpoint, string host) =>
         endpoint.Replace("tcp://0.0.0.0:", $"tcp://{host}:", StringComparison.Ordinal).Replace("tcp://*:", $"tcp://{host}:", StringComparison.Ordinal);

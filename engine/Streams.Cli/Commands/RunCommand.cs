@@ -46,9 +46,19 @@ internal static class RunCommand
             Description = "Connect the pipeline to this EJFAT load balancer (ejfat[s]://TOKEN@HOST:PORT/lb/ID?data=IP:PORT&sync=IP:PORT): its ejfat-receivers register as members (a node pipeline; on SIGTERM it deregisters, takes what is still on its way, then drains) and its ejfat-senders send through it.",
             HelpName = "URI",
         };
-        var cmd = new Command("run", "Run a pipeline until its input ends, --duration/--events is reached, or Ctrl+C/SIGTERM (graceful drain).")
+        var nodeName = new Option<string?>("--node-name")
         {
-            file, duration, events, summary, metrics, progress, interval, quiet, control, lb,
+            Description = "This node's name: its ejfat-receivers register under it at the load balancer (NAME, NAME-2, ...). Node providers set it to the node's id.",
+            HelpName = "NAME",
+        };
+        var metricsFile = new Option<FileInfo?>("--metrics-file")
+        {
+            Description = "Write the metrics endpoint's HOST:PORT to FILE once it serves (with --metrics-listen HOST:0, how a node announces the port it got).",
+            HelpName = "FILE",
+        };
+        var cmd = new Command("run", "Run a pipeline until its input ends, --duration/--events is reached, or Ctrl+C/SIGTERM (graceful drain). A file with only a 'control:' section naming a node-pipeline runs a control process that sizes node pipelines behind a load balancer.")
+        {
+            file, duration, events, summary, metrics, progress, interval, quiet, control, lb, nodeName, metricsFile,
         };
         distributed.AddTo(cmd);
         cmd.SetAction((parse, ct) => RunAsync(new RunRequest(
@@ -64,6 +74,8 @@ internal static class RunCommand
             Distributed = distributed.Read(parse),
             Control = parse.GetValue(control),
             LoadBalancer = parse.GetValue(lb),
+            NodeName = parse.GetValue(nodeName),
+            MetricsFile = parse.GetValue(metricsFile)?.FullName,
         }));
         return cmd;
     }
@@ -78,6 +90,12 @@ internal static class RunCommand
 
         /// <summary>EJFAT URI the pipeline's receivers register with (<c>--lb</c>).</summary>
         public string? LoadBalancer { get; init; }
+
+        /// <summary>The node's name at the load balancer (<c>--node-name</c>).</summary>
+        public string? NodeName { get; init; }
+
+        /// <summary>Where the metrics endpoint's HOST:PORT is written (<c>--metrics-file</c>).</summary>
+        public string? MetricsFile { get; init; }
     }
 
     internal static async Task<int> RunAsync(RunRequest req)
@@ -87,12 +105,14 @@ internal static class RunCommand
         if (req.Events is <= 0) return Usage(stderr, "--events must be positive");
         if (req.ProgressInterval <= 0) return Usage(stderr, "--progress-interval must be positive");
         if (req.SummaryJson is { } summaryPath && Engine.Operators.OutputCheck.FileProblem(summaryPath) is { } why) return Usage(stderr, $"--summary-json: {why}");
-        if (req.MetricsListen is { } ml && !ListenAddress.IsOff(ml) && ListenAddress.TryParse(ml, out _) is { } bad)
+        if (req.MetricsListen is { } ml && !ListenAddress.IsOff(ml) && ListenAddress.TryParse(ml, out _, anyPort: true) is { } bad)
         {
             return Usage(stderr, $"--metrics-listen: {bad}");
         }
 
-        var plan = PipelineFiles.LoadAndPlan(req.Pipeline, OperatorSet.Create(), stderr, out var invalidExit, req.LoadBalancer);
+        if (req.MetricsFile is { } mf && Engine.Operators.OutputCheck.FileProblem(mf) is { } mfWhy) return Usage(stderr, $"--metrics-file: {mfWhy}");
+        if (req.Pipeline is { } file && PipelineFiles.ControlOnly(file) is { } controlOnly) return await ElasticCommand.RunAsync(controlOnly, req).ConfigureAwait(false);
+        var plan = PipelineFiles.LoadAndPlan(req.Pipeline, OperatorSet.Create(), stderr, out var invalidExit, req.LoadBalancer, req.NodeName);
         if (plan is null) return invalidExit;
         return await ExecuteAsync(plan, req).ConfigureAwait(false);
     }
@@ -150,6 +170,7 @@ internal static class RunCommand
         var fixedMetrics = req.MetricsListen ?? plan.Spec.MetricsListen;
         using var endpoint = MetricsEndpoint.Start(fixedMetrics ?? MetricsEndpoint.Default, pipeline.Registry, log, anyPortIfBusy: fixedMetrics is null);
         coordinator?.ScrapeTargets?.SetCoordinator(endpoint.Address);
+        if (req.MetricsFile is { } announce) AnnounceMetrics(announce, endpoint, log);
         using var signals = new ShutdownSignals(pipeline.StopIntake, m => log.Warn("", m), reason =>
         {
             // A second signal: the outputs are closed readable and the summary says what was lost; then exit 130.
@@ -186,12 +207,28 @@ internal static class RunCommand
         }
 
         coordinator?.Stop("run finished");
+        if (req.MetricsFile is { } announced) File.Delete(announced); // announced while it serves: a control process stops scraping it
         SummaryPrinter.Print(result, live);
         var summaryWritten = true;
         if (req.SummaryJson is { } path && (summaryWritten = TryWriteSummary(path, result, stderr))) log.Info("", $"summary written to {path}");
 
         if (!result.Ok) stderr.WriteLine($"error: {result.ExitReason}");
         return result.Ok && !summaryWritten ? ExitCodes.OutputFailed : result.ExitCode;
+    }
+
+    /// <summary>
+    /// <c>--metrics-file</c>: the endpoint's HOST:PORT, written whole (a node provider or a control process reads it to
+    /// scrape the node and to list it for Prometheus); a note in the log when no endpoint runs.
+    /// </summary>
+    internal static void AnnounceMetrics(string path, MetricsEndpoint endpoint, RunLog log)
+    {
+        if (endpoint.Address is not { } address)
+        {
+            log.Warn("", $"--metrics-file {path}: no metrics endpoint runs, nothing to announce");
+            return;
+        }
+
+        if (WholeFile.TryWrite(path, address + "\n") is { } error) log.Warn("", $"--metrics-file: could not write {error}");
     }
 
     /// <summary>Writes the summary JSON (whole or not at all: <see cref="WholeFile"/>).</summary>

@@ -38,8 +38,8 @@ public sealed partial class ControllerHost : IDisposable
         _settings = settings ?? throw new ArgumentNullException(nameof(settings));
         _time = time ?? TimeProvider.System;
         _remote = remote;
-        _nodes = nodes;
         _publish = new ControlPublisher(pipeline.Registry, pipeline.Name, log, settings.Record);
+        _stepper = nodes is null ? null : new NodeStepper(nodes, _publish, _time);
         foreach (var name in settings.Stages)
         {
             var stage = pipeline.Stage(name);

@@ -31,12 +31,43 @@ public sealed record ControllerSettings(string Law, double IntervalSeconds, IRea
     public static ControllerSettings? From(PipelinePlan plan, string? lawOverride = null)
     {
         ArgumentNullException.ThrowIfNull(plan);
-        var c = plan.Spec.Control;
+        return Read(plan.Spec, plan.Nodes, plan.Name, lawOverride);
+    }
+
+    /// <summary>
+    /// The section of a control process (<see cref="PipelineSpec.IsControlOnly"/>): <c>node-pipeline</c> (the pipeline
+    /// each node runs, relative to the file), <c>load-balancer</c> (its EJFAT URI, unless <c>--lb</c> gives it) and a
+    /// node provider are required; the nodes are controlled as one stage named after the node pipeline.
+    /// </summary>
+    public static ControllerSettings ForNodePipelines(PipelineSpec spec, string? lawOverride = null)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var settings = Read(spec, [], spec.Name, lawOverride)
+            ?? throw new ConfigException("'control.law' is off: a control process for node pipelines needs a law", spec.ControlLocation);
+        var c = spec.Control;
+        if (settings.Nodes is null) throw new ConfigException("'control.node-provider' (local, slurm or kubernetes) is needed with 'control.node-pipeline': it starts the nodes", spec.ControlLocation);
+        var pipeline = c["node-pipeline"];
+        if (pipeline.Scalar is not { Length: > 0 } path) throw new ConfigException("'control.node-pipeline' must name a pipeline file", pipeline.Location);
+        var full = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(spec.File)) ?? ".", path));
+        if (!File.Exists(full)) throw new ConfigException($"'control.node-pipeline': no such file: {full}", pipeline.Location);
+        var stage = Path.GetFileNameWithoutExtension(full);
+        return settings with { Stages = [stage], NodePipeline = full, LoadBalancer = c.TryGetValue("load-balancer", out var lb) ? lb.Scalar : null };
+    }
+
+    /// <summary><c>node-pipeline</c>: the pipeline file each node runs (full path), for a control process; null otherwise.</summary>
+    public string? NodePipeline { get; init; }
+
+    /// <summary><c>load-balancer</c>: the EJFAT URI the node pipelines register with (<c>--lb</c> overrides it).</summary>
+    public string? LoadBalancer { get; init; }
+
+    private static ControllerSettings? Read(PipelineSpec spec, IReadOnlyList<PlannedNode> planned, string pipelineName, string? lawOverride)
+    {
+        var c = spec.Control;
         if (c.Count == 0 && lawOverride is null) return null;
         string? Scalar(string key) => c.TryGetValue(key, out var v) ? v.Scalar ?? throw new ConfigException($"'control.{key}' must be a single value", v.Location) : null;
         var law = lawOverride ?? Scalar("law") ?? ControlLaws.QueueModel;
         if (law == ControlLaws.Off) return null;
-        if (!ControlLaws.Names.Contains(law)) throw new ConfigException($"'control.law' is '{law}'; use one of: {string.Join(", ", ControlLaws.Names)}, off", c.GetValueOrDefault("law")?.Location ?? plan.Spec.ControlLocation);
+        if (!ControlLaws.Names.Contains(law)) throw new ConfigException($"'control.law' is '{law}'; use one of: {string.Join(", ", ControlLaws.Names)}, off", c.GetValueOrDefault("law")?.Location ?? spec.ControlLocation);
         double Number(string key, double fallback, double min)
         {
             var s = Scalar(key);
@@ -55,13 +86,13 @@ public sealed record ControllerSettings(string Law, double IntervalSeconds, IRea
             stages = [.. sv.Items ?? (sv.Scalar is { } one ? [one] : [])];
             foreach (var s in stages)
             {
-                var node = plan.Nodes.FirstOrDefault(n => n.Name == s);
-                if (node is null || node.Kind != OperatorKind.Processor) throw new ConfigException($"'control.stages' names '{s}', which is not a processor stage of '{plan.Name}'", sv.Location);
+                var node = planned.FirstOrDefault(n => n.Name == s);
+                if (node is null || node.Kind != OperatorKind.Processor) throw new ConfigException($"'control.stages' names '{s}', which is not a processor stage of '{pipelineName}'", sv.Location);
             }
         }
         else
         {
-            stages = [.. plan.Nodes.Where(n => n.Kind == OperatorKind.Processor && n.Spec.Placement == Placement.Local).Select(n => n.Name)];
+            stages = [.. planned.Where(n => n.Kind == OperatorKind.Processor && n.Spec.Placement == Placement.Local).Select(n => n.Name)];
         }
 
         NodeSettings? nodes = null;
@@ -98,13 +129,13 @@ public sealed record ControllerSettings(string Law, double IntervalSeconds, IRea
                     c.GetValueOrDefault("slurm-replace-before")?.Location ?? c["node-provider"].Location);
             }
 
-            if (!c.ContainsKey("stages")) stages.AddRange(plan.Nodes.Where(n => n.Kind == OperatorKind.Processor && n.Spec.Placement == Placement.Workers).Select(n => n.Name));
+            if (!c.ContainsKey("stages")) stages.AddRange(planned.Where(n => n.Kind == OperatorKind.Processor && n.Spec.Placement == Placement.Workers).Select(n => n.Name));
         }
 
         var reserved = new HashSet<string>(["law", "interval", "stages", "min", "max", "node-provider", "node-cores", "min-nodes", "max-nodes", "service-rate",
             "slurm-partition", "slurm-account", "slurm-qos", "slurm-constraint", "slurm-walltime", "slurm-drain-before", "slurm-replace-before",
             "k8s-namespace", "k8s-image", "k8s-site", "k8s-nodetype", "k8s-lifetime", "k8s-kubeconfig", "k8s-join", "twin-advisor", "record",
-            "min-lifetime", "join-timeout", "breaker-failures", "breaker-window", "breaker-cooldown", "call-timeout"], StringComparer.Ordinal);
+            "min-lifetime", "join-timeout", "node-pipeline", "load-balancer", "breaker-failures", "breaker-window", "breaker-cooldown", "call-timeout"], StringComparer.Ordinal);
         var parameters = c.Where(kv => !reserved.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value.Scalar ?? "", StringComparer.Ordinal);
         // --control swaps the file's law for another: keep the file's parameters that law takes, drop the rest.
         if (lawOverride is not null && c.ContainsKey("law")) parameters = ControlLaws.ParametersOf(law, parameters);
@@ -115,7 +146,7 @@ public sealed record ControllerSettings(string Law, double IntervalSeconds, IRea
         }
         catch (ArgumentException e)
         {
-            throw new ConfigException(e.Message, plan.Spec.ControlLocation);
+            throw new ConfigException(e.Message, spec.ControlLocation);
         }
 
         var advisor = Scalar("twin-advisor") is { } adv

@@ -32,6 +32,9 @@ public sealed class NodeBook
 
     public int Failed { get; private set; }
 
+    /// <summary>Every node requested or listed in this run, with its state as last seen.</summary>
+    public IReadOnlyList<(string Id, NodeState State, bool Joined)> Known => [.. _nodes.Select(kv => (kv.Key, kv.Value.State, kv.Value.Joined))];
+
     /// <summary>The pool as last listed.</summary>
     public IReadOnlyList<NodeInfo> Pool { get; private set; } = [];
 
@@ -82,6 +85,9 @@ public sealed class NodeBook
         Requested++;
         _nodes[id] = new Entry { State = NodeState.Booting };
     }
+
+    /// <summary>True once the controller released <paramref name="id"/>.</summary>
+    public bool IsReleasing(string id) => _nodes.TryGetValue(id, out var e) && e.Releasing;
 
     /// <summary>The controller releases <paramref name="id"/>; true the first time (a release may be asked again while a guard defers it).</summary>
     public bool OnReleasing(string id)

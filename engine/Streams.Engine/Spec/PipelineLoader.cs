@@ -112,12 +112,15 @@ public static class PipelineLoader
         ReadSection(root, "sources", NodeRole.Source, spec, r);
         ReadSection(root, "stages", NodeRole.Stage, spec, r);
         ReadSection(root, "sinks", NodeRole.Sink, spec, r);
-        if (YamlReading.Get(root, "sources") is null)
+        // A control process for node pipelines behind a load balancer (control.node-pipeline) owns no data: no sections.
+        var controlOnly = YamlReading.Get(root, "control") is YamlMappingNode c && YamlReading.Get(c, "node-pipeline") is not null
+            && YamlReading.Get(root, "sources") is null && YamlReading.Get(root, "stages") is null && YamlReading.Get(root, "sinks") is null;
+        if (YamlReading.Get(root, "sources") is null && !controlOnly)
         {
             r.Error(root, "the pipeline has no 'sources' section");
         }
 
-        if (YamlReading.Get(root, "sinks") is null)
+        if (YamlReading.Get(root, "sinks") is null && !controlOnly)
         {
             r.Error(root, "the pipeline has no 'sinks' section");
         }

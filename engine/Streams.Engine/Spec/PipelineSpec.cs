@@ -51,6 +51,12 @@ public sealed class PipelineSpec
     public Dictionary<string, ConfigValue> Control { get; } = new(StringComparer.Ordinal);
 
     public SourceLocation ControlLocation { get; set; }
+
+    /// <summary>
+    /// A control process that owns no data (no sources, stages or sinks; <c>control.node-pipeline</c> names the pipeline
+    /// its nodes run behind a load balancer): <c>streams run</c> sizes the nodes instead of running a pipeline.
+    /// </summary>
+    public bool IsControlOnly => Nodes.Count == 0 && UnreadNodes.Count == 0 && Control.ContainsKey("node-pipeline");
 }
 
 /// <summary>One source, stage or sink as written in the file.</summary>

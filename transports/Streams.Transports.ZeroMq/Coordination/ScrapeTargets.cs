@@ -14,7 +14,7 @@ public sealed class ScrapeTargets
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
     private readonly string _path;
     private readonly string _pipeline;
-    private readonly SortedDictionary<string, string> _workers = new(StringComparer.Ordinal); // name -> host:port
+    private readonly SortedDictionary<string, (string Target, string Role)> _workers = new(StringComparer.Ordinal); // name -> host:port, role
     private readonly Lock _gate = new();
     private string? _coordinator;
 
@@ -38,14 +38,26 @@ public sealed class ScrapeTargets
         }
     }
 
-    /// <summary>A connected worker's metrics endpoint; null (no endpoint) leaves it out.</summary>
-    public void SetWorker(string name, string? hostPort)
+    /// <summary>
+    /// A connected worker's metrics endpoint (or, with <paramref name="role"/> <c>node</c>, a node pipeline's); null (no
+    /// endpoint) leaves it out. Its target group is labelled <c>role=ROLE</c> and <c>ROLE=NAME</c>.
+    /// </summary>
+    public void SetWorker(string name, string? hostPort, string role = "worker")
     {
         lock (_gate)
         {
-            if (hostPort is null ? !_workers.Remove(name) : _workers.TryGetValue(name, out var old) && old == hostPort) return;
-            if (hostPort is not null) _workers[name] = hostPort;
+            if (hostPort is null ? !_workers.Remove(name) : _workers.TryGetValue(name, out var old) && old == (hostPort, role)) return;
+            if (hostPort is not null) _workers[name] = (hostPort, role);
             Write();
+        }
+    }
+
+    /// <summary>Names listed now (workers and nodes).</summary>
+    public IReadOnlyList<string> Names
+    {
+        get
+        {
+            lock (_gate) return [.. _workers.Keys];
         }
     }
 
@@ -61,9 +73,9 @@ public sealed class ScrapeTargets
     {
         var groups = new List<object>();
         if (_coordinator is not null) groups.Add(new { targets = new[] { _coordinator }, labels = new Dictionary<string, string> { ["pipeline"] = _pipeline, ["role"] = "coordinator" } });
-        foreach (var (name, target) in _workers)
+        foreach (var (name, (target, role)) in _workers)
         {
-            groups.Add(new { targets = new[] { target }, labels = new Dictionary<string, string> { ["pipeline"] = _pipeline, ["role"] = "worker", ["worker"] = name } });
+            groups.Add(new { targets = new[] { target }, labels = new Dictionary<string, string> { ["pipeline"] = _pipeline, ["role"] = role, [role] = name } });
         }
 
         var temp = _path + ".tmp";
