@@ -11,27 +11,11 @@ namespace Streams.Integration.Tests;
 /// </summary>
 public sealed partial class LoadBalancerCliTests(TempDir dir) : IClassFixture<TempDir>
 {
-    private const string Admin = "test-admin";
+    private const string Admin = LbProcesses.Admin;
 
     private static string I(long v) => v.ToString(CultureInfo.InvariantCulture);
 
-    /// <summary>Starts `streams lb` on any free ports with one reserved instance; returns it and its URI.</summary>
-    private async Task<(StreamsProcess Lb, string Uri)> StartLbAsync(string name)
-    {
-        var uriFile = dir.File($"{name}.uri");
-        var lb = StreamsProcess.Start("lb", "--control", "127.0.0.1:0", "--data", "127.0.0.1:0", "--sync", "127.0.0.1:0", "--admin-token", Admin,
-            "--reserve", name, "--uri-file", uriFile, "--status-interval", "1", "--summary-json", dir.File($"{name}-lb.json"));
-        try
-        {
-            await lb.WaitForOutputAsync("reserved", 60);
-            return (lb, (await File.ReadAllTextAsync(uriFile)).Trim());
-        }
-        catch
-        {
-            lb.Dispose(); // a failed start leaves no load balancer behind
-            throw;
-        }
-    }
+    private Task<(StreamsProcess Lb, string Uri)> StartLbAsync(string name) => LbProcesses.StartAsync(dir, name);
 
     private static StreamsProcess Node(string uri, string name, string summary) =>
         StreamsProcess.Start("receive", "--bind", "127.0.0.1", "--port", "0", "--lb", uri, "--name", name, "--duration", "600",
@@ -156,19 +140,9 @@ public sealed partial class LoadBalancerCliTests(TempDir dir) : IClassFixture<Te
         Assert.Contains("physics:", await File.ReadAllTextAsync(Path.Combine(dir.File("demo"), "a.out")), StringComparison.Ordinal);
     }
 
-    private static Task<long> SlotsAsync(string uri, string member) => MemberAsync(uri, member, "slotsAssigned");
+    private static Task<long> SlotsAsync(string uri, string member) => LbProcesses.MemberAsync(uri, member, "slotsAssigned");
 
-    /// <summary>A figure of the member in `streams lb status --json` (0 when it is not a member).</summary>
-    private static async Task<long> MemberAsync(string uri, string member, string field)
-    {
-        var (code, stdout, stderr) = await StreamsProcess.RunAsync(30, "lb", "status", "--control", ControlOf(uri), "--token", Admin, "--json");
-        Assert.True(code == 0, stderr);
-        var workers = JsonDocument.Parse(stdout).RootElement[0].GetProperty("status").GetProperty("workers");
-        // The protobuf JSON mapping writes 64-bit integers as strings.
-        return workers.EnumerateArray().Where(w => w.GetProperty("name").GetString() == member)
-            .Select(w => w.GetProperty(field) is var v && v.ValueKind == JsonValueKind.String ? long.Parse(v.GetString()!, CultureInfo.InvariantCulture) : v.GetInt64())
-            .DefaultIfEmpty(0).First();
-    }
+    private static Task<long> MemberAsync(string uri, string member, string field) => LbProcesses.MemberAsync(uri, member, field);
 
-    private static string ControlOf(string uri) => System.Text.RegularExpressions.Regex.Match(uri, @"@([^/]+)/lb").Groups[1].Value;
+    private static string ControlOf(string uri) => LbProcesses.ControlOf(uri);
 }

@@ -12,9 +12,12 @@ public sealed class SlurmClusterTests(TempDir dir) : IClassFixture<TempDir>
 {
     private static readonly string Script = Path.Combine(StreamsProcess.RepoRoot, "deploy", "slurm", "local-cluster.sh");
 
-    private static readonly Dictionary<string, string> SlurmEnvironment = new() { ["SLURM_CONF"] = "/tmp/streams-slurm/slurm.conf" };
+    internal static readonly Dictionary<string, string> SlurmEnvironment = new() { ["SLURM_CONF"] = "/tmp/streams-slurm/slurm.conf" };
 
     private static (int Code, string Output) Run(string file, params string[] args) => ExternalCommand.Run(file, SlurmEnvironment, 300, args);
+
+    /// <summary>Starts the local one-node SLURM (a no-op when it runs); fails the test when it does not start.</summary>
+    internal static void StartCluster() => Assert.True(Run("bash", Script, "start").Code == 0, "local SLURM did not start");
 
     /// <summary>A SLURM provider whose pilots run this build's `streams` and join 127.0.0.1:<paramref name="port"/>.</summary>
     private SlurmProvider Pilots(int port, string stateFolder) => new(
@@ -169,6 +172,13 @@ public sealed class SlurmClusterTests(TempDir dir) : IClassFixture<TempDir>
         var workers = root.GetProperty("workers");
         Assert.True(workers.GetProperty("left").GetInt64() >= 1, coordinator.Stderr); // drained, not killed
         Assert.True(workers.GetProperty("died").GetInt64() == 0, $"a worker was declared dead:\n{workers}\n{coordinator.Stderr}");
+    }
+
+    [Fact]
+    public Task Slurm_pilots_become_node_pipelines_behind_the_load_balancer_that_take_slots_drain_and_leave_and_none_is_lost()
+    {
+        StartCluster();
+        return ElasticNodesScenario.RunAsync(dir, "slurm", SlurmEnvironment);
     }
 
     [Fact]

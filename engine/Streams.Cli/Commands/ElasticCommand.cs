@@ -66,6 +66,8 @@ internal static class ElasticCommand
         }
 
         using var nodesLifetime = nodes as IDisposable;
+        // A node's name (its member name and folder) from its provider id: a SLURM job's node is slurm-JOBID.
+        Func<string, string> nameOf = settings.Nodes!.Provider == "slurm" ? Jrm.SlurmProvider.WorkerName : id => id;
         using var stop = new CancellationTokenSource();
         if (req.Duration is { } d) stop.CancelAfter(TimeSpan.FromSeconds(d));
         using var signals = ShutdownSignals.Cancelling(stop);
@@ -73,12 +75,12 @@ internal static class ElasticCommand
         var started = DateTimeOffset.UtcNow;
         using var host = new ElasticNodesHost(settings, nodes, reader.ReadAsync, registry, log);
         var progress = req.Progress == "none" ? (TimeSpan?)null : TimeSpan.FromSeconds(req.ProgressInterval);
-        await WatchAsync(host, reader, progress, log, stop.Token).ConfigureAwait(false);
+        await WatchAsync(host, reader, nameOf, progress, log, stop.Token).ConfigureAwait(false);
 
         log.Info("", "stopping: every node drains (it deregisters, takes what is still on its way, finishes) and exits");
         var alive = await host.DrainAllAsync(DrainLimit).ConfigureAwait(false);
         reader.UpdateTargets([]);
-        var books = NodeBooks.Gather(nodesDirectory, host.Control.Nodes, started);
+        var books = NodeBooks.Gather(nodesDirectory, host.Control.Nodes, nameOf, started);
         var verdict = alive > 0 ? $"{alive} node(s) still running after {DrainLimit.TotalSeconds:0} s of drain" : books.Problem;
         var summary = new ElasticSummary(spec.Name, settings.NodePipeline!, (uri with { Token = null }).ToString(), host.Summary(), books, verdict is null, verdict);
         Console.WriteLine(summary.Text());
@@ -99,7 +101,7 @@ internal static class ElasticCommand
     }
 
     /// <summary>Until <paramref name="stop"/>: keeps the scrape targets in step with the pool, and logs a progress line every interval.</summary>
-    private static async Task WatchAsync(ElasticNodesHost host, LbPoolReader reader, TimeSpan? progress, RunLog log, CancellationToken stop)
+    private static async Task WatchAsync(ElasticNodesHost host, LbPoolReader reader, Func<string, string> nameOf, TimeSpan? progress, RunLog log, CancellationToken stop)
     {
         var lastLine = DateTimeOffset.UtcNow;
         (double Time, long Done)? last = null;
@@ -109,7 +111,7 @@ internal static class ElasticCommand
             {
                 await Task.Delay(TimeSpan.FromSeconds(1), stop).ConfigureAwait(false);
                 var pool = host.Control.Nodes.Pool;
-                reader.UpdateTargets(pool.Where(n => n.State is NodeState.Booting or NodeState.Ready or NodeState.Draining).Select(n => n.Id));
+                reader.UpdateTargets(pool.Where(n => n.State is NodeState.Booting or NodeState.Ready or NodeState.Draining).Select(n => nameOf(n.Id)));
                 if (progress is not { } every || DateTimeOffset.UtcNow - lastLine < every || host.Latest is not { } r) continue;
                 lastLine = DateTimeOffset.UtcNow;
                 var done = r.Members.Sum(m => m.Done);

@@ -36,13 +36,15 @@ public sealed record NodeBooks(IReadOnlyList<NodeLine> Nodes)
         : Lost > 0 ? $"{Lost} events lost in the nodes"
         : null;
 
-    /// <summary>Reads DIRECTORY/ID/summary.json for every node <paramref name="book"/> knows of.</summary>
-    public static NodeBooks Gather(string nodesDirectory, NodeBook book, DateTimeOffset started)
+    /// <summary>Reads DIRECTORY/NAME/summary.json for every node <paramref name="book"/> knows of (<paramref name="nameOf"/>: its name from its provider id).</summary>
+    public static NodeBooks Gather(string nodesDirectory, NodeBook book, Func<string, string> nameOf, DateTimeOffset started)
     {
         ArgumentNullException.ThrowIfNull(book);
+        ArgumentNullException.ThrowIfNull(nameOf);
         var lines = new List<NodeLine>();
-        foreach (var (id, state, joined) in book.Known.OrderBy(k => k.Id, StringComparer.Ordinal))
+        foreach (var (node, state, joined) in book.Known.OrderBy(k => k.Id, StringComparer.Ordinal))
         {
+            var id = nameOf(node);
             var file = Path.Combine(nodesDirectory, id, NodePipelineCommandLine.SummaryFile);
             JsonNode? s = null;
             try
