@@ -70,7 +70,7 @@ public sealed class HipoReader
         UserHeaderPosition = headerBytes;
         Schemas = userHeader == 0 ? new SchemaDictionary() : ReadDictionary(headerBytes, userHeader);
         _records = trailer != 0 && ReadIndex(trailer, dataStart) is { } indexed ? indexed : Scan(dataStart, trailer == 0 ? f.Length : trailer);
-        HasIndex = trailer != 0 && _records.Length >= 0 && IndexFound;
+        HasIndex = IndexFound;
         long total = 0;
         foreach (HipoRecordInfo r in _records)
         {
@@ -222,8 +222,9 @@ public sealed class HipoReader
             long position = index.GetLong(0, r);
             int length = index.GetInt(1, r);
             int entries = index.GetInt(2, r);
-            // Records lie in order between the dictionary and the index record, never overlapping.
-            if (position < previousEnd || length < Layout.HeaderBytes || position > trailer - length || entries < 0)
+            // Records follow one another from the dictionary up to the index record, as both the
+            // C++ and the Java writer put them; a gap means a lying length somewhere.
+            if (position != previousEnd || length < Layout.HeaderBytes || position > trailer - length || entries < 0)
             {
                 throw new HipoFormatException(
                     $"index row {r}: record at {position}, {length} bytes, {entries} events lies outside {previousEnd}..{trailer}", trailer);
@@ -237,6 +238,10 @@ public sealed class HipoReader
             records[r] = new HipoRecordInfo(position, length, entries, first, index.GetLong(3, r), index.GetLong(4, r));
             first += entries;
             previousEnd = position + length;
+        }
+        if (previousEnd != trailer)
+        {
+            throw new HipoFormatException($"the index lists records up to byte {previousEnd}, the index record is at {trailer}", trailer);
         }
         return records;
     }
@@ -256,7 +261,23 @@ public sealed class HipoReader
         return list;
     }
 
-    private HipoRecordInfo[] Scan(long start, long end) => [.. ScanList(start, end)];
+    private HipoRecordInfo[] Scan(long start, long end)
+    {
+        List<HipoRecordInfo> list = ScanList(start, end);
+        // A writer that stopped before patching the trailer position may still have written the
+        // index record: a last record of one event holding file::index is not data.
+        if (end == _file.Length && list.Count > 0 && list[^1].EventCount == 1)
+        {
+            HipoRecordInfo last = list[^1];
+            DecodedRecord record = DecodedRecord.Decode(_file, RecordHeader.Read(_file.Span, last.Position));
+            HipoEvent e = HipoEvent.Parse(record.Events[0], 0, last.Position, "last record");
+            if (e.Structures.Count == 1 && e.HasBank(Layout.FileIndex))
+            {
+                list.RemoveAt(list.Count - 1);
+            }
+        }
+        return [.. list];
+    }
 
     private static string Utf8(ReadOnlyMemory<byte> data, long offset)
     {

@@ -80,6 +80,13 @@ internal readonly record struct RecordHeader(
         {
             throw new HipoFormatException($"unsupported compression type {header.CompressionType} (only none and LZ4)", position + 36);
         }
+        // A compressed record is header + compressed words; the C++ reader trusts the record
+        // length alone, but the two disagreeing means one of them lies.
+        if (header.CompressionType != 0 && (compression & 0x0FFFFFFF) != recordWords - headerWords)
+        {
+            throw new HipoFormatException(
+                $"compressed length {compression & 0x0FFFFFFF} words differs from the record's {recordWords - headerWords} data words", position + 36);
+        }
         if (header.CompressionType != 0 && header.DataPadding > data)
         {
             throw new HipoFormatException("compressed-data padding exceeds the data", position + 20);
