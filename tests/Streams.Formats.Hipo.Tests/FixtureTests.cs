@@ -85,6 +85,33 @@ public sealed class FixtureTests
     }
 
     [Fact]
+    public void Open_reads_the_file_on_disk_record_by_record_with_the_same_result()
+    {
+        var memory = new HipoReader(File);
+        using HipoReader disk = HipoReader.Open(Path.Combine(Fixtures.Directory, "hipo4.hipo"));
+        Assert.Equal(memory.Records, disk.Records);
+        Assert.Equal(memory.Schemas.ToCompactStrings(), disk.Schemas.ToCompactStrings());
+        Assert.Equal(memory.ReadEvents().Select(e => e.Data.ToArray()), disk.ReadEvents().Select(e => e.Data.ToArray()));
+        Assert.Equal(memory.GetEvent(13).Data.ToArray(), disk.GetEvent(13).Data.ToArray());
+    }
+
+    [Fact]
+    public void Open_refuses_a_truncated_file_on_disk()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"hipo-{Guid.NewGuid():N}.hipo");
+        try
+        {
+            System.IO.File.WriteAllBytes(path, File[..3000]);
+            var ex = Assert.Throws<HipoFormatException>(() => HipoReader.Open(path));
+            Assert.Equal(40, ex.Offset);
+        }
+        finally
+        {
+            System.IO.File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void Banks_absent_from_an_event_read_as_zero_rows()
     {
         var reader = new HipoReader(File);

@@ -11,26 +11,44 @@ namespace Streams.Formats.Hipo;
 /// allocated; malformed input gives a <see cref="HipoFormatException"/> with the byte offset.
 /// Records are decompressed on demand and the last one is kept. Not thread-safe.
 /// </summary>
-public sealed class HipoReader
+public sealed class HipoReader : IDisposable
 {
-    private readonly ReadOnlyMemory<byte> _file;
+    private readonly HipoSource _file;
     private readonly HipoRecordInfo[] _records;
     private readonly Dictionary<string, string> _userConfig = new(StringComparer.Ordinal);
     private DecodedRecord? _cached;
     private int _cachedIndex = -1;
 
-    /// <summary>Opens a file by reading it whole.</summary>
-    public static HipoReader Open(string path) => new(File.ReadAllBytes(path));
-
-    /// <summary>Reads the header, dictionary and record list of the file in <paramref name="file"/>.</summary>
-    public HipoReader(ReadOnlyMemory<byte> file)
+    /// <summary>
+    /// Opens a file: header, dictionary and index are read now, each record when its events are
+    /// asked for, so files of any size are fine. Dispose the reader to close the file.
+    /// </summary>
+    public static HipoReader Open(string path)
     {
-        _file = file;
-        ReadOnlySpan<byte> f = file.Span;
-        if (f.Length < Layout.HeaderBytes)
+        var source = new FileSource(path);
+        try
         {
-            throw new HipoFormatException($"file of {f.Length} bytes is shorter than the 56-byte file header", 0);
+            return new HipoReader(source);
         }
+        catch
+        {
+            source.Close();
+            throw;
+        }
+    }
+
+    /// <summary>Reads the header, dictionary and record list of the file in <paramref name="file"/> (used in place).</summary>
+    public HipoReader(ReadOnlyMemory<byte> file) : this(new MemorySource(file)) { }
+
+    private HipoReader(HipoSource source)
+    {
+        _file = source;
+        long length = source.Length;
+        if (length < Layout.HeaderBytes)
+        {
+            throw new HipoFormatException($"file of {length} bytes is shorter than the 56-byte file header", 0);
+        }
+        ReadOnlySpan<byte> f = source.Read(0, Layout.HeaderBytes).Span;
         uint magic = BinaryPrimitives.ReadUInt32LittleEndian(f[28..]);
         // The C++ writer dumps the header struct in host order; the magic word tells which.
         IsBigEndian = magic switch
@@ -45,31 +63,31 @@ public sealed class HipoReader
             throw new HipoFormatException($"file id 0x{w.U(0):x8} is not \"HIPO\"", 0);
         }
         uint headerWords = w.U(8);
-        if (headerWords < Layout.HeaderWords || headerWords * 4L > f.Length)
+        if (headerWords < Layout.HeaderWords || headerWords * 4L > length)
         {
-            throw new HipoFormatException($"file header length {headerWords} words outside {Layout.HeaderWords}..{f.Length / 4}", 8);
+            throw new HipoFormatException($"file header length {headerWords} words outside {Layout.HeaderWords}..{length / 4}", 8);
         }
         int bitInfo = (int)w.U(20);
         Version = bitInfo & 0xFF;
         uint userHeader = w.U(24);
         long headerBytes = headerWords * 4L;
-        if (userHeader > f.Length - headerBytes)
+        if (userHeader > length - headerBytes)
         {
             throw new HipoFormatException($"user header (dictionary) length {userHeader} runs past the end", 24);
         }
         long trailer = w.L(40);
         long dataStart = headerBytes + userHeader + ((bitInfo >> 20) & 3);
-        if (dataStart > f.Length)
+        if (dataStart > length)
         {
             throw new HipoFormatException("user header padding runs past the end", 20);
         }
-        if (trailer != 0 && (trailer < dataStart || trailer > f.Length - Layout.HeaderBytes))
+        if (trailer != 0 && (trailer < dataStart || trailer > length - Layout.HeaderBytes))
         {
-            throw new HipoFormatException($"trailer (index) position {trailer} outside {dataStart}..{f.Length - Layout.HeaderBytes}", 40);
+            throw new HipoFormatException($"trailer (index) position {trailer} outside {dataStart}..{length - Layout.HeaderBytes}", 40);
         }
         UserHeaderPosition = headerBytes;
         Schemas = userHeader == 0 ? new SchemaDictionary() : ReadDictionary(headerBytes, userHeader);
-        _records = trailer != 0 && ReadIndex(trailer, dataStart) is { } indexed ? indexed : Scan(dataStart, trailer == 0 ? f.Length : trailer);
+        _records = trailer != 0 && ReadIndex(trailer, dataStart) is { } indexed ? indexed : Scan(dataStart, trailer == 0 ? length : trailer);
         HasIndex = IndexFound;
         long total = 0;
         foreach (HipoRecordInfo r in _records)
@@ -108,6 +126,9 @@ public sealed class HipoReader
     public IReadOnlyList<HipoRecordInfo> Records => _records;
 
     private bool IndexFound { get; set; }
+
+    /// <summary>Closes the file (nothing to do for a reader over memory).</summary>
+    public void Dispose() => _file.Close();
 
     /// <summary>The event at file-wide position <paramref name="index"/>.</summary>
     public HipoEvent GetEvent(int index)
@@ -168,7 +189,7 @@ public sealed class HipoReader
 
     private DecodedRecord Decode(HipoRecordInfo info)
     {
-        RecordHeader h = RecordHeader.Read(_file.Span, info.Position);
+        RecordHeader h = RecordHeader.Read(_file, info.Position, _file.Length);
         if (h.EventCount != info.EventCount)
         {
             throw new HipoFormatException($"record holds {h.EventCount} events, the index says {info.EventCount}", info.Position + 12);
@@ -179,7 +200,7 @@ public sealed class HipoReader
     private SchemaDictionary ReadDictionary(long position, uint userHeaderLength)
     {
         // The dictionary is one whole record at 4 * headerLength, one event per schema.
-        RecordHeader h = RecordHeader.Read(_file.Span[..(int)(position + userHeaderLength)], position);
+        RecordHeader h = RecordHeader.Read(_file, position, position + userHeaderLength);
         DecodedRecord record = DecodedRecord.Decode(_file, h);
         var schemas = new SchemaDictionary();
         for (int i = 0; i < record.Events.Length; i++)
@@ -201,7 +222,7 @@ public sealed class HipoReader
 
     private HipoRecordInfo[]? ReadIndex(long trailer, long dataStart)
     {
-        RecordHeader h = RecordHeader.Read(_file.Span, trailer);
+        RecordHeader h = RecordHeader.Read(_file, trailer, _file.Length);
         DecodedRecord record = DecodedRecord.Decode(_file, h);
         Bank? index = null;
         for (int i = 0; i < record.Events.Length && index is null; i++)
@@ -229,7 +250,7 @@ public sealed class HipoReader
                 throw new HipoFormatException(
                     $"index row {r}: record at {position}, {length} bytes, {entries} events lies outside {previousEnd}..{trailer}", trailer);
             }
-            RecordHeader rh = RecordHeader.Read(_file.Span, position);
+            RecordHeader rh = RecordHeader.Read(_file, position, trailer);
             if (rh.ByteLength != length || rh.EventCount != entries)
             {
                 throw new HipoFormatException(
@@ -253,7 +274,7 @@ public sealed class HipoReader
         // A sequential walk must stop at the index record, or it would count the index event.
         for (long pos = start; pos < end;)
         {
-            RecordHeader h = RecordHeader.Read(_file.Span[..(int)end], pos);
+            RecordHeader h = RecordHeader.Read(_file, pos, end);
             list.Add(new HipoRecordInfo(pos, (int)h.ByteLength, h.EventCount, first, h.UserWordOne, h.UserWordTwo));
             first += h.EventCount;
             pos += h.ByteLength; // > 0: a header is at least 14 words
@@ -269,7 +290,7 @@ public sealed class HipoReader
         if (end == _file.Length && list.Count > 0 && list[^1].EventCount == 1)
         {
             HipoRecordInfo last = list[^1];
-            DecodedRecord record = DecodedRecord.Decode(_file, RecordHeader.Read(_file.Span, last.Position));
+            DecodedRecord record = DecodedRecord.Decode(_file, RecordHeader.Read(_file, last.Position, end));
             HipoEvent e = HipoEvent.Parse(record.Events[0], 0, last.Position, "last record");
             if (e.Structures.Count == 1 && e.HasBank(Layout.FileIndex))
             {

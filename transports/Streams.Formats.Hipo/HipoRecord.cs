@@ -31,14 +31,17 @@ internal readonly record struct RecordHeader(
     /// <summary>Bytes of the decompressed record: index array, user header + padding, events.</summary>
     public long DecompressedLength => (4L * EventCount) + UserHeaderLength + UserHeaderPadding + EventsLength;
 
-    /// <summary>Reads and checks the header at <paramref name="position"/> against the bytes that remain.</summary>
-    public static RecordHeader Read(ReadOnlySpan<byte> file, long position)
+    /// <summary>
+    /// Reads and checks the header at <paramref name="position"/> against the bytes that remain
+    /// before <paramref name="limit"/> (the end of the file or of the enclosing region).
+    /// </summary>
+    public static RecordHeader Read(HipoSource source, long position, long limit)
     {
-        if (position < 0 || position > file.Length - Layout.HeaderBytes)
+        if (position < 0 || position > limit - Layout.HeaderBytes)
         {
-            throw new HipoFormatException($"record header needs {Layout.HeaderBytes} bytes, {Math.Max(0, file.Length - position)} remain", position);
+            throw new HipoFormatException($"record header needs {Layout.HeaderBytes} bytes, {Math.Max(0, limit - position)} remain", position);
         }
-        ReadOnlySpan<byte> h = file.Slice((int)position, Layout.HeaderBytes);
+        ReadOnlySpan<byte> h = source.Read(position, Layout.HeaderBytes).Span;
         uint magic = BinaryPrimitives.ReadUInt32LittleEndian(h[28..]);
         bool big = magic switch
         {
@@ -48,7 +51,7 @@ internal readonly record struct RecordHeader(
         };
         var w = new Words(h, big);
 
-        long remaining = file.Length - position;
+        long remaining = limit - position;
         uint recordWords = w.U(0);
         uint headerWords = w.U(8);
         if (headerWords < Layout.HeaderWords || headerWords > recordWords)
@@ -58,6 +61,10 @@ internal readonly record struct RecordHeader(
         if (recordWords * 4L > remaining)
         {
             throw new HipoFormatException($"record length {recordWords} words runs past the end ({remaining} bytes remain)", position);
+        }
+        if (recordWords * 4L > Array.MaxLength)
+        {
+            throw new HipoFormatException($"record of {recordWords} words is larger than one buffer can hold", position);
         }
         uint events = w.U(12);
         uint userHeader = w.U(24);
@@ -118,23 +125,23 @@ internal sealed class DecodedRecord
 
     public ReadOnlyMemory<byte>[] Events { get; }
 
-    public static DecodedRecord Decode(ReadOnlyMemory<byte> file, RecordHeader h)
+    public static DecodedRecord Decode(HipoSource source, RecordHeader h)
     {
-        int dataStart = (int)(h.Position + (h.HeaderWords * 4L));
+        long dataStart = h.Position + (h.HeaderWords * 4L);
         int dataLength = (h.RecordWords - h.HeaderWords) * 4;
         int outLength = (int)h.DecompressedLength;
-        ReadOnlySpan<byte> src = file.Span.Slice(dataStart, dataLength);
         ReadOnlyMemory<byte> buffer;
         if (h.CompressionType == 0)
         {
-            // Uncompressed: the data are read in place, nothing copied.
-            buffer = file.Slice(dataStart, outLength);
+            // Uncompressed: from memory the data are used in place, nothing copied.
+            buffer = source.Read(dataStart, outLength);
         }
         else
         {
             // Raw LZ4 block (no frame), zero padded to 4 bytes; the pad count is in bit info.
+            ReadOnlySpan<byte> src = source.Read(dataStart, dataLength - h.DataPadding).Span;
             var output = new byte[outLength];
-            int n = LZ4Codec.Decode(src[..(dataLength - h.DataPadding)], output);
+            int n = LZ4Codec.Decode(src, output);
             if (n != outLength)
             {
                 throw new HipoFormatException(
