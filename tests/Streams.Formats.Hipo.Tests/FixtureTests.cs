@@ -122,6 +122,18 @@ public sealed class FixtureTests
     }
 
     [Fact]
+    public void Banks_are_found_by_group_and_item_and_listed_in_file_order()
+    {
+        var reader = new HipoReader(File);
+        HipoEvent e = reader.GetEvent(5);
+        Assert.True(e.TryGetBank(reader.Schemas, 300, 31, out Bank? particles));
+        Assert.Equal("REC::Particle", particles.Schema.Name);
+        Assert.Equal(2, particles.Rows);
+        Assert.False(e.TryGetBank(reader.Schemas, 300, 32, out _));
+        Assert.Equal(["REC::Event", "REC::Particle", "DC::tdc", "REC::Track"], e.GetBanks(reader.Schemas).Select(b => b.Schema.Name));
+    }
+
+    [Fact]
     public void Typed_getters_widen_and_refuse_the_wrong_type()
     {
         Bank tdc = new HipoReader(File).GetEvent(2).GetBank(Clas12Schemas.DcTdc);

@@ -79,6 +79,24 @@ public sealed class HipoEvent
         return false;
     }
 
+    /// <summary>The bank with this group and item, read through its schema in <paramref name="schemas"/>.</summary>
+    public bool TryGetBank(SchemaDictionary schemas, int group, int item, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Bank? bank)
+    {
+        ArgumentNullException.ThrowIfNull(schemas);
+        bank = null;
+        return schemas.TryGet(group, item, out Schema? schema) && TryGetBank(schema, out bank);
+    }
+
+    /// <summary>The structures that <paramref name="schemas"/> defines, as banks, in file order.</summary>
+    public IEnumerable<Bank> GetBanks(SchemaDictionary schemas)
+    {
+        ArgumentNullException.ThrowIfNull(schemas);
+        return _structures
+            .Where(s => s.Type == Layout.BankType)
+            .Select(s => schemas.TryGet(s.Group, s.Item, out Schema? schema) ? new Bank(schema, s.Data) : null)
+            .OfType<Bank>();
+    }
+
     /// <summary>
     /// The bank of <paramref name="schema"/>; an empty bank (0 rows) when absent. Writers drop
     /// banks with no rows, so absence and zero rows mean the same.
