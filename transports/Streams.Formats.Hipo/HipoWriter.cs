@@ -71,8 +71,19 @@ public sealed class HipoWriter : IDisposable
     }
 
     /// <summary>Creates (or overwrites) a file.</summary>
-    public static HipoWriter Create(string path, SchemaDictionary schemas, HipoWriterOptions? options = null) =>
-        new(new FileStream(path, FileMode.Create, FileAccess.ReadWrite, FileShare.Read), schemas, options);
+    public static HipoWriter Create(string path, SchemaDictionary schemas, HipoWriterOptions? options = null)
+    {
+        var stream = new FileStream(path, FileMode.Create, FileAccess.ReadWrite, FileShare.Read);
+        try
+        {
+            return new HipoWriter(stream, schemas, options);
+        }
+        catch
+        {
+            stream.Dispose();
+            throw;
+        }
+    }
 
     /// <summary>The schemas written to the dictionary record.</summary>
     public SchemaDictionary Schemas { get; }
