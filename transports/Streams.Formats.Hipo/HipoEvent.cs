@@ -109,37 +109,41 @@ public sealed class HipoEvent
     /// </summary>
     public static HipoEvent Parse(ReadOnlyMemory<byte> data, long baseOffset = 0) => Parse(data, -1, baseOffset, null);
 
-    internal static HipoEvent Parse(ReadOnlyMemory<byte> data, long index, long baseOffset, string? where)
+    /// <summary>
+    /// Parses an event of a decompressed record: faults carry the record's file offset
+    /// (<paramref name="baseOffset"/>) and name <paramref name="origin"/>, built only on failure.
+    /// </summary>
+    internal static HipoEvent Parse(ReadOnlyMemory<byte> data, long index, long baseOffset, EventOrigin? origin)
     {
         ReadOnlySpan<byte> span = data.Span;
         if (span.Length < Layout.EventHeaderBytes)
         {
-            throw Fault($"event of {span.Length} bytes is shorter than its 16-byte header", baseOffset, where, 0);
+            throw Fault($"event of {span.Length} bytes is shorter than its 16-byte header", baseOffset, origin, 0);
         }
         // The C++ reader never checks the "EVNT" word; a non-HIPO payload is better refused.
         if (BinaryPrimitives.ReadInt32LittleEndian(span) != Layout.EventMagic)
         {
-            throw Fault("event does not start with \"EVNT\"", baseOffset, where, 0);
+            throw Fault("event does not start with \"EVNT\"", baseOffset, origin, 0);
         }
         uint size = BinaryPrimitives.ReadUInt32LittleEndian(span[4..]);
         // The size word bounds the structure walk (event.cpp); it must lie inside the slot the
         // record's index array gave the event. A smaller size leaves the rest of the slot unused.
         if (size < Layout.EventHeaderBytes || size > (uint)span.Length)
         {
-            throw Fault($"event size {size} outside 16..{span.Length}", baseOffset, where, 4);
+            throw Fault($"event size {size} outside 16..{span.Length}", baseOffset, origin, 4);
         }
         int tag = BinaryPrimitives.ReadInt32LittleEndian(span[8..]);
         int end = (int)size;
         int count = 0;
         for (int pos = Layout.EventHeaderBytes; pos + Layout.StructureHeaderBytes <= end; count++)
         {
-            pos = NextStructure(span, pos, end, baseOffset, where);
+            pos = NextStructure(span, pos, end, baseOffset, origin);
         }
         var structures = new HipoStructure[count];
         int p = Layout.EventHeaderBytes;
         for (int i = 0; i < count; i++)
         {
-            int next = NextStructure(span, p, end, baseOffset, where);
+            int next = NextStructure(span, p, end, baseOffset, origin);
             uint word = BinaryPrimitives.ReadUInt32LittleEndian(span[(p + 4)..]);
             structures[i] = new HipoStructure(
                 BinaryPrimitives.ReadUInt16LittleEndian(span[p..]), span[p + 2], span[p + 3], (int)(word >> 24), p,
@@ -150,7 +154,7 @@ public sealed class HipoEvent
         return new HipoEvent(data[..end], tag, structures, index);
     }
 
-    private static int NextStructure(ReadOnlySpan<byte> span, int pos, int end, long baseOffset, string? where)
+    private static int NextStructure(ReadOnlySpan<byte> span, int pos, int end, long baseOffset, EventOrigin? where)
     {
         // Only the low 24 bits are the length; the top byte is the composite header size.
         int length = (int)(BinaryPrimitives.ReadUInt32LittleEndian(span[(pos + 4)..]) & 0xFFFFFF);
@@ -161,8 +165,11 @@ public sealed class HipoEvent
         return pos + Layout.StructureHeaderBytes + length;
     }
 
-    private static HipoFormatException Fault(string message, long baseOffset, string? where, int at) =>
-        where is null
-            ? new HipoFormatException(message, baseOffset + at)
-            : new HipoFormatException($"{message} ({where}, event byte {at})", baseOffset);
+    private static HipoFormatException Fault(string message, long baseOffset, EventOrigin? where, int at) =>
+        where is { } o
+            ? new HipoFormatException($"{message} (in the {o.Record} below, its event {o.Event}, event byte {at})", baseOffset)
+            : new HipoFormatException(message, baseOffset + at);
 }
+
+/// <summary>Which record an event came from, for fault messages.</summary>
+internal readonly record struct EventOrigin(string Record, int Event);

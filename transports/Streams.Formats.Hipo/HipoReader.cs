@@ -4,7 +4,7 @@ using System.Text;
 namespace Streams.Formats.Hipo;
 
 /// <summary>
-/// Reads a HIPO 4 file held in memory: the 56-byte file header (either byte order), the
+/// Reads a HIPO 4 file, from memory or from disk: the 56-byte file header (either byte order), the
 /// dictionary record it carries as its user header, the data records (LZ4 or uncompressed) and
 /// the trailing <c>file::index</c> record when the header points at one, else a scan of the
 /// records. Every length is checked against the bytes that remain before anything is
@@ -18,6 +18,7 @@ public sealed class HipoReader : IDisposable
     private readonly Dictionary<string, string> _userConfig = new(StringComparer.Ordinal);
     private DecodedRecord? _cached;
     private int _cachedIndex = -1;
+    private bool _indexFound;
 
     /// <summary>
     /// Opens a file: header, dictionary and index are read now, each record when its events are
@@ -88,7 +89,7 @@ public sealed class HipoReader : IDisposable
         UserHeaderPosition = headerBytes;
         Schemas = userHeader == 0 ? new SchemaDictionary() : ReadDictionary(headerBytes, userHeader);
         _records = trailer != 0 && ReadIndex(trailer, dataStart) is { } indexed ? indexed : Scan(dataStart, trailer == 0 ? length : trailer);
-        HasIndex = IndexFound;
+        HasIndex = _indexFound;
         long total = 0;
         foreach (HipoRecordInfo r in _records)
         {
@@ -124,8 +125,6 @@ public sealed class HipoReader : IDisposable
 
     /// <summary>The data records in file order.</summary>
     public IReadOnlyList<HipoRecordInfo> Records => _records;
-
-    private bool IndexFound { get; set; }
 
     /// <summary>Closes the file (nothing to do for a reader over memory).</summary>
     public void Dispose() => _file.Close();
@@ -184,7 +183,7 @@ public sealed class HipoReader : IDisposable
             _cachedIndex = record;
         }
         HipoRecordInfo info = _records[record];
-        return HipoEvent.Parse(_cached.Events[k], info.FirstEvent + k, info.Position, $"record at {info.Position}, event {k}");
+        return HipoEvent.Parse(_cached.Events[k], info.FirstEvent + k, info.Position, new EventOrigin("data record", k));
     }
 
     private DecodedRecord Decode(HipoRecordInfo info)
@@ -205,7 +204,7 @@ public sealed class HipoReader : IDisposable
         var schemas = new SchemaDictionary();
         for (int i = 0; i < record.Events.Length; i++)
         {
-            HipoEvent e = HipoEvent.Parse(record.Events[i], i, position, $"dictionary record, event {i}");
+            HipoEvent e = HipoEvent.Parse(record.Events[i], i, position, new EventOrigin("dictionary record", i));
             if (e.TryGetStructure(Layout.DictionaryGroup, 2, out HipoStructure compact))
             {
                 schemas.AddParsed(Schema.Parse(Utf8(compact.Data, position), position), position);
@@ -227,7 +226,7 @@ public sealed class HipoReader : IDisposable
         Bank? index = null;
         for (int i = 0; i < record.Events.Length && index is null; i++)
         {
-            HipoEvent e = HipoEvent.Parse(record.Events[i], i, trailer, $"index record, event {i}");
+            HipoEvent e = HipoEvent.Parse(record.Events[i], i, trailer, new EventOrigin("index record", i));
             e.TryGetBank(Layout.FileIndex, out index);
         }
         if (index is null)
@@ -235,7 +234,7 @@ public sealed class HipoReader : IDisposable
             // Not a file::index record (an evio-style trailer, say): scan up to it instead.
             return null;
         }
-        IndexFound = true;
+        _indexFound = true;
         var records = new HipoRecordInfo[index.Rows];
         long previousEnd = dataStart, first = 0;
         for (int r = 0; r < index.Rows; r++)
@@ -291,7 +290,7 @@ public sealed class HipoReader : IDisposable
         {
             HipoRecordInfo last = list[^1];
             DecodedRecord record = DecodedRecord.Decode(_file, RecordHeader.Read(_file, last.Position, end));
-            HipoEvent e = HipoEvent.Parse(record.Events[0], 0, last.Position, "last record");
+            HipoEvent e = HipoEvent.Parse(record.Events[0], 0, last.Position, new EventOrigin("last record", 0));
             if (e.Structures.Count == 1 && e.HasBank(Layout.FileIndex))
             {
                 list.RemoveAt(list.Count - 1);
