@@ -167,7 +167,7 @@ public sealed class HipoEvent
 
     private static HipoFormatException Fault(string message, long baseOffset, EventOrigin? where, int at) =>
         where is { } o
-            ? new HipoFormatException($"{message} (in the {o.Record} below, its event {o.Event}, event byte {at})", baseOffset)
+            ? new HipoFormatException($"{message} (event {o.Event} of the {o.Record}, its byte {at}; record header)", baseOffset)
             : new HipoFormatException(message, baseOffset + at);
 }
 
