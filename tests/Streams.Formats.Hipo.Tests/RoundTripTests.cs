@@ -56,6 +56,27 @@ public sealed class RoundTripTests
     }
 
     [Fact]
+    public void No_schemas_and_raw_structures_round_trip()
+    {
+        using var ms = new MemoryStream();
+        using (var w = new HipoWriter(ms, new SchemaDictionary(), leaveOpen: true))
+        {
+            w.AddEvent(new HipoEventBuilder(tag: 5).AddStructure(1, 2, 6, "hello"u8));
+            w.AddEvent(new HipoEventBuilder());
+        }
+        var reader = new HipoReader(ms.ToArray());
+        Assert.Empty(reader.Schemas);
+        Assert.Equal(2, reader.EventCount);
+        // A tag change starts a new record whose userWordOne is the tag.
+        Assert.Equal([5L, 0L], reader.Records.Select(r => r.UserWordOne));
+        HipoEvent first = reader.GetEvent(0);
+        Assert.Equal(5, first.Tag);
+        Assert.True(first.TryGetStructure(1, 2, out HipoStructure s));
+        Assert.Equal((6, "hello"), (s.Type, System.Text.Encoding.ASCII.GetString(s.Data.Span)));
+        Assert.Empty(reader.GetEvent(1).Structures);
+    }
+
+    [Fact]
     public void Records_are_cut_by_byte_size_too()
     {
         using var ms = new MemoryStream();
