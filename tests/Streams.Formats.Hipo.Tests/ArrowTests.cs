@@ -48,6 +48,37 @@ public sealed class ArrowTests
     }
 
     [Fact]
+    public void One_pass_gives_a_batch_per_bank()
+    {
+        IReadOnlyDictionary<string, RecordBatch> batches = HipoArrow.ToRecordBatches(Reader.Schemas, Reader.ReadEvents(0, 10));
+        try
+        {
+            Assert.Equal(Reader.Schemas.Select(s => s.Name), batches.Keys.Order(StringComparer.Ordinal));
+            foreach (Schema s in Reader.Schemas)
+            {
+                using RecordBatch single = HipoArrow.ToRecordBatch(Reader, s, 0, 10);
+                Assert.Equal(single.Length, batches[s.Name].Length);
+                for (int c = 0; c < single.ColumnCount; c++)
+                {
+                    for (int i = 0; i < single.Length; i++)
+                    {
+                        Assert.Equal(Value(single.Column(c), i), Value(batches[s.Name].Column(c), i));
+                    }
+                }
+            }
+            Assert.Equal(10, batches["REC::Event"].Length);
+            Assert.Equal(9, batches["REC::Particle"].Length);
+        }
+        finally
+        {
+            foreach (RecordBatch b in batches.Values)
+            {
+                b.Dispose();
+            }
+        }
+    }
+
+    [Fact]
     public void The_batch_survives_arrow_ipc()
     {
         using RecordBatch batch = HipoArrow.ToRecordBatch(Clas12Schemas.RecEvent, Reader.ReadEvents());

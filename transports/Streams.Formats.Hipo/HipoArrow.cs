@@ -47,18 +47,49 @@ public static class HipoArrow
         ArrowSchema arrowSchema = ToArrowSchema(schema);
         ArgumentNullException.ThrowIfNull(events);
         var banks = new List<(long Event, Bank Bank)>();
-        long total = 0;
         foreach (HipoEvent e in events)
         {
             if (e.TryGetBank(schema, out Bank? bank) && bank.Rows > 0)
             {
                 banks.Add((e.Index, bank));
-                total += bank.Rows;
             }
+        }
+        return Build(schema, arrowSchema, banks);
+    }
+
+    /// <summary>
+    /// One record batch per schema of <paramref name="schemas"/> (by bank name), from a single
+    /// pass over <paramref name="events"/>; a bank no event holds gets an empty batch.
+    /// </summary>
+    public static IReadOnlyDictionary<string, RecordBatch> ToRecordBatches(SchemaDictionary schemas, IEnumerable<HipoEvent> events)
+    {
+        ArgumentNullException.ThrowIfNull(schemas);
+        ArgumentNullException.ThrowIfNull(events);
+        var arrowSchemas = schemas.ToDictionary(s => s.Name, ToArrowSchema, StringComparer.Ordinal);
+        var banks = schemas.ToDictionary(s => s.Name, _ => new List<(long Event, Bank Bank)>(), StringComparer.Ordinal);
+        foreach (HipoEvent e in events)
+        {
+            foreach (Bank bank in e.GetBanks(schemas))
+            {
+                if (bank.Rows > 0)
+                {
+                    banks[bank.Schema.Name].Add((e.Index, bank));
+                }
+            }
+        }
+        return schemas.ToDictionary(s => s.Name, s => Build(s, arrowSchemas[s.Name], banks[s.Name]), StringComparer.Ordinal);
+    }
+
+    private static RecordBatch Build(Schema schema, ArrowSchema arrowSchema, List<(long Event, Bank Bank)> banks)
+    {
+        long total = 0;
+        foreach (var (_, bank) in banks)
+        {
+            total += bank.Rows;
         }
         if (total * Math.Max(8, schema.RowLength) > System.Array.MaxLength)
         {
-            throw new ArgumentException($"{total} rows of {schema.Name} do not fit one record batch", nameof(events));
+            throw new ArgumentException($"{total} rows of {schema.Name} do not fit one record batch", nameof(banks));
         }
         int rows = (int)total;
         var eventIndex = new byte[rows * 8];
