@@ -5,7 +5,7 @@ namespace Streams.Formats.Hipo.Tests;
 /// <summary>
 /// A file our writer wrote (TestData/cpp-check.hipo: six schemas, random rows of every type,
 /// several LZ4 records) and what the gavalian/hipo C++ reader printed for it
-/// (TestData/cpp-check.dump.txt, made by CrossCheck/check.sh). The writer must still write
+/// (TestData/cpp-check.dump.txt, made once by a dump program over the gavalian/hipo reader while this library was written). The writer must still write
 /// exactly those bytes, and our reader must agree with the C++ reader on every value.
 /// </summary>
 public sealed class CppCrossCheckTests
@@ -73,7 +73,7 @@ public sealed class CppCrossCheckTests
         {
             File.WriteAllBytes(DataPath("cpp-check.actual.hipo"), actual);
             Assert.Fail("HipoWriter output changed: if intended, copy TestData/cpp-check.actual.hipo from the test output "
-                        + "over TestData/cpp-check.hipo and re-run CrossCheck/check.sh against gavalian/hipo");
+                        + "over TestData/cpp-check.hipo and dump it again with the gavalian/hipo reader (by hand: no script here builds it)");
         }
     }
 
