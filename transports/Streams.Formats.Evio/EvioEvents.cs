@@ -34,7 +34,8 @@ public readonly struct EvioEventCollection : IEnumerable<EvioEvent>
         private readonly EvioReader _reader;
         private int _nextRecord;
         private RecordBody _body;
-        private EvioRecordHeader? _header;
+        private EvioRecordHeader _header;
+        private bool _open;
         private int _eventInRecord;
         private int _eventPos;
         private int _index;
@@ -45,7 +46,8 @@ public readonly struct EvioEventCollection : IEnumerable<EvioEvent>
             _reader = reader;
             _nextRecord = reader.FirstRecordOffset;
             _body = default;
-            _header = null;
+            _header = default;
+            _open = false;
             _eventInRecord = 0;
             _eventPos = 0;
             _index = 0;
@@ -59,7 +61,7 @@ public readonly struct EvioEventCollection : IEnumerable<EvioEvent>
         {
             while (true)
             {
-                if (_header != null && _eventInRecord < _body.EventCount)
+                if (_open && _eventInRecord < _body.EventCount)
                 {
                     Current = NextInRecord();
                     return true;
@@ -84,7 +86,7 @@ public readonly struct EvioEventCollection : IEnumerable<EvioEvent>
             var root = EvioNode.Parse(b.Buffer, b.Map, _eventPos, limit, EvioStructureKind.Bank, _reader.IsBigEndian);
             _eventPos = b.HasIndex ? limit : _eventPos + root.TotalBytes;
             _eventInRecord++;
-            return new EvioEvent(root, _index++, b.Number, _header!.Offset);
+            return new EvioEvent(root, _index++, b.Number, _header.Offset);
         }
 
         private bool OpenNextRecord()
@@ -110,6 +112,7 @@ public readonly struct EvioEventCollection : IEnumerable<EvioEvent>
                 _last = h.IsLastRecord;
             }
             _header = h;
+            _open = true;
             _eventInRecord = 0;
             _nextRecord += (int)h.LengthBytes;
             return true;

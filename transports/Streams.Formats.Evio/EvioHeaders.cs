@@ -47,7 +47,7 @@ public sealed record EvioFileHeader
 /// <summary>
 /// An EVIO 6 record header (14 words) or an EVIO 4 block header (8 words; then the v6-only fields are 0).
 /// </summary>
-public sealed record EvioRecordHeader
+public readonly record struct EvioRecordHeader
 {
     /// <summary>Byte offset of the header in the file.</summary>
     public long Offset { get; init; }
