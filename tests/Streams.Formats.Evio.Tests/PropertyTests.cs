@@ -1,0 +1,145 @@
+using System.Runtime.InteropServices;
+using CsCheck;
+
+namespace Streams.Formats.Evio.Tests;
+
+/// <summary>Random bank trees: builder -> writer -> reader gives back the same bytes and the same values.</summary>
+public class PropertyTests
+{
+    /// <summary>A structure tree independent of kind: the parent's type decides each child's kind.</summary>
+    public sealed record TNode(int Tag, byte Num, int TypeSelector, byte[] Data, string[] Strings, TNode[] Children)
+    {
+        public override string ToString() => $"T{Tag} n{Num} s{TypeSelector} d{Data.Length} c[{string.Join(",", Children.AsEnumerable())}]";
+    }
+
+    private static readonly EvioDataType[] LeafTypes =
+    [
+        EvioDataType.UInt32, EvioDataType.Int32, EvioDataType.Float32, EvioDataType.Double64, EvioDataType.Short16,
+        EvioDataType.UShort16, EvioDataType.Char8, EvioDataType.UChar8, EvioDataType.Long64, EvioDataType.ULong64,
+        EvioDataType.CharStar8, EvioDataType.Unknown32,
+    ];
+
+    private static readonly EvioDataType[] ContainerTypes = [EvioDataType.Bank, EvioDataType.Segment, EvioDataType.TagSegment];
+
+    private static readonly Gen<string> Word = Gen.Char['a', 'z'].Array[1, 9].Select(c => new string(c));
+
+    private static readonly Gen<TNode> Tree = Gen.Recursive<TNode>((depth, self) =>
+    {
+        var leaf = Gen.Select(Gen.Int[0, 0xffff], Gen.Byte, Gen.Int[0, LeafTypes.Length - 1], Gen.Byte.Array[0, 40], Word.Array[0, 4],
+            (t, n, s, d, str) => new TNode(t, n, s, d, str, []));
+        if (depth >= 4) return leaf;
+        var container = Gen.Select(Gen.Int[0, 0xffff], Gen.Byte, Gen.Int[0, 2], self.Array[0, 4],
+            (t, n, s, c) => new TNode(t, n, 100 + s, [], [], c));
+        return Gen.Frequency((3, leaf), (2, container));
+    });
+
+    private static bool IsContainer(TNode n) => n.TypeSelector >= 100;
+
+    private static EvioDataType TypeOf(TNode n) => IsContainer(n) ? ContainerTypes[n.TypeSelector - 100] : LeafTypes[n.TypeSelector];
+
+    /// <summary>The data actually written: whole elements, and whole words inside a tagsegment (no pad field there).</summary>
+    private static byte[] DataOf(TNode n, EvioStructureKind kind)
+    {
+        int size = TypeOf(n).ElementSize();
+        int len = n.Data.Length / size * size;
+        if (kind == EvioStructureKind.TagSegment) len &= ~3;
+        return n.Data[..len];
+    }
+
+    private static void Emit(EvioBuilder b, TNode n, EvioStructureKind kind)
+    {
+        var type = TypeOf(n);
+        switch (kind)
+        {
+            case EvioStructureKind.Bank: b.OpenBank(n.Tag, type, n.Num); break;
+            case EvioStructureKind.Segment: b.OpenSegment(n.Tag & 0xff, type); break;
+            default: b.OpenTagSegment(n.Tag & 0xfff, type); break;
+        }
+        if (IsContainer(n))
+        {
+            foreach (var c in n.Children) Emit(b, c, type.ChildKind());
+        }
+        else
+        {
+            var d = DataOf(n, kind);
+            switch (type.ElementSize())
+            {
+                case 1 when type == EvioDataType.CharStar8: b.AddStrings(n.Strings); break;
+                case 1 when type == EvioDataType.Char8: b.Add(MemoryMarshal.Cast<byte, sbyte>(d)); break;
+                case 1: b.Add(d); break;
+                case 2 when type == EvioDataType.Short16: b.Add(MemoryMarshal.Cast<byte, short>(d)); break;
+                case 2: b.Add(MemoryMarshal.Cast<byte, ushort>(d)); break;
+                case 4 when type == EvioDataType.Float32: b.Add(MemoryMarshal.Cast<byte, float>(d)); break;
+                case 4 when type == EvioDataType.Int32: b.Add(MemoryMarshal.Cast<byte, int>(d)); break;
+                case 4: b.Add(MemoryMarshal.Cast<byte, uint>(d)); break;
+                case 8 when type == EvioDataType.Double64: b.Add(MemoryMarshal.Cast<byte, double>(d)); break;
+                case 8 when type == EvioDataType.Long64: b.Add(MemoryMarshal.Cast<byte, long>(d)); break;
+                default: b.Add(MemoryMarshal.Cast<byte, ulong>(d)); break;
+            }
+        }
+        b.Close();
+    }
+
+    private static void AssertSame(TNode n, EvioNode node, EvioStructureKind kind)
+    {
+        var type = TypeOf(n);
+        Assert.Equal(kind, node.Kind);
+        Assert.Equal(kind switch { EvioStructureKind.Bank => n.Tag, EvioStructureKind.Segment => n.Tag & 0xff, _ => n.Tag & 0xfff }, node.Tag);
+        Assert.Equal(kind == EvioStructureKind.Bank ? n.Num : 0, node.Num);
+        var expectedType = kind == EvioStructureKind.TagSegment && type == EvioDataType.Bank ? EvioDataType.AlsoBank
+            : kind == EvioStructureKind.TagSegment && type == EvioDataType.Segment ? EvioDataType.AlsoSegment : type;
+        Assert.Equal(expectedType, node.DataType);
+        if (IsContainer(n))
+        {
+            var children = node.Children.ToList();
+            Assert.Equal(n.Children.Length, children.Count);
+            for (int i = 0; i < children.Count; i++) AssertSame(n.Children[i], children[i], type.ChildKind());
+            return;
+        }
+        var d = DataOf(n, kind);
+        switch (type.ElementSize())
+        {
+            case 1 when type == EvioDataType.CharStar8: Assert.Equal(n.Strings, node.GetStrings()); break;
+            case 1: Assert.Equal(d, node.GetValues<byte>().ToArray()); break;
+            case 2: Assert.Equal(MemoryMarshal.Cast<byte, ushort>(d).ToArray(), node.GetValues<ushort>().ToArray()); break;
+            case 4: Assert.Equal(MemoryMarshal.Cast<byte, uint>(d).ToArray(), node.GetValues<uint>().ToArray()); break;
+            default: Assert.Equal(MemoryMarshal.Cast<byte, ulong>(d).ToArray(), node.GetValues<ulong>().ToArray()); break;
+        }
+    }
+
+    [Fact]
+    public void Random_bank_trees_round_trip_through_writer_and_reader()
+    {
+        var gen = Gen.Select(Tree.Array[1, 6], Gen.Bool, Gen.OneOf(EvioCompression.None, EvioCompression.Lz4, EvioCompression.Gzip), Gen.Int[1, 4]);
+        gen.Sample((trees, bigEndian, compression, perRecord) =>
+        {
+            var events = new List<byte[]>();
+            foreach (var t in trees)
+            {
+                var b = new EvioBuilder(bigEndian);
+                Emit(b, t, EvioStructureKind.Bank);
+                events.Add(b.ToArray());
+            }
+            var ms = new MemoryStream();
+            using (var w = new EvioWriter(ms, new EvioWriterOptions { BigEndian = bigEndian, Compression = compression, MaxEventsPerRecord = perRecord, LeaveOpen = true }))
+                foreach (var e in events) w.WriteEvent(e);
+            var r = new EvioReader(ms.ToArray());
+            var read = r.Events.ToList();
+            Assert.Equal(events, read.Select(e => e.Memory.ToArray()));
+            for (int i = 0; i < trees.Length; i++) AssertSame(trees[i], read[i].Root, EvioStructureKind.Bank);
+        }, iter: 300, threads: 1);
+    }
+
+    [Fact]
+    public void Random_bytes_never_escape_as_anything_but_a_format_exception()
+    {
+        var valid = Fixtures.Bytes("evio6-plain.evio");
+        var gen = Gen.Select(Gen.Int[0, valid.Length - 1], Gen.Byte.Array[1, 16], Gen.Int[0, valid.Length]);
+        gen.Sample((at, patch, cut) =>
+        {
+            var copy = valid.ToArray();
+            patch.AsSpan(0, Math.Min(patch.Length, copy.Length - at)).CopyTo(copy.AsSpan(at));
+            MalformedInputTests.Check(copy.AsMemory(0, Math.Max(cut, 0)), $"patch at {at}, cut {cut}");
+        }, iter: 2000, threads: 1);
+    }
+}
