@@ -18,6 +18,18 @@ public class FixtureDumpTests
     public void In_memory_reader_matches_the_JLab_dump_value_for_value(string name) =>
         AssertMatchesDump(new EvioReader(Fixtures.Bytes(name)), Fixtures.Dump(name));
 
+    [Fact]
+    public void The_dump_comparison_notices_a_single_changed_value()
+    {
+        var dump = Fixtures.Dump("evio6-plain.evio");
+        var changed = dump.Replace("data: 3000 3001 3002 3003 3004 3005", "data: 3000 3001 3002 3003 3004 3006", StringComparison.Ordinal);
+        Assert.NotEqual(dump, changed);
+        Assert.ThrowsAny<Xunit.Sdk.XunitException>(() => AssertMatchesDump(new EvioReader(Fixtures.Bytes("evio6-plain.evio")), changed));
+        var dropped = dump.Replace("      data: \"event2\" \"JLab\" \"evio\"\n", "", StringComparison.Ordinal);
+        Assert.NotEqual(dump, dropped);
+        Assert.ThrowsAny<Xunit.Sdk.XunitException>(() => AssertMatchesDump(new EvioReader(Fixtures.Bytes("evio6-plain.evio")), dropped));
+    }
+
     private static void AssertMatchesDump(EvioReader reader, string dump)
     {
         var (expected, header) = DumpFormatter.ParseDump(dump);

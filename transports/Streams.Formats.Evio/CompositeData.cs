@@ -116,24 +116,21 @@ public sealed class CompositeData
         {
             var nodes = format.Nodes;
             if (nodes.Count == 0) return;
-            RunList(nodes);
-            // When the format is exhausted before the data, go back to the last parenthesised
-            // group (or the whole format if it has none) and repeat it until the data end.
-            CompositeFormat.Node? lastGroup = null;
-            foreach (var n in nodes) if (n.Group != null) lastGroup = n;
+            // When the format is exhausted before the data, JLab's eviofmt starts over from the
+            // beginning of the whole format (its "back to the last parenthesis" is commented out).
             while (!Done)
             {
                 int before = _pos;
-                if (lastGroup != null) RunList(lastGroup.Group!);
-                else RunList(nodes);
+                RunList(nodes, top: true);
                 if (_pos == before) break; // no progress: the format consumes nothing
             }
         }
 
-        private void RunList(IReadOnlyList<CompositeFormat.Node> list)
+        private void RunList(IReadOnlyList<CompositeFormat.Node> list, bool top)
         {
-            foreach (var node in list)
+            for (int k = 0; k < list.Count; k++)
             {
+                var node = list[k];
                 if (Done) return;
                 long reps = node.Repeat switch
                 {
@@ -144,11 +141,17 @@ public sealed class CompositeData
                     _ => Read(CompositeType.Count8).Int64,
                 };
                 if (reps < 0) throw _map.Error($"negative composite repeat count {reps}", _at + _pos);
+                // A format that ends with a group of one letter, "...(X)", repeats X to the end of the data.
+                if (top && k == list.Count - 1 && node.Group is [{ Group: null } only])
+                {
+                    while (!Done) _out.Add(Read(only.Letter));
+                    return;
+                }
                 for (long r = 0; r < reps && !Done; r++)
                 {
                     if (node.Group == null) { _out.Add(Read(node.Letter)); continue; }
                     int before = _pos;
-                    RunList(node.Group);
+                    RunList(node.Group, top: false);
                     if (_pos == before) break; // a group that reads nothing would loop forever
                 }
             }
