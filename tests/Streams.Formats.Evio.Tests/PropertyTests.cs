@@ -130,6 +130,37 @@ public class PropertyTests
         }, iter: 300, threads: 1);
     }
 
+    private static readonly CompositeType[] ItemTypes =
+    [
+        CompositeType.UChar8, CompositeType.Char8, CompositeType.UShort16, CompositeType.Short16, CompositeType.UInt32,
+        CompositeType.Int32, CompositeType.ULong64, CompositeType.Long64, CompositeType.Float32, CompositeType.Double64,
+    ];
+
+    [Fact]
+    public void Random_composite_items_round_trip_in_both_byte_orders()
+    {
+        var item = Gen.Select(Gen.Int[0, ItemTypes.Length - 1], Gen.ULong, (t, bits) =>
+        {
+            var type = ItemTypes[t];
+            int size = CompositeItem.SizeOf(type);
+            return new CompositeItem(type, size == 8 ? bits : bits & ((1UL << (8 * size)) - 1));
+        });
+        Gen.Select(item.Array[1, 12], Gen.Bool).Sample((items, bigEndian) =>
+        {
+            // The format lists the letters of the items in order; N(...) wraps a counted group.
+            string format = string.Join(",", items.Select(i => (char)i.Type)) + ",N(c,s)";
+            CompositeItem[] all = [.. items, CompositeItem.Count(2), CompositeItem.UChar(1), CompositeItem.UShort(2), CompositeItem.UChar(3), CompositeItem.UShort(4)];
+            var bank = new EvioBuilder(bigEndian).OpenBank(1, EvioDataType.Composite, 1)
+                .AddComposite(new CompositeData(format, all, 1, 2, 3)).Close().ToArray();
+            var ms = new MemoryStream();
+            using (var w = new EvioWriter(ms, new EvioWriterOptions { BigEndian = bigEndian, LeaveOpen = true })) w.WriteEvent(bank);
+            var root = new EvioReader(ms.ToArray()).Events.First().Root;
+            var c = root.GetComposite();
+            Assert.Equal(format, c.Format);
+            Assert.Equal(all, c.Items);
+        }, iter: 300, threads: 1);
+    }
+
     [Fact]
     public void Random_bytes_never_escape_as_anything_but_a_format_exception()
     {

@@ -80,7 +80,12 @@ internal static class RecordParser
         new(file, new OffsetMap(0, false), 0, (int)Math.Min(h.EventCount, int.MaxValue), 0, 0,
             (int)(h.Offset + 4L * h.HeaderWords), (int)(h.Offset + h.LengthBytes), false, (int)h.Number);
 
-    /// <summary>Opens a v6 record, inflating it when compressed.</summary>
+    /// <summary>
+    /// Opens a v6 record, inflating it when compressed. Trap: a compressed record is ONE raw LZ4 (or
+    /// gzip) block of index + padded user header + events, so nothing can be found before it is
+    /// inflated; its exact size is 4 * (word 10 &amp; 0x0fffffff) minus the pad in bits 24-25, and the
+    /// inflated size is index bytes + padded user header + word 9 (events only, unpadded).
+    /// </summary>
     public static RecordBody OpenV6(ReadOnlyMemory<byte> file, EvioRecordHeader h, EvioReaderOptions options)
     {
         long pos = h.Offset;
