@@ -86,7 +86,7 @@ public readonly struct EvioEventCollection : IEnumerable<EvioEvent>
             var root = EvioNode.Parse(b.Buffer, b.Map, _eventPos, limit, EvioStructureKind.Bank, _reader.IsBigEndian);
             _eventPos = b.HasIndex ? limit : _eventPos + root.TotalBytes;
             _eventInRecord++;
-            return new EvioEvent(root, _index++, b.Number, _header.Offset);
+            return new EvioEvent(root, _index++, b.Number, _reader.BaseOffset + _header.Offset);
         }
 
         private bool OpenNextRecord()
@@ -96,18 +96,18 @@ public readonly struct EvioEventCollection : IEnumerable<EvioEvent>
             EvioRecordHeader h;
             if (_reader.Version == 4)
             {
-                h = RecordParser.ParseV4(data.Span, _nextRecord, _reader.IsBigEndian);
-                _body = RecordParser.OpenV4(data, h);
+                h = RecordParser.ParseV4(data.Span, _nextRecord, _reader.IsBigEndian, _reader.BaseOffset);
+                _body = RecordParser.OpenV4(data, h, _reader.BaseOffset);
                 _eventPos = _body.EventsStart + _reader.SkipDictionary(_body, h); // the dictionary is not an event
                 if (h.EventCount > (uint)(_body.EventsEnd - _eventPos) / 8)
-                    throw new EvioFormatException($"{h.EventCount} events cannot fit in block of {h.LengthBytes} bytes", h.Offset + 12);
+                    throw new EvioFormatException($"{h.EventCount} events cannot fit in block of {h.LengthBytes} bytes", _reader.BaseOffset + h.Offset + 12);
                 _last = h.IsLastRecord;
             }
             else
             {
-                h = RecordParser.ParseV6(data.Span, _nextRecord, _reader.IsBigEndian);
+                h = RecordParser.ParseV6(data.Span, _nextRecord, _reader.IsBigEndian, _reader.BaseOffset);
                 if (h.IsTrailer) { _last = true; return false; }
-                _body = RecordParser.OpenV6(data, h, _reader.Options);
+                _body = RecordParser.OpenV6(data, h, _reader.Options, _reader.BaseOffset);
                 _eventPos = _body.EventsStart;
                 _last = h.IsLastRecord;
             }

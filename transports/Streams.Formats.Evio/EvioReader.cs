@@ -20,13 +20,17 @@ public sealed class EvioReader
     private readonly int _firstRecord;
 
     /// <summary>Opens <paramref name="data"/>; the header is checked at once, records as they are read.</summary>
-    public EvioReader(ReadOnlyMemory<byte> data, EvioReaderOptions? options = null)
+    public EvioReader(ReadOnlyMemory<byte> data, EvioReaderOptions? options = null) : this(data, options, 0) { }
+
+    /// <summary>A reader over a piece of a larger input that starts at <paramref name="baseOffset"/> (for error offsets).</summary>
+    internal EvioReader(ReadOnlyMemory<byte> data, EvioReaderOptions? options, long baseOffset)
     {
+        BaseOffset = baseOffset;
         Data = data;
         Options = options ?? new EvioReaderOptions();
         var s = data.Span;
-        if (s.Length == 0) throw new EvioFormatException("empty input", 0);
-        IsBigEndian = Words.DetectBigEndian(s, 0);
+        if (s.Length == 0) throw new EvioFormatException("empty input", baseOffset);
+        IsBigEndian = Words.DetectBigEndian(s, baseOffset);
         uint bitInfo = Words.U32(s, 20, IsBigEndian);
         Version = (int)(bitInfo & 0xff);
         if (Version == 4)
@@ -41,9 +45,12 @@ public sealed class EvioReader
         }
         else
         {
-            throw new EvioFormatException($"unsupported EVIO version {Version}", 20);
+            throw new EvioFormatException($"unsupported EVIO version {Version}", baseOffset + 20);
         }
     }
+
+    /// <summary>Offset of <see cref="Data"/> in the whole input (0 unless read piecewise by <see cref="EvioStreamReader"/>).</summary>
+    internal long BaseOffset { get; }
 
     /// <summary>The whole input.</summary>
     public ReadOnlyMemory<byte> Data { get; }
@@ -83,7 +90,7 @@ public sealed class EvioReader
         int pos = _firstRecord;
         while (pos < s.Length)
         {
-            var h = Version == 4 ? RecordParser.ParseV4(s, pos, IsBigEndian) : RecordParser.ParseV6(s, pos, IsBigEndian);
+            var h = Version == 4 ? RecordParser.ParseV4(s, pos, IsBigEndian, BaseOffset) : RecordParser.ParseV6(s, pos, IsBigEndian, BaseOffset);
             list.Add(h);
             pos += (int)h.LengthBytes;
             if (h.IsTrailer || (Version == 4 && h.IsLastRecord)) break;
@@ -103,7 +110,7 @@ public sealed class EvioReader
     {
         var s = Data.Span;
         bool be = IsBigEndian;
-        if (s.Length < 56) throw new EvioFormatException($"file header needs 56 bytes, {s.Length} present", 0);
+        if (s.Length < 56) throw new EvioFormatException($"file header needs 56 bytes, {s.Length} present", BaseOffset);
         var fh = new EvioFileHeader
         {
             FileId = Words.U32(s, 0, be),
@@ -119,12 +126,12 @@ public sealed class EvioReader
             UserInt2 = Words.U32(s, 52, be),
         };
         FileHeader = fh;
-        if (fh.HeaderWords < 14) throw new EvioFormatException($"file header length {fh.HeaderWords} words < 14", 8);
+        if (fh.HeaderWords < 14) throw new EvioFormatException($"file header length {fh.HeaderWords} words < 14", BaseOffset + 8);
         long userStart = 4L * fh.HeaderWords + fh.IndexBytes;
         long userPadded = fh.UserHeaderBytes + Words.Pad4((int)(fh.UserHeaderBytes & 3));
         long first = userStart + userPadded;
         if (first > s.Length)
-            throw new EvioFormatException($"file header + index + user header ({first} bytes) run past the end ({s.Length} bytes)", 16);
+            throw new EvioFormatException($"file header + index + user header ({first} bytes) run past the end ({s.Length} bytes)", BaseOffset + 16);
         if (fh.UserHeaderBytes > 0)
         {
             var user = Data.Slice((int)userStart, (int)fh.UserHeaderBytes);
@@ -142,9 +149,9 @@ public sealed class EvioReader
     {
         // Parse the record with offsets relative to the whole file so errors point at file bytes.
         var file = Data[..(userStart + user.Length)];
-        var h = RecordParser.ParseV6(file.Span, userStart, IsBigEndian);
-        var body = RecordParser.OpenV6(file, h, Options);
-        if (!body.HasIndex) throw new EvioFormatException("dictionary/first-event record has no index", userStart + 16);
+        var h = RecordParser.ParseV6(file.Span, userStart, IsBigEndian, BaseOffset);
+        var body = RecordParser.OpenV6(file, h, Options, BaseOffset);
+        if (!body.HasIndex) throw new EvioFormatException("dictionary/first-event record has no index", BaseOffset + userStart + 16);
         var s = body.Buffer.Span;
         int pos = body.EventsStart;
         for (int i = 0; i < body.EventCount; i++)
@@ -163,14 +170,14 @@ public sealed class EvioReader
     /// <summary>v4: block 1 may start with a dictionary bank (bit 8, not counted) and a first event (bit 14, counted).</summary>
     private void ReadV4Preamble()
     {
-        var h = RecordParser.ParseV4(Data.Span, 0, IsBigEndian);
-        var body = RecordParser.OpenV4(Data, h);
+        var h = RecordParser.ParseV4(Data.Span, 0, IsBigEndian, BaseOffset);
+        var body = RecordParser.OpenV4(Data, h, BaseOffset);
         int pos = body.EventsStart;
         if (h.HasDictionary)
         {
             var dict = EvioNode.Parse(Data, body.Map, pos, body.EventsEnd, EvioStructureKind.Bank, IsBigEndian);
             if (dict.DataType != EvioDataType.CharStar8)
-                throw new EvioFormatException($"dictionary bank has type {dict.DataType}, expected CHARSTAR8", pos);
+                throw new EvioFormatException($"dictionary bank has type {dict.DataType}, expected CHARSTAR8", BaseOffset + pos);
             var strings = EvioStrings.Decode(dict.RawData);
             Dictionary = strings.Length > 0 ? strings[0] : "";
             pos += dict.TotalBytes;
