@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Streams.Formats.Evio;
@@ -151,7 +152,7 @@ public sealed class EvioBuilder
         var src = MemoryMarshal.AsBytes(values);
         var dst = Reserve(src.Length);
         src.CopyTo(dst);
-        int size = Marshal.SizeOf<T>();
+        int size = Unsafe.SizeOf<T>();
         if (size > 1 && IsBigEndian == BitConverter.IsLittleEndian)
             for (int i = 0; i < dst.Length; i += size) dst.Slice(i, size).Reverse();
         return this;

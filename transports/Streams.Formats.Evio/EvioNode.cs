@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Streams.Formats.Evio;
@@ -131,7 +132,7 @@ public readonly struct EvioNode
         if (total > limit - start)
             throw map.Error($"{kind} length {lengthWords} words ({total} bytes) runs past its container ({limit - start} bytes remain)", start);
         var type = (EvioDataType)typeCode;
-        if (!Enum.IsDefined(type))
+        if (typeCode > 0x10 && typeCode != 0x20) // defined codes: 0x0-0x10 and 0x20
             throw map.Error($"{kind} has unknown data type 0x{typeCode:x2}", start);
         if (type.IsPadded() && pad > total - headerBytes)
             throw map.Error($"{kind} padding {pad} exceeds its data", start);
@@ -141,7 +142,7 @@ public readonly struct EvioNode
     /// <summary>The data viewed as elements of <typeparamref name="T"/> (no type check; byte order honoured).</summary>
     public EvioValues<T> GetValues<T>() where T : unmanaged
     {
-        int size = Marshal.SizeOf<T>();
+        int size = Unsafe.SizeOf<T>();
         int n = DataBytes;
         if (n % size != 0)
             throw _map.Error($"{DataType} data of {n} bytes is not a whole number of {size}-byte items", _start);

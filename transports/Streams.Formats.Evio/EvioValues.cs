@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Streams.Formats.Evio;
@@ -18,7 +19,7 @@ public readonly ref struct EvioValues<T> where T : unmanaged
         _swap = swap && Size > 1;
     }
 
-    private static int Size => Marshal.SizeOf<T>();
+    private static int Size => Unsafe.SizeOf<T>();
 
     /// <summary>Number of elements.</summary>
     public int Length => _raw.Length / Size;
