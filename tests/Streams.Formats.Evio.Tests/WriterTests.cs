@@ -39,6 +39,30 @@ public class WriterTests
         Assert.Equal(Fixtures.Bytes(name), ms.ToArray());
     }
 
+    [Theory]
+    [InlineData("evio4.evio", false, false)]
+    [InlineData("evio4-be.evio", true, false)]
+    [InlineData("evio4-dict.evio", false, true)]
+    public void V4_writer_reproduces_the_JLab_block_file_byte_for_byte(string name, bool bigEndian, bool dictionary)
+    {
+        var ms = new MemoryStream();
+        using (var w = new EvioWriter(ms, new EvioWriterOptions
+               {
+                   Version = 4, BigEndian = bigEndian, MaxEventsPerRecord = 2, LeaveOpen = true,
+                   Dictionary = dictionary ? FixtureContent.Dictionary : null,
+                   FirstEvent = dictionary ? FixtureContent.FirstEvent(bigEndian) : null,
+               }))
+        {
+            for (int i = 1; i <= 5; i++) w.WriteEvent(FixtureContent.Event(i, bigEndian));
+            Assert.Equal(dictionary ? 6 : 5, w.EventCount);
+        }
+        Assert.Equal(Fixtures.Bytes(name), ms.ToArray());
+    }
+
+    [Fact]
+    public void V4_writer_refuses_compression() =>
+        Assert.Throws<ArgumentException>(() => new EvioWriter(new MemoryStream(), new EvioWriterOptions { Version = 4, Compression = EvioCompression.Lz4 }));
+
     [Fact]
     public void Lz4_writer_gives_the_JLab_record_layout_and_the_same_events()
     {

@@ -17,6 +17,8 @@ public sealed record EvioWriterOptions
     public ReadOnlyMemory<byte>? FirstEvent { get; init; }
     /// <summary>Record event type, bits 10-13 (0 ROC raw, 1 physics, 5 control, 8 ROC raw streaming, 9 physics streaming).</summary>
     public int EventType { get; init; }
+    /// <summary>6 (default) or 4: EVIO 4 blocks as EventWriterV4 writes them (no compression, no index).</summary>
+    public int Version { get; init; } = 6;
     /// <summary>Leave the stream open on dispose.</summary>
     public bool LeaveOpen { get; init; }
 }
@@ -26,6 +28,9 @@ public sealed record EvioWriterOptions
 /// "common record" in the file user header, data records (index of event lengths, events, optional
 /// LZ4 or gzip compression), and a trailer whose index lists (record length, event count) pairs.
 /// On a seekable stream the header's record count and trailer position are patched at the end.
+/// With <see cref="EvioWriterOptions.Version"/> = 4 it writes EVIO 4 blocks instead: block 1 holds
+/// the dictionary bank (tag 0, CHARSTAR8, not counted) and the first event (counted), and the file
+/// ends with an empty block carrying the last-block bit, as EventWriterV4 does.
 /// </summary>
 public sealed class EvioWriter : IDisposable
 {
@@ -44,6 +49,8 @@ public sealed class EvioWriter : IDisposable
         _stream = stream ?? throw new ArgumentNullException(nameof(stream));
         _o = options ?? new EvioWriterOptions();
         if (_o.MaxEventsPerRecord < 1) throw new ArgumentOutOfRangeException(nameof(options), "MaxEventsPerRecord < 1");
+        if (_o.Version is not (4 or 6)) throw new ArgumentOutOfRangeException(nameof(options), "Version must be 4 or 6");
+        if (_o.Version == 4 && _o.Compression != EvioCompression.None) throw new ArgumentException("EVIO 4 has no compression", nameof(options));
         _origin = stream.CanSeek ? stream.Position : 0;
         WriteFileHeader();
     }
@@ -81,6 +88,16 @@ public sealed class EvioWriter : IDisposable
     public void Flush()
     {
         if (_lengths.Count == 0) return;
+        if (_o.Version == 4)
+        {
+            var block = RecordWriter.BlockV4((uint)_records.Count + 1, (uint)_lengths.Count, (uint)(_o.EventType & 0xf) << 10,
+                _events.GetBuffer().AsSpan(0, (int)_events.Length), _o.BigEndian);
+            Write(block);
+            _records.Add(((uint)block.Length, (uint)_lengths.Count));
+            _lengths.Clear();
+            _events.SetLength(0);
+            return;
+        }
         var rec = RecordWriter.Build((uint)_records.Count + 1, _lengths, _events.GetBuffer().AsSpan(0, (int)_events.Length),
             _o.Compression, _o.EventType, _o.BigEndian);
         Write(rec);
@@ -94,9 +111,18 @@ public sealed class EvioWriter : IDisposable
     {
         if (_closed) return;
         Flush();
+        _closed = true;
+        if (_o.Version == 4)
+        {
+            // EventWriterV4 ends the file with an empty block that carries the last-block bit.
+            Write(RecordWriter.BlockV4((uint)_records.Count + 1, 0, 1u << 9, default, _o.BigEndian));
+            _stream.Flush();
+            if (!_o.LeaveOpen) _stream.Dispose();
+            _events.Dispose();
+            return;
+        }
         long trailerPos = _written;
         Write(RecordWriter.Trailer((uint)_records.Count + 1, _records, _o.BigEndian));
-        _closed = true;
         if (_stream.CanSeek)
         {
             long end = _stream.Position;
@@ -113,6 +139,11 @@ public sealed class EvioWriter : IDisposable
 
     private void WriteFileHeader()
     {
+        if (_o.Version == 4)
+        {
+            WriteFirstBlockV4();
+            return;
+        }
         byte[]? common = null;
         if (_o.Dictionary != null || HasFirstEvent)
         {
@@ -137,6 +168,30 @@ public sealed class EvioWriter : IDisposable
         }
         Write(FileHeader(0, 0));
         if (common != null) Write(common);
+    }
+
+    /// <summary>v4 block 1: the dictionary as a CHARSTAR8 bank (tag 0, num 0; not counted) and the first event (counted).</summary>
+    private void WriteFirstBlockV4()
+    {
+        if (_o.Dictionary == null && !HasFirstEvent) return;
+        var b = new EvioBuilder(_o.BigEndian);
+        uint bits = 0, count = 0;
+        if (_o.Dictionary != null)
+        {
+            b.OpenBank(0, EvioDataType.CharStar8, 0).AddStrings(_o.Dictionary).Close();
+            bits |= 1u << 8;
+        }
+        if (HasFirstEvent && _o.FirstEvent is { } fe)
+        {
+            CheckBank(fe.Span, _o.BigEndian);
+            b.AddStructure(fe.Span);
+            bits |= 1u << 14;
+            count = 1;
+            EventCount++;
+        }
+        var block = RecordWriter.BlockV4(1, count, bits, b.WrittenSpan, _o.BigEndian);
+        Write(block);
+        _records.Add(((uint)block.Length, count));
     }
 
     private byte[] FileHeader(uint records, ulong trailerPos)

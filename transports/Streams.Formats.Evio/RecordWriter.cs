@@ -67,6 +67,20 @@ internal static class RecordWriter
         return t;
     }
 
+    /// <summary>An EVIO 4 block: 8-word header (length, number, 8, count, 0, bit info, 0, magic), then whole banks.</summary>
+    public static byte[] BlockV4(uint number, uint count, uint bits, ReadOnlySpan<byte> events, bool be)
+    {
+        var b = new byte[32 + events.Length];
+        Words.Put32(b, 0, (uint)(b.Length / 4), be);
+        Words.Put32(b, 4, number, be);
+        Words.Put32(b, 8, 8, be);
+        Words.Put32(b, 12, count, be);
+        Words.Put32(b, 20, bits | 4u, be);
+        Words.Put32(b, 28, Words.Magic, be);
+        events.CopyTo(b.AsSpan(32));
+        return b;
+    }
+
     private static byte[] Compress(byte[] plain, EvioCompression compression)
     {
         switch (compression)
