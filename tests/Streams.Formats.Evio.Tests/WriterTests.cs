@@ -107,6 +107,53 @@ public class WriterTests
         Assert.All(headers.Where(h => !h.IsTrailer), h => Assert.Equal(compression, h.Compression));
     }
 
+    [Theory]
+    [InlineData(6, true, false)]
+    [InlineData(6, false, true)]
+    [InlineData(4, true, false)]
+    [InlineData(4, false, true)]
+    public void Dictionary_or_first_event_alone(int version, bool dictionary, bool firstEvent)
+    {
+        var ms = new MemoryStream();
+        using (var w = new EvioWriter(ms, new EvioWriterOptions
+               {
+                   Version = version, LeaveOpen = true,
+                   Dictionary = dictionary ? "<dict/>" : null, FirstEvent = firstEvent ? FixtureContent.FirstEvent(false) : null,
+               }))
+            w.WriteEvent(FixtureContent.Event(1));
+        var r = new EvioReader(ms.ToArray());
+        Assert.Equal(dictionary ? "<dict/>" : null, r.Dictionary);
+        Assert.Equal(firstEvent, r.FirstEvent.HasValue);
+        // v4 counts the first event among the events, v6 does not.
+        Assert.Equal(version == 4 && firstEvent ? 2 : 1, r.CountEvents());
+    }
+
+    /// <summary>A forward-only stream: the writer cannot patch the header.</summary>
+    private sealed class ForwardOnly(Stream inner) : Stream
+    {
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() => inner.Flush();
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => inner.Write(buffer, offset, count);
+    }
+
+    [Fact]
+    public void Writing_to_a_forward_only_stream_gives_a_readable_file()
+    {
+        var ms = new MemoryStream();
+        using (var w = new EvioWriter(new ForwardOnly(ms), new EvioWriterOptions { MaxEventsPerRecord = 2 }))
+            for (int i = 1; i <= 5; i++) w.WriteEvent(FixtureContent.Event(i));
+        var r = new EvioReader(ms.ToArray());
+        Assert.Equal(0u, r.FileHeader!.RecordCount); // not patched
+        Assert.Equal(Enumerable.Range(1, 5).Select(i => FixtureContent.Event(i)), r.Events.Select(e => e.Memory.ToArray()));
+    }
+
     [Fact]
     public void Writer_splits_records_by_size()
     {
