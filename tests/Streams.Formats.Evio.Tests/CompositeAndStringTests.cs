@@ -103,6 +103,19 @@ public class CompositeAndStringTests
     }
 
     [Fact]
+    public void Composite_inner_bank_with_padding_larger_than_its_data_is_a_format_exception()
+    {
+        // Inner data bank of length 1 (no data) claiming 3 bytes of padding.
+        var bytes = new EvioBuilder().OpenBank(5, EvioDataType.Composite, 6)
+            .AddComposite(new CompositeData("i", [])).Close().ToArray();
+        int inner = 8 + 4 + 4; // outer bank header, format tagsegment header, "i\0\4\4"
+        Assert.Equal(1u, BitConverter.ToUInt32(bytes, inner));
+        bytes[inner + 5] |= 0xc0; // pad bits 14-15 of the inner bank's second word
+        var e = Assert.Throws<EvioFormatException>(() => EvioNodeOf(bytes, false).GetComposite());
+        Assert.Contains("padding", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Strings_are_padded_with_one_to_four_0x04_bytes()
     {
         Assert.Equal("abc\0\u0004\u0004\u0004\u0004"u8.ToArray(), Encode("abc"));

@@ -162,6 +162,36 @@ public class PropertyTests
     }
 
     [Fact]
+    public void Damaged_random_files_throw_only_format_exceptions()
+    {
+        var patch = Gen.Select(Gen.Int[0, 1 << 20], Gen.UInt, Gen.Bool);
+        Gen.Select(Tree.Array[1, 4], Gen.Bool, Gen.OneOf(EvioCompression.None, EvioCompression.Lz4), patch.Array[1, 4]).Sample((trees, bigEndian, compression, patches) =>
+        {
+            var ms = new MemoryStream();
+            using (var w = new EvioWriter(ms, new EvioWriterOptions { BigEndian = bigEndian, Compression = compression, MaxEventsPerRecord = 2, LeaveOpen = true }))
+            {
+                foreach (var t in trees)
+                {
+                    var b = new EvioBuilder(bigEndian);
+                    Emit(b, t, EvioStructureKind.Bank);
+                    w.WriteEvent(b.ToArray());
+                }
+                var c = new EvioBuilder(bigEndian).OpenBank(0xe101, EvioDataType.Composite, 1)
+                    .AddComposite(FixtureContent.Composite(trees.Length)).Close().ToArray();
+                w.WriteEvent(c);
+            }
+            var bytes = ms.ToArray();
+            foreach (var (at, value, word) in patches)
+            {
+                int i = at % bytes.Length;
+                if (word && i + 4 <= bytes.Length) BitConverter.TryWriteBytes(bytes.AsSpan(i & ~3), value);
+                else bytes[i] = (byte)value;
+            }
+            MalformedInputTests.Check(bytes, "damaged random file");
+        }, iter: 1500, threads: 1);
+    }
+
+    [Fact]
     public void Random_bytes_never_escape_as_anything_but_a_format_exception()
     {
         var valid = Fixtures.Bytes("evio6-plain.evio");

@@ -134,7 +134,8 @@ public readonly struct EvioNode
         var type = (EvioDataType)typeCode;
         if (typeCode > 0x10 && typeCode != 0x20) // defined codes: 0x0-0x10 and 0x20
             throw map.Error($"{kind} has unknown data type 0x{typeCode:x2}", start);
-        if (type.IsPadded() && pad > total - headerBytes)
+        // The pad counts unused bytes of the last data word (8/16-bit data, and the inner bank of composite data).
+        if (pad > total - headerBytes)
             throw map.Error($"{kind} padding {pad} exceeds its data", start);
         return new EvioNode(buffer, map, start, (int)total, kind, tag, num, type, pad, bigEndian);
     }
