@@ -90,6 +90,9 @@ public readonly struct EvioNode
         ? new EvioChildren(_buffer, _map, _start + HeaderBytes, _start + _totalBytes, DataType.ChildKind(), IsBigEndian)
         : default;
 
+    /// <summary>Every structure below this one, depth first, without recursion.</summary>
+    public EvioDescendants Descendants => new(this);
+
     /// <summary>Parses a structure of <paramref name="kind"/> at <paramref name="start"/>, which must end by <paramref name="limit"/>.</summary>
     internal static EvioNode Parse(ReadOnlyMemory<byte> buffer, OffsetMap map, int start, int limit,
         EvioStructureKind kind, bool bigEndian)
