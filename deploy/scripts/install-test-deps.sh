@@ -6,6 +6,8 @@ need=()
 command -v prometheus >/dev/null 2>&1 || need+=(prometheus)
 # pyzmq (on libzmq) from Debian, for /usr/bin/python3: the independent ZeroMQ peer of the zmq-pull/zmq-push tests.
 /usr/bin/python3 -c 'import zmq' >/dev/null 2>&1 || need+=(python3-zmq)
+# liblz4 (the LZ4 library JLab's evio links): the EVIO tests check our LZ4 records against it.
+ldconfig -p 2>/dev/null | grep -q 'liblz4.so.1 ' || need+=(liblz4-1)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 echo "installing test dependencies: ${need[*]}"
