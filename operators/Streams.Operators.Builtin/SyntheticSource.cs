@@ -33,7 +33,7 @@ public sealed class SyntheticSource : ISource
 
     private long _count;
     private double _rate;
-    private (double At, double Rate)[] _steps = [];
+    private RateSteps _steps = RateSteps.None;
     private int _eventSize;
     private int _batchSize;
     private ulong _seed;
@@ -45,7 +45,7 @@ public sealed class SyntheticSource : ISource
         ArgumentNullException.ThrowIfNull(config);
         _count = config.GetLong("count");
         _rate = config.GetDouble("rate");
-        _steps = [.. config.GetList("rate-steps").Where(x => x.Length > 0).Select(ParseStep).OrderBy(x => x.At)];
+        _steps = RateSteps.From(config);
         _eventSize = config.GetInt("event-size");
         _batchSize = config.GetInt("batch-size");
         _seed = (ulong)config.GetLong("seed");
@@ -71,18 +71,18 @@ public sealed class SyntheticSource : ISource
             var wanted = _batchSize;
             if (_count > 0) wanted = (int)Math.Min(wanted, _count - (long)next);
             if (wanted <= 0) break;
-            if (_steps.Length > 0)
+            if (!_steps.IsEmpty)
             {
                 // Piecewise rate: emit what is due by now at the rate in force, in slices of at most 10 ms of events.
                 var elapsed = clock.Elapsed.TotalSeconds;
-                var rate = RateAt(elapsed);
-                if (rate <= 0 || next >= Due(elapsed))
+                var rate = _steps.RateAt(elapsed);
+                if (rate <= 0 || next >= _steps.Due(elapsed))
                 {
                     await Task.Delay(TimeSpan.FromMilliseconds(5), cancellationToken).ConfigureAwait(false);
                     continue;
                 }
 
-                wanted = (int)Math.Max(1, Math.Min(wanted, Math.Min(Due(elapsed) - next, Math.Ceiling(rate * 0.01))));
+                wanted = (int)Math.Max(1, Math.Min(wanted, Math.Min(_steps.Due(elapsed) - next, Math.Ceiling(rate * 0.01))));
             }
             else if (_rate > 0 && _poisson)
             {
@@ -119,43 +119,6 @@ public sealed class SyntheticSource : ISource
 
             await context.EmitAsync(builder.Build(DataTypes.SyntheticBytes)).ConfigureAwait(false);
         }
-    }
-
-    private double RateAt(double t)
-    {
-        var rate = 0.0;
-        foreach (var (at, r) in _steps)
-        {
-            if (at <= t) rate = r;
-        }
-
-        return rate;
-    }
-
-    /// <summary>Events due by time <paramref name="t"/>: the integral of the piecewise rate.</summary>
-    private ulong Due(double t)
-    {
-        double total = 0;
-        for (var i = 0; i < _steps.Length && _steps[i].At < t; i++)
-        {
-            var end = i + 1 < _steps.Length ? Math.Min(_steps[i + 1].At, t) : t;
-            total += _steps[i].Rate * (end - _steps[i].At);
-        }
-
-        return (ulong)total;
-    }
-
-    private static (double At, double Rate) ParseStep(string item)
-    {
-        var parts = item.Split(':');
-        if (parts.Length == 2
-            && double.TryParse(parts[0], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var at) && at >= 0
-            && double.TryParse(parts[1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var rate) && rate >= 0)
-        {
-            return (at, rate);
-        }
-
-        throw new ConfigException($"synthetic: 'rate-steps' item '{item}' is not SECONDS:RATE");
     }
 
     /// <summary>The event number, then xorshift64 words.</summary>

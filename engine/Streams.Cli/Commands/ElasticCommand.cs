@@ -104,7 +104,7 @@ internal static class ElasticCommand
     private static async Task WatchAsync(ElasticNodesHost host, LbPoolReader reader, Func<string, string> nameOf, TimeSpan? progress, RunLog log, CancellationToken stop)
     {
         var lastLine = DateTimeOffset.UtcNow;
-        (double Time, long Done)? last = null;
+        PoolReading? last = null;
         try
         {
             while (!stop.IsCancellationRequested)
@@ -114,9 +114,9 @@ internal static class ElasticCommand
                 reader.UpdateTargets(pool.Where(n => n.State is NodeState.Booting or NodeState.Ready or NodeState.Draining).Select(n => nameOf(n.Id)));
                 if (progress is not { } every || DateTimeOffset.UtcNow - lastLine < every || host.Latest is not { } r) continue;
                 lastLine = DateTimeOffset.UtcNow;
-                var done = r.Members.Sum(m => m.Done);
-                var rate = last is { } l && r.Time > l.Time ? (done - l.Done) / (r.Time - l.Time) : 0;
-                last = (r.Time, done);
+                // Per member, as the meter does: a node that joins or leaves does not jump the sum.
+                var rate = last is { } l && r.Time > l.Time ? r.Members.Sum(m => Math.Max(0, m.Done - (l.Member(m.Name)?.Done ?? 0))) / (r.Time - l.Time) : 0;
+                last = r;
                 var states = string.Join(", ", Enum.GetValues<NodeState>().Select(s => (s, n: pool.Count(p => p.State == s))).Where(x => x.n > 0).Select(x => $"{x.n} {x.s.ToString().ToLowerInvariant()}"));
                 var members = string.Join(" ", r.Members.Select(m => string.Create(CultureInfo.InvariantCulture, $"{m.Name}[{m.Slots} slots, fill {m.Fill:0.00}, {m.Waiting} waiting]")));
                 log.Info("", string.Create(CultureInfo.InvariantCulture, $"nodes: {(states.Length > 0 ? states : "none")}; {rate:#,0} events/s done; members: {(members.Length > 0 ? members : "none")}"));

@@ -162,7 +162,7 @@ public sealed class LoopbackTests : IDisposable
         Assert.All(packets, p => Assert.Equal(77u, p.EventSourceId));
         Assert.Equal(0ul, packets[0].EventNumber);
         Assert.Equal(200ul, packets[1].EventNumber); // the first event sent 1 s after the first Sync
-        Assert.Equal(201u, packets[1].AverageEventRateHz); // events 0..200 sent in 1.0 s
+        Assert.Equal(200u, packets[1].AverageEventRateHz); // the rate since the last Sync: events 1..200 in 1.0 s
         Assert.Equal((ulong)time.GetUtcNow().AddMilliseconds(-650).ToUnixTimeMilliseconds() * 1_000_000UL, packets[1].UnixTimeNanoseconds);
     }
 

@@ -2,8 +2,8 @@ namespace Streams.LoadBalancer.Instances;
 
 /// <summary>
 /// Predicts the tick the senders will have reached at a future time, to place an epoch boundary where no event is in
-/// flight (PROTOCOLS.md section 7): from the Sync packets' (event number, time, rate) samples of the last minute by
-/// least squares (the rate of the newest sample with only one), and, without Sync packets, from the ticks the data
+/// flight (PROTOCOLS.md section 7): from the newest Sync packets' (event number, time) samples, at the rate of the
+/// newest interval between them (the rate a sample carries with only one), and, without Sync packets, from the ticks the data
 /// plane saw at the last control steps. A sample whose event number falls below the previous one means the stream
 /// restarted: the older samples are forgotten. The boundary is never at or below a tick already seen, so an event
 /// whose datagrams are being forwarded keeps its calendar.
@@ -40,7 +40,16 @@ internal sealed class BoundaryPredictor(TimeSpan window)
     public double? Predict(DateTimeOffset at)
     {
         var t = Seconds(at);
-        if (_sync.Count >= 2 && Fit(_sync.Select(s => (s.T, s.Tick)).ToList()) is var (a, b) && b > 0) return a + (b * t);
+        // The rate of the newest interval between Sync packets, from the newest one on: a sender whose rate just fell
+        // (a DAQ stepping down) would otherwise be predicted far ahead by a fit over the minute, and a member that
+        // leaves would keep its slots for as many seconds.
+        if (_sync.Count >= 2 && _sync[^1].T > _sync[^2].T)
+        {
+            var (t1, k1, _) = _sync[^1];
+            var (t0, k0, _) = _sync[^2];
+            return k1 + ((k1 - k0) / (t1 - t0) * (t - t1));
+        }
+
         if (_sync.Count == 1) return _sync[0].Tick + (_sync[0].Rate * (t - _sync[0].T));
         if (_seen.Count >= 2 && Fit(_seen) is var (c, d)) return c + (Math.Max(0, d) * t);
         return _seen.Count == 1 ? _seen[0].Tick : null;

@@ -98,7 +98,7 @@ internal sealed partial class EjfatReceiverSource
         var told = await m.Session.ReportNowAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
         try
         {
-            if (!stopAll.IsCancellationRequested && !workers.All(w => w.Done.IsCompleted)) await QuietAsync(told, lb, context, workers).ConfigureAwait(false);
+            if (!stopAll.IsCancellationRequested && !workers.All(w => w.Done.IsCompleted)) await QuietAsync(told, m.Session, lb, context, workers).ConfigureAwait(false);
         }
         finally
         {
@@ -108,8 +108,9 @@ internal sealed partial class EjfatReceiverSource
         }
     }
 
-    private static async Task QuietAsync(bool told, LbSettings lb, SourceContext context, ReceiveThread[] workers)
+    private static async Task QuietAsync(bool told, LbMembership session, LbSettings lb, SourceContext context, ReceiveThread[] workers)
     {
+        var reported = TimeSpan.Zero;
         var clock = Stopwatch.StartNew();
         var before = workers.Sum(w => Volatile.Read(ref w.Stats.Packets));
         var last = before;
@@ -125,6 +126,12 @@ internal sealed partial class EjfatReceiverSource
             }
 
             if (clock.Elapsed - quietSince >= lb.DrainQuiet || clock.Elapsed >= lb.DrainMax || workers.All(w => w.Done.IsCompleted)) break;
+            if (clock.Elapsed - reported >= TimeSpan.FromMilliseconds(500))
+            {
+                // Still not ready, still here: a drain that outlasts the load balancer's session timeout (5 s) keeps its session.
+                reported = clock.Elapsed;
+                await session.ReportNowAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+            }
         }
 
         context.Log.Info(context.StageName, $"drained: {last - before} datagram(s) arrived after {(told ? "telling the load balancer it is leaving" : "leaving (the control plane was not told)")}, then {lb.DrainQuiet.TotalMilliseconds:0} ms quiet{(clock.Elapsed >= lb.DrainMax ? $"; stopped at drain-max-seconds {lb.DrainMax.TotalSeconds:0.#}" : "")}");

@@ -26,6 +26,9 @@ public sealed record SenderOptions
     /// <summary>Pacing in events/s (0: unpaced).</summary>
     public double EventsPerSecond { get; init; }
 
+    /// <summary>An event rate that changes over time (overrides <see cref="EventsPerSecond"/>); null: none.</summary>
+    public Engine.Operators.RateSteps? RateSteps { get; init; }
+
     /// <summary>Where Sync packets go about once a second (null: none).</summary>
     public IPEndPoint? Sync { get; init; }
 
@@ -76,7 +79,7 @@ public sealed class EjfatSender : IDisposable
 
         _syncSocket = new Socket(options.Destination.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         _sync = options.Sync?.Serialize();
-        _pacer = new Pacer(options.GbitPerSecond * 1e9 / 8, options.EventsPerSecond);
+        _pacer = new Pacer(options.GbitPerSecond * 1e9 / 8, options.EventsPerSecond, options.RateSteps);
     }
 
     public long EventsSent { get; private set; }
@@ -170,15 +173,21 @@ public sealed class EjfatSender : IDisposable
         }
     }
 
+    private long _syncedEvents;
+
     private void MaybeSync(ulong eventNumber, bool force = false)
     {
         _lastEvent = eventNumber;
         var time = _options.Time;
         var now = time.GetTimestamp();
         if (!force && _lastSync is { } last && now - last < time.TimestampFrequency) return;
+        // The rate since the last Sync packet (since the start for the first): a load balancer predicting epoch
+        // boundaries follows a rate that changes.
+        var since = _lastSync ?? _start;
+        var seconds = Math.Max(time.GetElapsedTime(since).TotalSeconds, 1e-3);
+        var rate = (uint)Math.Min(uint.MaxValue, (EventsSent - _syncedEvents) / seconds);
         _lastSync = now;
-        var seconds = Math.Max(time.GetElapsedTime(_start).TotalSeconds, 1e-3);
-        var rate = (uint)Math.Min(uint.MaxValue, EventsSent / seconds);
+        _syncedEvents = EventsSent;
         var unixNs = (ulong)(time.GetUtcNow().ToUnixTimeMilliseconds() * 1_000_000L);
         Span<byte> packet = stackalloc byte[SyncHeader.Size];
         new SyncHeader(_options.EventSourceId, eventNumber, rate, unixNs).Write(packet);

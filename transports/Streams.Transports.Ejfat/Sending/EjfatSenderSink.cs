@@ -27,6 +27,7 @@ internal sealed class EjfatSenderSink : ISink
             new("sockets", ParameterType.Int, "1", "Sending sockets (events dealt round-robin).") { Min = 1, Max = 64 },
             new("gbps", ParameterType.Double, "0", "Pace to this many Gbit/s of payload (0: unpaced).") { Min = 0 },
             new("rate", ParameterType.Double, "0", "Pace to this many events/s (0: unpaced).") { Min = 0 },
+            new("rate-steps", ParameterType.List, "", "An event rate that changes over time: 'SECONDS:RATE' items from the first event on, each rate holding from its time (overrides 'rate'), e.g. [0:500, 20:3000, 50:500]."),
             new("sync", ParameterType.String, "", "HOST:PORT for Sync packets about once per second (empty: none)."),
             new("source-id", ParameterType.Long, "0", "eventSrcId in Sync packets.") { Min = 0, Max = uint.MaxValue },
         ],
@@ -62,6 +63,8 @@ internal sealed class EjfatSenderSink : ISink
     {
         var dest = ParseEndpoint(config, "dest") ?? (placeholder ? new IPEndPoint(IPAddress.Loopback, EjfatWire.DefaultDataPort) : throw new ConfigException($"stage '{config.StageName}': 'dest' (HOST:PORT) or 'lb' is required"));
         var lb = config.GetInt("lb-version");
+        var steps = Engine.Operators.RateSteps.From(config);
+        if (steps.Steps.Any(st => st.Rate <= 0)) throw new ConfigException($"stage '{config.StageName}': 'rate-steps': every rate must be positive (a sender waiting at rate 0 would never drain)", config.Values.GetValueOrDefault("rate-steps")?.Location);
         if (lb == 1) throw new ConfigException($"stage '{config.StageName}': 'lb-version' must be 2, 3 or 0 (none)", config.Values.GetValueOrDefault("lb-version")?.Location);
         return new SenderOptions
         {
@@ -72,6 +75,7 @@ internal sealed class EjfatSenderSink : ISink
             Sockets = config.GetInt("sockets"),
             GbitPerSecond = config.GetDouble("gbps"),
             EventsPerSecond = config.GetDouble("rate"),
+            RateSteps = steps,
             Sync = ParseEndpoint(config, "sync"),
             EventSourceId = (uint)config.GetLong("source-id"),
         };
