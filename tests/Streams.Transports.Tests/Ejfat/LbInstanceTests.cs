@@ -121,6 +121,19 @@ public sealed class LbInstanceTests
     }
 
     [Fact]
+    public void After_the_senders_slow_down_the_boundary_follows_their_new_rate_not_the_minute_before()
+    {
+        // 3500 events/s for 20 s, then 400/s: the boundary 1 s ahead lies 400 ticks on, not 3500 (a fit over the
+        // minute would put it seconds of data away, and a member leaving would keep its slots that long).
+        var p = new BoundaryPredictor();
+        for (var s = 0; s <= 20; s++) p.AddSync(T0 + TimeSpan.FromSeconds(s), (ulong)(3500 * s), 3500);
+        p.AddSync(T0 + TimeSpan.FromSeconds(21), 70_400, 400);
+        p.AddSync(T0 + TimeSpan.FromSeconds(22), 70_800, 400);
+        Assert.Equal(71_200, p.Predict(T0 + TimeSpan.FromSeconds(23))!.Value, 1);
+        Assert.Equal(71_200UL, p.Boundary(T0 + TimeSpan.FromSeconds(22), TimeSpan.FromSeconds(1), lastTick: 70_900));
+    }
+
+    [Fact]
     public void A_member_that_deregisters_leaves_the_next_calendar_and_its_address_goes_once_no_calendar_names_it()
     {
         var lb = NewInstance();
