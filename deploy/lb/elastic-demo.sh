@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Elastic nodes behind an EJFAT load balancer on one machine: `streams lb`, a control process that owns no data
 # (deploy/pipelines/elastic-lb.yaml: its controller starts clas12-node pipelines through the node provider and drains
-# them), and a simulated DAQ whose rate steps up and down (deploy/pipelines/clas12-daq-steps-lb.yaml: 400 events/s,
-# 3500/s from 15 s, 400/s from 40 s). Nodes join as the rate rises, drain and leave as it falls; at the end the control
+# them), and a simulated DAQ whose rate steps up and down (deploy/pipelines/clas12-daq-steps-lb.yaml: 300 events/s,
+# 2000/s from 15 s, 300/s from 35 s). Nodes join as the rate rises, drain and leave as it falls; at the end the control
 # process drains the rest and prints the books of every node, which must balance against what the DAQ sent.
 #   bash deploy/lb/elastic-demo.sh [SECONDS] [PROVIDER]
 #   PROVIDER local (default) or slurm (pilot jobs on the one-node SLURM of deploy/slurm/local-cluster.sh).

@@ -23,6 +23,12 @@ internal static class ValidateCommand
         var failed = 0;
         foreach (var f in files)
         {
+            if (PipelineFiles.ControlOnly(f.FullName) is { } control)
+            {
+                if (!ValidateControlProcess(f, control, catalog, output, errors)) failed++;
+                continue;
+            }
+
             var plan = PipelineFiles.LoadAndPlan(f.FullName == f.ToString() ? f.FullName : f.ToString(), catalog, errors);
             if (plan is null)
             {
@@ -41,5 +47,26 @@ internal static class ValidateCommand
         }
 
         return failed == 0 ? 0 : RunCommand.InvalidPipelineExit;
+    }
+
+    /// <summary>A control process (only <c>control:</c>, naming a node pipeline): its settings, and the node pipeline planned.</summary>
+    private static bool ValidateControlProcess(FileInfo f, PipelineSpec spec, Engine.Operators.OperatorCatalog catalog, TextWriter output, TextWriter errors)
+    {
+        Control.Live.ControllerSettings settings;
+        try
+        {
+            settings = Control.Live.ControllerSettings.ForNodePipelines(spec);
+        }
+        catch (Engine.Operators.ConfigException e)
+        {
+            errors.WriteLine(e.Location is { } at ? $"{at}: error: {e.Message}" : $"{f}: error: {e.Message}");
+            return false;
+        }
+
+        var node = PipelineFiles.LoadAndPlan(settings.NodePipeline, catalog, errors);
+        if (node is null) return false;
+        var ns = settings.Nodes!;
+        output.WriteLine($"{f}: ok (control process '{spec.Name}': {settings.Law} sizes {ns.MinNodes}-{ns.MaxNodes} '{node.Name}' node pipelines of {ns.Cores} cores from {ns.Provider})");
+        return true;
     }
 }
