@@ -27,13 +27,8 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
 
-$STREAMS lb --control 127.0.0.1:$CONTROL --data 127.0.0.1:$DATA --sync 127.0.0.1:$SYNC --admin-token demo-admin \
-  --reserve demo --uri-file "$OUT/lb.uri" --metrics-listen off --status-interval 2 --summary-json "$OUT/lb.json" \
-  >"$OUT/lb.out" 2>"$OUT/lb.log" & LB=$!; pids+=($LB)
-for _ in $(seq 100); do [[ -s "$OUT/lb.uri" ]] && break; sleep 0.1; done
-[[ -s "$OUT/lb.uri" ]] || { echo "streams lb did not start:"; cat "$OUT/lb.log"; exit 1; }
-URI=$(cat "$OUT/lb.uri")
-echo "load balancer: $URI"
+source deploy/lb/common.sh
+start_lb 127.0.0.1:$CONTROL 127.0.0.1:$DATA 127.0.0.1:$SYNC demo
 
 ROOT=$PWD
 node() { # name port: a node pipeline registered with the load balancer, until SIGTERM

@@ -29,13 +29,8 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 
 trap cleanup EXIT
 
 # Any free ports: the URI file says where the load balancer listens.
-$STREAMS lb --control 127.0.0.1:0 --data 127.0.0.1:0 --sync 127.0.0.1:0 --admin-token demo-admin \
-  --reserve elastic --uri-file "$OUT/lb.uri" --metrics-listen off --status-interval 5 --summary-json "$OUT/lb.json" \
-  >"$OUT/lb.out" 2>"$OUT/lb.log" & LB=$!; pids+=($LB)
-for _ in $(seq 100); do [[ -s "$OUT/lb.uri" ]] && break; sleep 0.1; done
-[[ -s "$OUT/lb.uri" ]] || { echo "streams lb did not start:"; cat "$OUT/lb.log"; exit 1; }
-URI=$(cat "$OUT/lb.uri")
-echo "load balancer: $URI"
+source deploy/lb/common.sh
+start_lb 127.0.0.1:0 127.0.0.1:0 127.0.0.1:0 elastic
 
 (cd "$OUT" && exec $STREAMS run "$CONTROL_FILE" --lb "$URI" --prometheus-sd "$OUT/targets.json" --progress log --progress-interval 5 \
   --summary-json "$OUT/control.json" >"$OUT/control.out" 2>"$OUT/control.log") & CTL=$!; pids+=($CTL)

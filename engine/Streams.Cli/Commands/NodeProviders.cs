@@ -53,21 +53,24 @@ internal static class NodeProviders
             }, coordinator.AskToLeaveAsync, coordinator.HasWorker);
         }
 
-        return new SlurmProvider(new SlurmOptions
-        {
-            Join = JoinAddress(coordinatorEndpoint, Environment.MachineName), // pilots run on other nodes
-            StreamsCommand = string.Join(' ', SelfCommand()),
-            StateDirectory = stateDirectory,
-            Partition = settings.Partition,
-            Account = settings.Account,
-            Qos = settings.Qos,
-            Constraint = settings.Constraint,
-            Walltime = settings.Walltime,
-            Cores = settings.Cores,
-            DrainBeforeEndSeconds = settings.DrainBeforeEndSeconds,
-            ReplaceBeforeEndSeconds = settings.ReplaceBeforeEndSeconds,
-        }, hasWorker: coordinator.HasWorker);
+        // Pilots run on other nodes: they reach the coordinator by this host's name.
+        return new SlurmProvider(Slurm(settings, stateDirectory) with { Join = JoinAddress(coordinatorEndpoint, Environment.MachineName) }, hasWorker: coordinator.HasWorker);
     }
+
+    /// <summary>Where and how pilot jobs run, from the <c>slurm-*</c> keys; the caller says what they run.</summary>
+    private static SlurmOptions Slurm(NodeSettings settings, string stateDirectory) => new()
+    {
+        StreamsCommand = string.Join(' ', SelfCommand()),
+        StateDirectory = stateDirectory,
+        Partition = settings.Partition,
+        Account = settings.Account,
+        Qos = settings.Qos,
+        Constraint = settings.Constraint,
+        Walltime = settings.Walltime,
+        Cores = settings.Cores,
+        DrainBeforeEndSeconds = settings.DrainBeforeEndSeconds,
+        ReplaceBeforeEndSeconds = settings.ReplaceBeforeEndSeconds,
+    };
 
     /// <summary>
     /// The provider of a control process: each node runs <c>streams run NODE-PIPELINE --lb URI --node-name ID</c> in
@@ -86,19 +89,9 @@ internal static class NodeProviders
                 Node = id => new NodePipelineCommandLine(nodePipeline, loadBalancer, id),
                 NodesDirectory = nodesDirectory,
             }, serves),
-            "slurm" => new SlurmProvider(new SlurmOptions
+            "slurm" => new SlurmProvider(Slurm(settings, nodesDirectory) with
             {
                 Node = name => new NodePipelineCommandLine(nodePipeline, loadBalancer, name) { MetricsListen = "0.0.0.0:0" },
-                StreamsCommand = string.Join(' ', SelfCommand()),
-                StateDirectory = nodesDirectory,
-                Partition = settings.Partition,
-                Account = settings.Account,
-                Qos = settings.Qos,
-                Constraint = settings.Constraint,
-                Walltime = settings.Walltime,
-                Cores = settings.Cores,
-                DrainBeforeEndSeconds = settings.DrainBeforeEndSeconds,
-                ReplaceBeforeEndSeconds = settings.ReplaceBeforeEndSeconds,
             }, hasWorker: serves),
             _ => throw new ArgumentException($"node-provider '{settings.Provider}' cannot start node pipelines behind a load balancer yet; use local or slurm"),
         };
