@@ -8,8 +8,14 @@ namespace Streams.Jrm;
 /// <summary>Where and how Kubernetes worker Jobs run (JIRIAF: pods on JRM virtual-kubelet nodes).</summary>
 public sealed record KubernetesOptions
 {
-    /// <summary>The coordinator the worker joins (<c>tcp://HOST:PORT</c>), as pods reach it.</summary>
-    public required string Join { get; init; }
+    /// <summary>The coordinator the worker joins (<c>tcp://HOST:PORT</c>), as pods reach it; unused with <see cref="Node"/>.</summary>
+    public string? Join { get; init; }
+
+    /// <summary>
+    /// What a pod runs, given its Job's name, when not a worker that joins <see cref="Join"/>: a node pipeline behind a
+    /// load balancer (<see cref="NodePipelineCommandLine"/>; its metrics port and its end before the lifetime are set here).
+    /// </summary>
+    public Func<string, NodeCommandLine>? Node { get; init; }
 
     /// <summary>The worker image (see deploy/container); its entrypoint is <c>streams</c>.</summary>
     public string Image { get; init; } = "localhost/streams:latest";
@@ -97,12 +103,15 @@ public sealed class KubernetesProvider : INodeProvider, IDisposable
     public int CoresPerNode => _o.Cores;
 
     /// <summary>The label selector of this pipeline's worker Jobs.</summary>
-    public string Selector => $"app=streams,component=worker,{PipelineLabel}={Slug(_o.Pipeline)}";
+    public string Selector => $"app=streams,component={Component},{PipelineLabel}={Slug(_o.Pipeline)}";
+
+    /// <summary>What the pods are: <c>worker</c> processes or <c>node</c> pipelines.</summary>
+    private string Component => _o.Node is null ? "worker" : "node";
 
     public async Task<string> RequestAsync(CancellationToken cancel = default)
     {
-        var name = $"streams-worker-{Slug(_o.Pipeline)}-{Guid.NewGuid().ToString("N")[..8]}";
-        if (name.Length > 63) name = $"streams-worker-{Guid.NewGuid():N}"[..47];
+        var name = $"streams-{Component}-{Slug(_o.Pipeline)}-{Guid.NewGuid().ToString("N")[..8]}";
+        if (name.Length > 63) name = $"streams-{Component}-{Guid.NewGuid():N}"[..47];
         await _client.BatchV1.CreateNamespacedJobAsync(Job(name), _o.Namespace, cancellationToken: cancel).ConfigureAwait(false);
         return name;
     }
@@ -164,7 +173,7 @@ public sealed class KubernetesProvider : INodeProvider, IDisposable
         var labels = new Dictionary<string, string>
         {
             ["app"] = "streams",
-            ["component"] = "worker",
+            ["component"] = Component,
             [PipelineLabel] = Slug(_o.Pipeline),
         };
         var cores = _o.Cores.ToString(CultureInfo.InvariantCulture);
@@ -224,9 +233,9 @@ public sealed class KubernetesProvider : INodeProvider, IDisposable
                         [
                             new V1Container
                             {
-                                Name = "worker",
+                                Name = Component,
                                 Image = _o.Image,
-                                Args = [.. new WorkerCommandLine(_o.Join, name, _o.Cores) { LeaveAfterSeconds = leaveAfter, MetricsListen = $"0.0.0.0:{MetricsPort}" }.Arguments],
+                                Args = [.. Line(name, leaveAfter).Arguments],
                                 Ports = [new V1ContainerPort { Name = "metrics", ContainerPort = MetricsPort }],
                                 Resources = new V1ResourceRequirements { Requests = new Dictionary<string, ResourceQuantity> { ["cpu"] = new(cores) } },
                             },
@@ -236,6 +245,18 @@ public sealed class KubernetesProvider : INodeProvider, IDisposable
             },
         };
     }
+
+    /// <summary>
+    /// What pod <paramref name="name"/> runs: it serves its metrics on the annotated port and leaves on its own
+    /// <paramref name="leaveAfter"/> seconds in (a worker with <c>--leave-after</c>; a node pipeline with
+    /// <c>--duration</c>, then it deregisters and drains), before a JRM node's lifetime ends and kills it unsignalled.
+    /// </summary>
+    private NodeCommandLine Line(string name, int leaveAfter) => _o.Node?.Invoke(name) switch
+    {
+        NodePipelineCommandLine node => node with { MetricsListen = $"0.0.0.0:{MetricsPort}", DurationSeconds = leaveAfter },
+        { } other => other,
+        null => new WorkerCommandLine(_o.Join ?? throw new InvalidOperationException("KubernetesOptions: neither Join nor Node is set"), name, _o.Cores) { LeaveAfterSeconds = leaveAfter, MetricsListen = $"0.0.0.0:{MetricsPort}" },
+    };
 
     public void Dispose() => _client.Dispose();
 

@@ -51,9 +51,20 @@ public sealed record NodePipelineCommandLine(string Pipeline, string LoadBalance
     /// <summary>The node's metrics endpoint (<c>--metrics-listen</c>); port 0 takes a free one, announced in <see cref="MetricsFile"/>.</summary>
     public string MetricsListen { get; init; } = "127.0.0.1:0";
 
-    public override IReadOnlyList<string> Arguments =>
-    [
-        "run", Pipeline, "--lb", LoadBalancer, "--node-name", Name, "--metrics-listen", MetricsListen, "--metrics-file", MetricsFile,
-        "--summary-json", SummaryFile, "--progress", "log", "--progress-interval", "10",
-    ];
+    /// <summary>Seconds after which the node stops on its own (<c>--duration</c>: it deregisters and drains); null: it runs until told.</summary>
+    public int? DurationSeconds { get; init; }
+
+    public override IReadOnlyList<string> Arguments
+    {
+        get
+        {
+            List<string> args =
+            [
+                "run", Pipeline, "--lb", LoadBalancer, "--node-name", Name, "--metrics-listen", MetricsListen, "--metrics-file", MetricsFile,
+                "--summary-json", SummaryFile, "--progress", "log", "--progress-interval", "10",
+            ];
+            if (DurationSeconds is { } d) args.AddRange(["--duration", d.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            return args;
+        }
+    }
 }

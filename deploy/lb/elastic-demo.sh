@@ -6,6 +6,7 @@
 # process drains the rest and prints the books of every node, which must balance against what the DAQ sent.
 #   bash deploy/lb/elastic-demo.sh [SECONDS] [PROVIDER]
 #   PROVIDER local (default) or slurm (pilot jobs on the one-node SLURM of deploy/slurm/local-cluster.sh).
+#   STEPS="'0:200', '15:1200', '35:200'" replaces the DAQ's rate steps (a machine busy with other work carries less).
 # Everything goes to OUT (default out/elastic-demo): the control process runs there, each node in OUT/out/nodes/ID/.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -37,7 +38,12 @@ start_lb 127.0.0.1:0 127.0.0.1:0 127.0.0.1:0 elastic
 echo "control process started (log: $OUT/control.log); waiting for the first node"
 for _ in $(seq 600); do grep -q "1 ready" "$OUT/control.log" 2>/dev/null && break; sleep 0.1; done
 
-$STREAMS run deploy/pipelines/clas12-daq-steps-lb.yaml --lb "$URI" --duration "$SECONDS_TOTAL" --progress none --metrics-listen off \
+DAQ_FILE=deploy/pipelines/clas12-daq-steps-lb.yaml
+if [[ -n "${STEPS:-}" ]]; then # e.g. STEPS="'0:200', '15:1200', '35:200'" for a machine that carries less
+  DAQ_FILE="$OUT/daq-steps.yaml"
+  sed "s/rate-steps: \[[^]]*\]/rate-steps: [$STEPS]/" deploy/pipelines/clas12-daq-steps-lb.yaml >"$DAQ_FILE"
+fi
+$STREAMS run "$DAQ_FILE" --lb "$URI" --duration "$SECONDS_TOTAL" --progress none --metrics-listen off \
   --summary-json "$OUT/daq.json" >"$OUT/daq.out" 2>"$OUT/daq.log" & DAQ=$!; pids+=($DAQ)
 tail -n 0 -f "$OUT/control.log" | grep --line-buffered -E "requested node|releasing node|nodes:" & TAIL=$!; pids+=($TAIL)
 wait $DAQ || { echo "the DAQ failed"; tail -5 "$OUT/daq.log"; exit 1; }

@@ -81,6 +81,21 @@ public sealed class KubernetesProviderTests : IDisposable
     }
 
     [Fact]
+    public async Task Behind_a_load_balancer_a_request_creates_a_node_pipeline_job_that_leaves_on_its_own_before_the_lifetime_ends()
+    {
+        using var p = new KubernetesProvider(Options with { Join = null, Node = name => new NodePipelineCommandLine("/opt/streams/clas12-node.yaml", "ejfat://t@lb:18347/lb/1?data=10.0.0.1:19522", name) },
+            new Kubernetes(new KubernetesClientConfiguration { Host = _api.Url }), hasWorker: _ => false);
+        var name = await p.RequestAsync();
+        Assert.StartsWith("streams-node-clas12-distributed-", name, StringComparison.Ordinal);
+        var job = JsonNode.Parse(Assert.Single(_api.Requests).Body)!;
+        Assert.Equal("node", (string?)job["metadata"]!["labels"]!["component"]);
+        var args = job["spec"]!["template"]!["spec"]!["containers"]![0]!["args"]!.AsArray().Select(a => (string)a!).ToList();
+        Assert.Equal(["run", "/opt/streams/clas12-node.yaml", "--lb", "ejfat://t@lb:18347/lb/1?data=10.0.0.1:19522", "--node-name", name, "--metrics-listen", "0.0.0.0:9464"], args[..8]);
+        Assert.Equal(["--duration", "3480"], args[^2..]); // it deregisters and drains 120 s before a JRM node's lifetime ends
+        Assert.Equal("app=streams,component=node,streams.io/pipeline=clas12-distributed", p.Selector);
+    }
+
+    [Fact]
     public async Task One_label_selected_list_maps_job_states()
     {
         var now = DateTime.UtcNow;

@@ -14,19 +14,6 @@ public sealed partial class LoadBalancerCliTests
         ElasticNodesScenario.RunAsync(dir, "local");
 
     [Fact]
-    public async Task The_readme_elastic_demo_sizes_clas12_node_pipelines_to_a_stepped_daq_and_its_books_balance()
-    {
-        var env = new Dictionary<string, string> { ["STREAMS"] = $"dotnet {Path.Combine(AppContext.BaseDirectory, "streams.dll")}", ["OUT"] = dir.File("elastic-demo") };
-        // 45 s: 300 events/s, 2000/s from 15 s, 300/s from 35 s.
-        var (code, stdout, stderr) = await ChildProcess.RunAsync("bash", [Path.Combine(StreamsProcess.RepoRoot, "deploy", "lb", "elastic-demo.sh"), "45"], 400, StreamsProcess.RepoRoot, env);
-        Assert.True(code == 0, $"{stdout}\n{stderr}");
-        Assert.Contains("books balance: zero lost", stdout, StringComparison.Ordinal);
-        Assert.Contains("requested node", stdout, StringComparison.Ordinal); // more nodes for the higher rate
-        Assert.Matches(@"control process elastic-lb: [2-9] node\(s\) requested", stdout);
-        Assert.Contains("with drain (queue-model", stdout, StringComparison.Ordinal); // and fewer once it falls
-    }
-
-    [Fact]
     public async Task A_control_process_without_a_load_balancer_or_with_a_broken_node_pipeline_says_so_in_one_line()
     {
         var work = dir.File("elastic-bad");

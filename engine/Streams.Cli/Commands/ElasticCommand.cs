@@ -58,7 +58,7 @@ internal static class ElasticCommand
         INodeProvider nodes;
         try
         {
-            nodes = NodeProviders.CreateForNodePipelines(settings.Nodes!, settings.NodePipeline!, uriText, nodesDirectory, reader.Serves);
+            nodes = NodeProviders.CreateForNodePipelines(settings.Nodes!, spec.Name, settings.NodePipeline!, uriText, nodesDirectory, reader.Serves);
         }
         catch (ArgumentException e)
         {

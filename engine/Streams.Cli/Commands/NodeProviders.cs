@@ -35,27 +35,29 @@ internal static class NodeProviders
 
         if (settings.Provider == "kubernetes")
         {
-            var k = settings.Kubernetes;
-            return KubernetesProvider.Connect(new KubernetesOptions
-            {
-                // Pods reach the coordinator through its Service (deploy/k8s/coordinator.yaml), not by this pod's host name.
-                Join = k.Join ?? $"tcp://streams-coordinator:{coordinatorEndpoint[(coordinatorEndpoint.LastIndexOf(':') + 1)..]}",
-                Pipeline = pipeline,
-                Image = k.Image,
-                Namespace = k.Namespace,
-                Cores = settings.Cores,
-                Site = k.Site,
-                NodeType = k.NodeType,
-                LifetimeSeconds = k.LifetimeSeconds,
-                DrainBeforeEndSeconds = settings.DrainBeforeEndSeconds,
-                ReplaceBeforeEndSeconds = settings.ReplaceBeforeEndSeconds,
-                Kubeconfig = k.Kubeconfig,
-            }, coordinator.AskToLeaveAsync, coordinator.HasWorker);
+            // Pods reach the coordinator through its Service (deploy/k8s/coordinator.yaml), not by this pod's host name.
+            var join = settings.Kubernetes.Join ?? $"tcp://streams-coordinator:{coordinatorEndpoint[(coordinatorEndpoint.LastIndexOf(':') + 1)..]}";
+            return KubernetesProvider.Connect(Kubernetes(settings, pipeline) with { Join = join }, coordinator.AskToLeaveAsync, coordinator.HasWorker);
         }
 
         // Pilots run on other nodes: they reach the coordinator by this host's name.
         return new SlurmProvider(Slurm(settings, stateDirectory) with { Join = JoinAddress(coordinatorEndpoint, Environment.MachineName) }, hasWorker: coordinator.HasWorker);
     }
+
+    /// <summary>Where and how Jobs run, from the <c>k8s-*</c> keys; the caller says what they run.</summary>
+    private static KubernetesOptions Kubernetes(NodeSettings settings, string pipeline) => new()
+    {
+        Pipeline = pipeline,
+        Image = settings.Kubernetes.Image,
+        Namespace = settings.Kubernetes.Namespace,
+        Cores = settings.Cores,
+        Site = settings.Kubernetes.Site,
+        NodeType = settings.Kubernetes.NodeType,
+        LifetimeSeconds = settings.Kubernetes.LifetimeSeconds,
+        DrainBeforeEndSeconds = settings.DrainBeforeEndSeconds,
+        ReplaceBeforeEndSeconds = settings.ReplaceBeforeEndSeconds,
+        Kubeconfig = settings.Kubernetes.Kubeconfig,
+    };
 
     /// <summary>Where and how pilot jobs run, from the <c>slurm-*</c> keys; the caller says what they run.</summary>
     private static SlurmOptions Slurm(NodeSettings settings, string stateDirectory) => new()
@@ -75,9 +77,9 @@ internal static class NodeProviders
     /// <summary>
     /// The provider of a control process: each node runs <c>streams run NODE-PIPELINE --lb URI --node-name ID</c> in
     /// DIRECTORY/ID, and is ready once <paramref name="serves"/> says the load balancer gave its member slots. Local and
-    /// SLURM; Kubernetes nodes behind a load balancer are not wired yet (an error says so).
+    /// SLURM pilots, or Kubernetes Jobs on JRM nodes (the node's metrics are then found by Prometheus' pod discovery, and it is measured by what it reports to the load balancer).
     /// </summary>
-    public static INodeProvider CreateForNodePipelines(NodeSettings settings, string nodePipeline, string loadBalancer, string nodesDirectory, Func<string, bool> serves)
+    public static INodeProvider CreateForNodePipelines(NodeSettings settings, string pipelineName, string nodePipeline, string loadBalancer, string nodesDirectory, Func<string, bool> serves)
     {
         INodeProvider bare = settings.Provider switch
         {
@@ -93,7 +95,11 @@ internal static class NodeProviders
             {
                 Node = name => new NodePipelineCommandLine(nodePipeline, loadBalancer, name) { MetricsListen = "0.0.0.0:0" },
             }, hasWorker: serves),
-            _ => throw new ArgumentException($"node-provider '{settings.Provider}' cannot start node pipelines behind a load balancer yet; use local or slurm"),
+            // Pods: a node pipeline per Job on a JRM node; it reads the load balancer's address from the URI, as pods reach it.
+            _ => KubernetesProvider.Connect(Kubernetes(settings, pipelineName) with
+            {
+                Node = name => new NodePipelineCommandLine(nodePipeline, loadBalancer, name),
+            }, hasWorker: serves),
         };
         return new GuardedProvider(bare, settings.Guards);
     }

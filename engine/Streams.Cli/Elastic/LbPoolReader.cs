@@ -25,6 +25,7 @@ internal sealed class LbPoolReader : IDisposable
     private readonly long _start;
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(1) };
     private volatile PoolReading? _latest;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _served = new(StringComparer.Ordinal);
 
     /// <param name="client">The load balancer (its instance token reads Status).</param>
     /// <param name="nodesDirectory">Where node ID runs (ID/metrics-address).</param>
@@ -42,8 +43,11 @@ internal sealed class LbPoolReader : IDisposable
     /// <summary>The last reading; null before the first.</summary>
     public PoolReading? Latest => _latest;
 
-    /// <summary>True when the node named <paramref name="name"/> serves: the load balancer lists it, ready, with slots (how a node provider learns it joined).</summary>
-    public bool Serves(string name) => _latest?.Member(name) is { Ready: true, Slots: > 0 };
+    /// <summary>
+    /// True when the node named <paramref name="name"/> serves (how a node provider learns it joined): the load balancer
+    /// lists it, reporting, and it has had slots (a busy member whose weight fell to no slots for a while still serves).
+    /// </summary>
+    public bool Serves(string name) => _latest?.Member(name) is { Ready: true } && _served.ContainsKey(name);
 
     /// <summary>Reads the pool now (Status, then every member's metrics at once); throws what the load balancer's call throws.</summary>
     public async Task<PoolReading> ReadAsync(CancellationToken cancel)
@@ -56,6 +60,7 @@ internal sealed class LbPoolReader : IDisposable
             var ready = w.LastUpdated is { } at && now - at.ToDateTimeOffset() <= Stale;
             return new MemberReading(w.Name, ready, (int)w.SlotsAssigned, w.FillPercent, w.TotalEventsRecv, w.TotalEventsDequeued, inFlight, processed);
         })).ConfigureAwait(false);
+        foreach (var m in members.Where(m => m.Slots > 0)) _served.TryAdd(m.Name, true);
         var reading = new PoolReading(_time.GetElapsedTime(_start).TotalSeconds, members);
         _latest = reading;
         return reading;
