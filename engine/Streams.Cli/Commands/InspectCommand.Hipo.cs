@@ -61,7 +61,7 @@ internal static partial class InspectCommand
         }
         catch (HipoFormatException e)
         {
-            errors.WriteLine($"error: {file}: malformed HIPO at byte {e.Offset}: {e.Message}");
+            errors.WriteLine($"error: {file}: malformed HIPO: {e.Message}");
             return 1;
         }
         catch (UnauthorizedAccessException)

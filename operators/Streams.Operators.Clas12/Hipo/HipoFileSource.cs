@@ -46,7 +46,7 @@ internal sealed class HipoFileSource : ISource
         var path = config.GetString("path");
         if (string.IsNullOrWhiteSpace(path)) throw new ConfigException($"stage '{config.StageName}': 'path' is required");
         _path = path; // matched when the run starts: a pipeline may read what an earlier run writes
-        _banks = config.GetList("banks");
+        _banks = [.. config.GetList("banks").Where(b => !string.IsNullOrWhiteSpace(b))];
         _batchSize = config.GetInt("batch-size");
         _repeat = config.GetInt("repeat");
     }
@@ -128,7 +128,11 @@ internal sealed class HipoFileSource : ISource
         }
         catch (HipoFormatException e)
         {
-            Problem(context, $"{file}: malformed HIPO at byte {e.Offset}: {e.Message}");
+            Problem(context, $"{file}: malformed HIPO: {e.Message}");
+        }
+        catch (InvalidDataException e)
+        {
+            Problem(context, $"{file}: {e.Message}");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -145,7 +149,7 @@ internal sealed class HipoFileSource : ISource
         foreach (var name in _banks)
         {
             if (dictionary.TryGet(name, out var s)) chosen.Add(s);
-            else throw new HipoFormatException($"bank '{name}' is not in the dictionary of {Path.GetFileName(file)} ({string.Join(", ", dictionary.Select(d => d.Name))})", 0);
+            else throw new InvalidDataException($"no bank '{name}' in its dictionary ({string.Join(", ", dictionary.Select(d => d.Name))})");
         }
 
         return chosen;
