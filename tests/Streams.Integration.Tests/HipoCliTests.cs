@@ -93,4 +93,23 @@ public sealed class HipoCliTests(TempDir dir) : IClassFixture<TempDir>
         Assert.Equal(0, code);
         Assert.Contains("# schemas in the dictionary (4)", stdout, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task The_default_run_writes_its_tracks_to_out_tracks_hipo()
+    {
+        var work = Directory.CreateDirectory(Path.Combine(dir.Path, "default")).FullName;
+        var json = Path.Combine(work, "summary.json");
+        var (code, _, stderr) = await StreamsProcess.RunInAsync(300, work, "run", "-n", "400", "--summary-json", json, "--metrics-listen", "off", "--progress", "none");
+        Assert.True(code == 0, stderr);
+        var s = PipelineSummary.FromJson(await File.ReadAllTextAsync(json));
+        var written = s.Stage("hipo").EventsOut;
+        Assert.True(written > 0, "no events reached the HIPO sink");
+        string stdout;
+        (code, stdout, stderr) = await StreamsProcess.RunAsync(60, "inspect", Path.Combine(work, "out", "tracks.hipo"));
+        Assert.True(code == 0, stderr);
+        Assert.Contains($"# {written} events in 1 records, compression LZ4, index record present", stdout, StringComparison.Ordinal);
+        Assert.Contains($"bank RUN::config events={written} rows={written}", stdout, StringComparison.Ordinal);
+        Assert.Contains("bank DC::tdc events=0 rows=0", stdout, StringComparison.Ordinal); // raw-hits: false
+        Assert.Matches(@"bank REC::Particle events=\d+ rows=[1-9]\d*", stdout);
+    }
 }
