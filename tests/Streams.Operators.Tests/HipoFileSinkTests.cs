@@ -172,6 +172,35 @@ public sealed class HipoFileSinkTests(TempDir dir) : IClassFixture<TempDir>
         Assert.Equal(16, finished.EventCount);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_run_stopped_or_aborted_in_the_middle_leaves_a_finished_file(bool abort)
+    {
+        var path = dir.File($"stopped-{abort}.hipo");
+        var plan = Pipelines.Plan($$$"""
+            sources: [{name: daq, operator: clas12-sim, config: {count: 0, seed: 2, batch-size: 16}}]
+            stages:
+              - {name: decode, operator: clas12-decode, input: daq}
+              - {name: tracking, operator: clas12-dc-tracking, input: decode}
+              - {name: ec, operator: clas12-ec, input: tracking}
+            sinks: [{name: hipo, operator: hipo-file-sink, input: ec, config: {path: "{{{path}}}", events-per-record: 50}}]
+            """, Catalogs.Full());
+        using var p = Engine.Runtime.Pipeline.Create(plan);
+        var run = p.RunAsync();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while ((!File.Exists(path) || new FileInfo(path).Length < 20_000) && DateTime.UtcNow < deadline) await Task.Delay(20);
+        Assert.True(File.Exists(path) && new FileInfo(path).Length >= 20_000, "the sink wrote no record within 60 s");
+        if (abort) p.Abort("test abort");
+        else p.StopIntake("test stop");
+        var s = await run.WaitAsync(TimeSpan.FromSeconds(60));
+        using var reader = HipoReader.Open(path);
+        Assert.True(reader.HasIndex);
+        Assert.True(reader.EventCount > 0);
+        if (!abort) Assert.Equal(s.Stage("hipo").EventsIn, reader.EventCount);
+        Assert.All(reader.ReadEvents(), e => Assert.Equal(1, e.GetBank(Clas12Schemas.RecEvent).Rows));
+    }
+
     [Fact]
     public void The_output_is_checked_before_the_run()
     {

@@ -128,8 +128,9 @@ internal sealed class HipoFileSink : IAbortableSink
         {
             if (_writer is null)
             {
-                _closedBecause = "the run was aborted";
-                return $"'{_path}': nothing written";
+                var before = _closedBecause;
+                _closedBecause ??= "the run was aborted";
+                return before is null ? $"'{_path}': nothing written" : $"'{_path}' already closed ({before}): {EventsWritten} events";
             }
 
             var events = EventsWritten;
