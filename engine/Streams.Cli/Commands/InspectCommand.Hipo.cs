@@ -78,7 +78,8 @@ internal static partial class InspectCommand
 
     private static void Summary(FileInfo file, HipoReader reader, int start, int count, TextWriter output)
     {
-        var compression = reader.Records.Select(r => Compression(file, reader, r)).Distinct().ToList();
+        List<string> compression;
+        using (var stream = file.OpenRead()) compression = [.. reader.Records.Select(r => Compression(stream, reader, r)).Distinct()];
         output.WriteLine($"# {file.Name}: HIPO 4 (version {reader.Version}), {(reader.IsBigEndian ? "big" : "little")} endian, {file.Length} bytes");
         output.WriteLine($"# {reader.EventCount} events in {reader.Records.Count} records, compression {string.Join("/", compression)}, index record {(reader.HasIndex ? "present" : "missing (records found by a scan)")}");
         output.WriteLine("# records: position bytes events first-event");
@@ -128,9 +129,8 @@ internal static partial class InspectCommand
     };
 
     /// <summary>The compression of a record (word 10, top nibble): none, LZ4, LZ4-best, gzip.</summary>
-    private static string Compression(FileInfo file, HipoReader reader, HipoRecordInfo record)
+    private static string Compression(FileStream stream, HipoReader reader, HipoRecordInfo record)
     {
-        using var stream = file.OpenRead();
         stream.Position = record.Position + 36;
         Span<byte> word = stackalloc byte[4];
         if (stream.ReadAtLeast(word, 4, throwOnEndOfStream: false) < 4) return "?";

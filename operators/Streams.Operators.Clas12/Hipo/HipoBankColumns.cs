@@ -27,9 +27,9 @@ internal static class HipoBankColumns
         var fields = new List<Field>();
         var arrays = new List<IArrowArray>();
         var banks = new Bank[events.Count];
-        var offsets = new byte[(events.Count + 1) * 4];
         foreach (var schema in schemas)
         {
+            var offsets = new byte[(events.Count + 1) * 4];
             long rows = 0;
             for (var i = 0; i < events.Count; i++)
             {
@@ -40,6 +40,7 @@ internal static class HipoBankColumns
 
             BinaryPrimitives.WriteInt32LittleEndian(offsets.AsSpan(events.Count * 4), checked((int)rows));
             var metadata = new Dictionary<string, string> { [SchemaKey] = schema.ToCompactString() };
+            var offsetBuffer = new ArrowBuffer(offsets); // shared by the bank's columns
             for (var c = 0; c < schema.Entries.Count; c++)
             {
                 var entry = schema[c];
@@ -55,7 +56,7 @@ internal static class HipoBankColumns
                 var valueType = ArrowType(entry.Type);
                 var listType = new ListType(new Field("item", valueType, false));
                 fields.Add(new Field(ColumnName(schema, entry), listType, false, metadata));
-                arrays.Add(new ListArray(listType, events.Count, new ArrowBuffer((byte[])offsets.Clone()), MakeArray(entry.Type, new ArrowBuffer(values), (int)rows), ArrowBuffer.Empty, 0));
+                arrays.Add(new ListArray(listType, events.Count, offsetBuffer, MakeArray(entry.Type, new ArrowBuffer(values), (int)rows), ArrowBuffer.Empty, 0));
             }
         }
 
@@ -76,26 +77,38 @@ internal static class HipoBankColumns
         return found;
     }
 
-    /// <summary>Adds the banks of row <paramref name="row"/> to <paramref name="ev"/> (banks with no rows are skipped).</summary>
-    public static void AddBanks(RecordBatch records, IReadOnlyList<HipoSchema> schemas, int row, HipoEventBuilder ev)
+    /// <summary>The list columns of each bank of <paramref name="schemas"/> in a batch, in schema entry order (looked up once per batch).</summary>
+    public static ListArray[][] Columns(RecordBatch records, IReadOnlyList<HipoSchema> schemas)
     {
-        foreach (var schema in schemas)
+        var all = new ListArray[schemas.Count][];
+        for (var b = 0; b < schemas.Count; b++)
         {
-            var lists = new ListArray[schema.Entries.Count];
-            for (var c = 0; c < lists.Length; c++)
+            var schema = schemas[b];
+            all[b] = new ListArray[schema.Entries.Count];
+            for (var c = 0; c < schema.Entries.Count; c++)
             {
                 var name = ColumnName(schema, schema[c]);
-                lists[c] = records.Schema.GetFieldIndex(name) >= 0 && records.Column(name) is ListArray l
+                all[b][c] = records.Schema.GetFieldIndex(name) >= 0 && records.Column(name) is ListArray l
                     ? l
                     : throw new InvalidOperationException($"batch has no list column '{name}' of bank {schema.Name}");
             }
+        }
 
+        return all;
+    }
+
+    /// <summary>Adds the banks of row <paramref name="row"/> to <paramref name="ev"/> (banks with no rows are skipped).</summary>
+    public static void AddBanks(ListArray[][] columns, IReadOnlyList<HipoSchema> schemas, int row, HipoEventBuilder ev)
+    {
+        for (var b = 0; b < schemas.Count; b++)
+        {
+            var lists = columns[b];
             var rows = lists[0].GetValueLength(row);
             if (rows == 0) continue;
-            var bank = new BankBuilder(schema, rows);
+            var bank = new BankBuilder(schemas[b], rows);
             for (var c = 0; c < lists.Length; c++)
             {
-                if (lists[c].GetValueLength(row) != rows) throw new InvalidOperationException($"{schema.Name}: columns of event row {row} differ in length");
+                if (lists[c].GetValueLength(row) != rows) throw new InvalidOperationException($"{schemas[b].Name}: columns of event row {row} differ in length");
                 var start = lists[c].ValueOffsets[row];
                 var values = lists[c].Values;
                 for (var r = 0; r < rows; r++) Put(bank, c, r, values, start + r);

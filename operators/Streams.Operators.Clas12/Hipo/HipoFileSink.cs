@@ -91,12 +91,13 @@ internal sealed class HipoFileSink : IAbortableSink
             if (_writer is null) Open(batch.DataType, generic ? HipoBankColumns.SchemasOf(records) : null);
             var unixTime = (int)DateTimeOffset.UtcNow.ToUnixTimeSeconds();
             var meta = batch.Meta;
+            var columns = generic ? HipoBankColumns.Columns(records, _banks!) : null;
             try
             {
                 for (var i = 0; i < batch.Count; i++)
                 {
                     _event.Clear();
-                    if (generic) HipoBankColumns.AddBanks(records, _banks!, i, _event);
+                    if (columns is not null) HipoBankColumns.AddBanks(columns, _banks!, i, _event);
                     else RecoBanks.Add(records, i, meta[i].EventNumber, _run, unixTime, _rawHits, _event);
                     _writer!.AddEvent(_event);
                     EventsWritten++;
