@@ -12,7 +12,7 @@ namespace Streams.Operators.Clas12.Hipo;
 /// Tracks are in the sector frame (slopes tx = dx/dz, ty = dy/dz from the target at the origin); the banks are in the
 /// lab frame, the sector frame turned by (sector - 1) x 60 degrees about the beam, as in CLAS12.
 /// <list type="bullet">
-/// <item>RUN::config (one row): run, event = the Streams event number.</item>
+/// <item>RUN::config (one row): run, event = the Streams event number (its low 32 bits), unixtime.</item>
 /// <item>REC::Event (one row): procTime = the Unix time the event was written; the rest 0 (no beam information here).</item>
 /// <item>REC::Particle (a row per track): pid 11 for negative, 2212 for positive tracks; px, py, pz; vertex 0; charge;
 /// beta = p / E for that mass; chi2pid 0; status 2000 (forward detector) + 10 when the calorimeter matched the track.</item>
