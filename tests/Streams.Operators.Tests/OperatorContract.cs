@@ -19,6 +19,8 @@ public sealed class OperatorContract : OperatorContractTests, IClassFixture<Oper
     {
         ["arrow-file-sink"] = new Dictionary<string, string> { ["path"] = _files.Dir.File("out.arrow") },
         ["arrow-file-source"] = new Dictionary<string, string> { ["path"] = _files.Input },
+        ["hipo-file-sink"] = new Dictionary<string, string> { ["path"] = _files.Dir.File("out.hipo") },
+        ["hipo-file-source"] = new Dictionary<string, string> { ["path"] = HipoTestKit.Fixture },
         ["ejfat-sender"] = new Dictionary<string, string> { ["dest"] = $"127.0.0.1:{_files.Udp.Port}" },
         ["zmq-pull"] = new Dictionary<string, string> { ["connect"] = $"tcp://127.0.0.1:{_files.Tcp.Port}" },
         ["zmq-push"] = new Dictionary<string, string> { ["connect"] = $"tcp://127.0.0.1:{_files.Tcp.Port}" },

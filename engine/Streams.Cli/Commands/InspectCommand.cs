@@ -6,15 +6,26 @@ using Streams.Transports.Files;
 
 namespace Streams.Cli.Commands;
 
-/// <summary><c>streams inspect FILE.arrow</c>: one line per event of a file written by arrow-file-sink.</summary>
-internal static class InspectCommand
+/// <summary>
+/// <c>streams inspect FILE.arrow</c>: one line per event of a file written by arrow-file-sink; <c>streams inspect
+/// FILE.hipo</c>: a HIPO 4 file's summary, or the rows of a bank (<see cref="InspectHipo"/>).
+/// </summary>
+internal static partial class InspectCommand
 {
     public static Command Create()
     {
-        var file = new Argument<FileInfo>("file") { Description = "Arrow IPC file written by arrow-file-sink (or streams receive --out).", HelpName = "FILE.arrow" };
+        var file = new Argument<FileInfo>("file") { Description = "Arrow IPC file written by arrow-file-sink (or streams receive --out), or a HIPO 4 file.", HelpName = "FILE.arrow" };
         var digest = new Option<bool>("--digest") { Description = "Add the SHA-256 of each payload." };
-        var cmd = new Command("inspect", "List the events of an Arrow event file: event number, data id, length in bytes [, SHA-256 of the payload].") { file, digest };
-        cmd.SetAction(parse => Inspect(parse.GetValue(file)!, parse.GetValue(digest), Console.Out, Console.Error));
+        var bank = new Option<string?>("--bank") { Description = "HIPO: print the rows of this bank (e.g. REC::Particle) for each event.", HelpName = "NAME" };
+        var eventIndex = new Option<int?>("--event") { Description = "HIPO: only the event at this index (0-based).", HelpName = "N" };
+        var cmd = new Command("inspect", "List the events of an Arrow event file: event number, data id, length in bytes [, SHA-256 of the payload]; or summarize a HIPO file (records, events, compression, schemas) and print bank rows.") { file, digest, bank, eventIndex };
+        cmd.SetAction(parse =>
+        {
+            var f = parse.GetValue(file)!;
+            return IsHipo(f)
+                ? InspectHipo(f, parse.GetValue(bank), parse.GetValue(eventIndex), Console.Out, Console.Error)
+                : Inspect(f, parse.GetValue(digest), Console.Out, Console.Error);
+        });
         return cmd;
     }
 
