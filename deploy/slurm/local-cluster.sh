@@ -1,14 +1,22 @@
 #!/usr/bin/env bash
-# A real one-node SLURM cluster on this machine, for tests and demos of SLURM pilot jobs:
-#   bash deploy/slurm/local-cluster.sh start|stop|status|env
+# Real one-node SLURM clusters on this machine, for tests and demos of SLURM pilot jobs:
+#   bash deploy/slurm/local-cluster.sh start|stop|status|env [CLUSTER]
+# CLUSTER 1 (default): ClusterName streams, all CPUs, ports 6817/6818, under $STREAMS_SLURM_DIR (default
+# /tmp/streams-slurm). CLUSTER 2: an independent second site, ClusterName streams2, ONE CPU (so its pilots really
+# queue), ports 6827/6828, node streams2-node, under /tmp/streams-slurm2. Both can run at once (two facilities).
 # start installs slurm-wlm and munge when missing (Debian; needs root), starts munged, writes a private slurm.conf
-# under $STREAMS_SLURM_DIR (default /tmp/streams-slurm) and starts slurmctld and slurmd. Use the cluster with
-#   eval "$(bash deploy/slurm/local-cluster.sh env)"; sbatch ...; squeue; scancel ...
+# and starts slurmctld and slurmd. Use a cluster with
+#   eval "$(bash deploy/slurm/local-cluster.sh env [CLUSTER])"; sbatch ...; squeue; scancel ...
 # Idempotent: start on a running cluster only checks it.
 set -euo pipefail
-dir=${STREAMS_SLURM_DIR:-/tmp/streams-slurm}
-conf="$dir/slurm.conf"
+cluster=${2:-1}
 host=$(hostname -s)
+case "$cluster" in
+  1) dir=${STREAMS_SLURM_DIR:-/tmp/streams-slurm}; name=streams; node=$host; cpus=$(nproc); ctld_port=6817; slurmd_port=6818 ;;
+  2) dir=${STREAMS_SLURM2_DIR:-/tmp/streams-slurm2}; name=streams2; node=streams2-node; cpus=1; ctld_port=6827; slurmd_port=6828 ;;
+  *) echo "usage: $0 start|stop|status|env [1|2]" >&2; exit 2 ;;
+esac
+conf="$dir/slurm.conf"
 
 need_root() { [ "$(id -u)" -eq 0 ] || { echo "error: $1 needs root" >&2; exit 1; }; }
 
@@ -37,8 +45,10 @@ write_conf() {
   local mem
   mem=$(awk '/MemTotal/ {printf "%d", $2 / 1024 * 0.9}' /proc/meminfo)
   cat > "$conf" <<CONF
-ClusterName=streams
+ClusterName=$name
 SlurmctldHost=$host
+SlurmctldPort=$ctld_port
+SlurmdPort=$slurmd_port
 SlurmUser=root
 AuthType=auth/munge
 StateSaveLocation=$dir/state
@@ -55,8 +65,8 @@ SelectTypeParameters=CR_Core
 ReturnToService=2
 SchedulerType=sched/backfill
 MinJobAge=300
-NodeName=$host CPUs=$(nproc) RealMemory=$mem State=UNKNOWN
-PartitionName=debug Nodes=$host Default=YES MaxTime=INFINITE State=UP
+NodeName=$node NodeHostname=$host NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$mem State=UNKNOWN
+PartitionName=debug Nodes=$node Default=YES MaxTime=INFINITE State=UP
 CONF
 }
 
@@ -71,10 +81,10 @@ case "${1:-status}" in
     write_conf
     export SLURM_CONF=$conf
     running slurmctld || slurmctld -c
-    running slurmd || slurmd -c
+    running slurmd || slurmd -c -N "$node"
     for _ in $(seq 1 100); do
       if sinfo -h -o '%T' 2>/dev/null | grep -Eq '^(idle|mixed|allocated)'; then
-        echo "SLURM running: node $host, partition debug, $(nproc) CPUs (SLURM_CONF=$conf)"
+        echo "SLURM running: cluster $name, node $node, partition debug, $cpus CPUs (SLURM_CONF=$conf)"
         exit 0
       fi
       sleep 0.2
@@ -102,6 +112,6 @@ case "${1:-status}" in
     echo "export SLURM_CONF=$conf"
     ;;
   *)
-    echo "usage: $0 start|stop|status|env" >&2; exit 2
+    echo "usage: $0 start|stop|status|env [1|2]" >&2; exit 2
     ;;
 esac

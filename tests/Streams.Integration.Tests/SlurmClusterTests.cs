@@ -175,6 +175,28 @@ public sealed class SlurmClusterTests(TempDir dir) : IClassFixture<TempDir>
     }
 
     [Fact]
+    public async Task A_second_independent_cluster_with_one_cpu_runs_beside_the_first_and_its_second_job_queues()
+    {
+        StartCluster();
+        var second = new Dictionary<string, string> { ["SLURM_CONF"] = "/tmp/streams-slurm2/slurm.conf" };
+        Assert.True(ExternalCommand.Run("bash", second, 300, Script, "start", "2").Code == 0, "the second cluster did not start");
+        try
+        {
+            var jobs = Enumerable.Range(0, 2).Select(_ => ExternalCommand.Run("sbatch", second, 60, "--parsable", "-n", "1", "-o", "/dev/null", "--wrap", "sleep 30").Output.Trim()).ToList();
+            var states = "";
+            await Eventually.Until(() => (states = ExternalCommand.Run("squeue", second, 60, "-h", "-o", "%T", $"--job={string.Join(',', jobs)}").Output).Contains("RUNNING", StringComparison.Ordinal), "a job runs on the second cluster");
+            Assert.Contains("PENDING", states, StringComparison.Ordinal); // one CPU: the other waits
+            Assert.Matches(@"ClusterName\s+= streams2\s", ExternalCommand.Run("scontrol", second, 60, "show", "config").Output);
+            Assert.Matches(@"ClusterName\s+= streams\s", ExternalCommand.Run("scontrol", SlurmEnvironment, 60, "show", "config").Output); // the first, untouched
+            ExternalCommand.Run("scancel", second, 60, [.. jobs]);
+        }
+        finally
+        {
+            ExternalCommand.Run("bash", second, 60, Script, "stop", "2");
+        }
+    }
+
+    [Fact]
     public Task Slurm_pilots_become_node_pipelines_behind_the_load_balancer_that_take_slots_drain_and_leave_and_none_is_lost()
     {
         StartCluster();
