@@ -26,6 +26,7 @@ internal static class ElasticCommand
         var stderr = Console.Error;
         if (req.Events is not null) return Usage(stderr, "--events: a control process owns no events; use --duration");
         if (req.NodeName is not null) return Usage(stderr, "--node-name names a node pipeline; this file is a control process");
+        if (req.Distributed?.Listen is not null) return Usage(stderr, "--listen: a control process has no coordinator (its nodes receive from the load balancer)");
         ControllerSettings settings;
         try
         {
