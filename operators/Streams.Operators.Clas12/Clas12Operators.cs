@@ -7,12 +7,12 @@ using Streams.Operators.Clas12.Validation;
 
 namespace Streams.Operators.Clas12;
 
-/// <summary>Registers the CLAS12 operators (simulation, EVIO decoding, drift-chamber tracking, calorimeter, validation).</summary>
+/// <summary>Registers the CLAS12 operators (simulation, EVIO decoding, CODA streaming time frames, drift-chamber tracking, calorimeter, validation).</summary>
 public static class Clas12Operators
 {
     public static OperatorCatalog Register(OperatorCatalog catalog)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        return catalog.Add(Clas12SimSource.Descriptor).Add(Clas12Decoder.Descriptor).Add(DcTrackingOperator.Descriptor).Add(EcOperator.Descriptor).Add(ValidationSink.Descriptor);
+        return catalog.Add(Clas12SimSource.Descriptor).Add(Clas12Decoder.Descriptor).Add(DcTrackingOperator.Descriptor).Add(EcOperator.Descriptor).Add(ValidationSink.Descriptor).Add(Coda.CodaDecoder.Descriptor);
     }
 }
