@@ -7,14 +7,14 @@ using Streams.Transports.Files;
 namespace Streams.Cli.Commands;
 
 /// <summary><c>streams inspect FILE.arrow</c>: one line per event of a file written by arrow-file-sink.</summary>
-internal static class InspectCommand
+internal static partial class InspectCommand
 {
     public static Command Create()
     {
         var file = new Argument<FileInfo>("file") { Description = "Arrow IPC file written by arrow-file-sink (or streams receive --out).", HelpName = "FILE.arrow" };
         var digest = new Option<bool>("--digest") { Description = "Add the SHA-256 of each payload." };
-        var cmd = new Command("inspect", "List the events of an Arrow event file: event number, data id, length in bytes [, SHA-256 of the payload].") { file, digest };
-        cmd.SetAction(parse => Inspect(parse.GetValue(file)!, parse.GetValue(digest), Console.Out, Console.Error));
+        var cmd = new Command("inspect", "List the events of an Arrow event file: event number, data id, length in bytes [, SHA-256 of the payload].") { file, digest, EventOption };
+        cmd.SetAction(parse => IsEvio(parse.GetValue(file)!) ? InspectEvio(parse.GetValue(file)!, parse.GetValue(EventOption), Console.Out, Console.Error) : Inspect(parse.GetValue(file)!, parse.GetValue(digest), Console.Out, Console.Error));
         return cmd;
     }
 

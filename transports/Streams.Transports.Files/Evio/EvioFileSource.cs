@@ -11,9 +11,9 @@ namespace Streams.Transports.Files.Evio;
 /// the bank's tag, its event number a running index over all files (or the bank's num). Uncompressed files are mapped
 /// and read in place; <c>follow: true</c> reads a file that is still being written, record by record as each is whole
 /// on disk, until its trailer or a quiet timeout. A malformed file is reported in one line with the byte offset,
-/// counted, and the run goes on with the next file.
+/// counted, and the run goes on with the next file. Missing inputs stop the run before it starts (<see cref="Open"/>).
 /// </summary>
-internal sealed class EvioFileSource : ISource
+internal sealed class EvioFileSource : IOpeningSource
 {
     /// <summary>The default data type of the events: an EVIO bank of unspecified content.</summary>
     public const string BankType = "evio/bank";
@@ -59,11 +59,6 @@ internal sealed class EvioFileSource : ISource
         if (!string.IsNullOrWhiteSpace(config.GetString("path"))) _patterns.Add(config.GetString("path"));
         _patterns.AddRange(config.GetList("paths"));
         if (_patterns.Count == 0) throw new ConfigException($"stage '{_stage}': 'path' or 'paths' is required");
-        foreach (var p in _patterns)
-        {
-            if (EvioFiles.Expand(p).Count == 0) throw new ConfigException($"stage '{_stage}': no EVIO file matches '{p}'", config.Values.GetValueOrDefault("path")?.Location);
-        }
-
         _follow = config.GetBool("follow");
         _poll = TimeSpan.FromMilliseconds(config.GetInt("poll-ms"));
         _quiet = TimeSpan.FromSeconds(config.GetDouble("quiet-timeout"));
@@ -77,6 +72,18 @@ internal sealed class EvioFileSource : ISource
         _files = 0;
         _events = 0;
         lock (_malformed) _malformed.Clear();
+    }
+
+    /// <summary>
+    /// Checks that every path or glob names at least one file. Done when the run opens its sources, not when the file is
+    /// validated, so that a pipeline can be checked before the step that writes its input has run.
+    /// </summary>
+    public void Open(SourceContext context)
+    {
+        foreach (var p in _patterns)
+        {
+            if (EvioFiles.Expand(p).Count == 0) throw new FileNotFoundException($"stage '{_stage}': no EVIO file matches '{p}'", p);
+        }
     }
 
     public async Task RunAsync(SourceContext context, CancellationToken cancellationToken)
