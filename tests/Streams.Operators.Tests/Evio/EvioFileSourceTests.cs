@@ -7,6 +7,7 @@ namespace Streams.Operators.Tests.Evio;
 /// <summary>evio-file-source: lists and globs in order, EVIO 4 and 6, a malformed file reported and skipped, follow mode.</summary>
 public sealed class EvioFileSourceTests : IDisposable
 {
+    private static readonly System.Text.Json.JsonSerializerOptions Relaxed = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     private readonly TempDir _dir = new();
 
     public void Dispose() => _dir.Dispose();
@@ -91,6 +92,22 @@ public sealed class EvioFileSourceTests : IDisposable
         Assert.Contains("bad.evio", line, StringComparison.Ordinal);
         Assert.NotNull(summary.Sections);
         Assert.Contains("evio-file-source", summary.Sections!.Keys);
+    }
+
+    [Fact]
+    public async Task Empty_and_foreign_files_are_counted_and_skipped()
+    {
+        var empty = _dir.File("empty.evio");
+        File.WriteAllBytes(empty, []);
+        var text = _dir.Write("notes.evio", "these are not the events you are looking for, not at all");
+        var good = Write("good.evio", 2, 7);
+        var output = _dir.File("out.arrow");
+        var summary = await Pipelines.RunAsync(Yaml($"{{paths: [\"{empty}\", \"{text}\", \"{good}\"]}}", output), catalog: Catalogs.Full());
+        Assert.Equal([7u, 8], Read(output).Select(e => e.Value));
+        var section = System.Text.Json.JsonSerializer.Serialize(summary.Sections!["evio-file-source"], Relaxed);
+        Assert.Contains("\"files\":3,\"events\":2", section, StringComparison.Ordinal);
+        Assert.Contains("empty.evio': malformed EVIO at byte 0: empty file", section, StringComparison.Ordinal);
+        Assert.Contains("notes.evio': malformed EVIO at byte 28", section, StringComparison.Ordinal);
     }
 
     [Fact]

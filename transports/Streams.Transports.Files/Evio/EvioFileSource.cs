@@ -110,7 +110,7 @@ internal sealed class EvioFileSource : IOpeningSource
             catch (Exception e) when (e is EvioFormatException or IOException or UnauthorizedAccessException)
             {
                 var line = e is EvioFormatException f
-                    ? $"'{path}': malformed EVIO at byte {f.Offset}: {f.Message}; going on with the next file"
+                    ? $"'{path}': malformed EVIO at byte {f.Offset}{(f.DecompressedOffset >= 0 ? $" (byte {f.DecompressedOffset} of the inflated record)" : "")}: {f.Message}; going on with the next file"
                     : $"'{path}': {e.Message}; going on with the next file";
                 context.Log.Error(context.StageName, line);
                 malformed.Inc();
