@@ -8,9 +8,10 @@ namespace Streams.Transports.Files.Evio;
 /// <summary>
 /// The <c>evio-file-sink</c>: writes each event's payload (a whole EVIO bank) as a top-level event of an EVIO 6 file:
 /// file header, records with their index (optionally LZ4), and a trailer with the record index. The file's byte order
-/// is the first event's (or set); an event in the other order, or not a whole bank, fails alone. The file is valid
-/// after any stop: it is finished (trailer, patched header) when the pipeline drains, on abort, and on dispose, and
-/// records are written as they fill, so a killed process leaves the records written so far readable.
+/// is the first event's (or set); an event in the other order, or not a whole bank, fails alone. Each batch ends its
+/// last record (a batch of more than <c>events-per-record</c> events makes several), so what the engine counts as
+/// written is in the file. The file is valid after any stop: it is finished (trailer, patched header) when the
+/// pipeline drains, on abort, and on dispose; a killed process leaves its whole records readable (without trailer).
 /// </summary>
 internal sealed class EvioFileSink : IAbortableSink
 {
@@ -25,7 +26,7 @@ internal sealed class EvioFileSink : IAbortableSink
         [
             new("path", ParameterType.String, null, "File to write (created or replaced; parent folders are created)."),
             new("compress", ParameterType.String, "none", "Record compression.") { Choices = ["none", "lz4", "lz4-best", "gzip"] },
-            new("events-per-record", ParameterType.Int, "1000", "Most events in one record.") { Min = 1, Max = 1_000_000 },
+            new("events-per-record", ParameterType.Int, "1000", "Most events in one record (each batch ends a record).") { Min = 1, Max = 1_000_000 },
             new("byte-order", ParameterType.String, "auto", "Byte order of the file: that of the first event, or big / little.") { Choices = ["auto", "big", "little"] },
         ],
         Factory = () => new EvioFileSink(),
@@ -103,6 +104,29 @@ internal sealed class EvioFileSink : IAbortableSink
                 _writer.WriteEvent(bank);
                 EventsWritten++;
             }
+
+            try
+            {
+                _writer?.Flush(); // the batch's last record: what the engine counts as written is in the file
+            }
+            catch (IOException e)
+            {
+                _closedBecause = $"a write failed ({e.Message})";
+                TryClose();
+                throw new IOException($"could not write to '{_path}': {e.Message}; the file holds the records written before", e);
+            }
+        }
+    }
+
+    private void TryClose()
+    {
+        try
+        {
+            Close();
+        }
+        catch (IOException)
+        {
+            // the device refused the trailer too: the records before stay readable
         }
     }
 
