@@ -143,4 +143,17 @@ public sealed class EvioFileSourceTests : IDisposable
         Assert.True(summary.Ok, summary.ExitReason);
         Assert.Equal(Enumerable.Range(0, 9).Select(i => (uint)i), Read(output).Select(e => e.Value));
     }
+
+    [Theory]
+    [InlineData(6)]
+    [InlineData(4)]
+    public async Task Follow_mode_ends_a_file_at_its_trailer_or_last_block_without_waiting(int version)
+    {
+        var path = Write($"done-v{version}.evio", 7, 30, new EvioWriterOptions { Version = version, MaxEventsPerRecord = 3, BigEndian = version == 4 });
+        var output = _dir.File($"out-v{version}.arrow");
+        var time = new FakeTimeProvider(); // never advanced: a wait would hang the run
+        var summary = await Pipelines.RunAsync(Yaml($"{{path: \"{path}\", follow: true, quiet-timeout: 3600}}", output), new PipelineOptions { Time = time }, Catalogs.Full());
+        Assert.True(summary.Ok, summary.ExitReason);
+        Assert.Equal(Enumerable.Range(30, 7).Select(i => (uint)i), Read(output).Select(e => e.Value));
+    }
 }
