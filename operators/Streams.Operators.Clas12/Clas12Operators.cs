@@ -9,8 +9,8 @@ using Streams.Operators.Clas12.Validation;
 namespace Streams.Operators.Clas12;
 
 /// <summary>
-/// Registers the CLAS12 operators (simulation, EVIO decoding, drift-chamber tracking, calorimeter, validation, and the
-/// HIPO 4 file sink and source).
+/// Registers the CLAS12 operators (simulation, EVIO decoding, CODA streaming time frames, drift-chamber tracking,
+/// calorimeter, validation, and the HIPO 4 file sink and source).
 /// </summary>
 public static class Clas12Operators
 {
@@ -18,6 +18,6 @@ public static class Clas12Operators
     {
         ArgumentNullException.ThrowIfNull(catalog);
         return catalog.Add(Clas12SimSource.Descriptor).Add(Clas12Decoder.Descriptor).Add(DcTrackingOperator.Descriptor).Add(EcOperator.Descriptor).Add(ValidationSink.Descriptor)
-            .Add(HipoFileSink.Descriptor).Add(HipoFileSource.Descriptor);
+            .Add(Coda.CodaDecoder.Descriptor).Add(HipoFileSink.Descriptor).Add(HipoFileSource.Descriptor);
     }
 }

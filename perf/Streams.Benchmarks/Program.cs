@@ -4,7 +4,8 @@ namespace Streams.Benchmarks;
 
 /// <summary>
 /// <c>dotnet run -c Release --project perf/Streams.Benchmarks -- --filter '*'</c>; see perf/README.md for the
-/// end-to-end runs (thread scaling, stalled sink).
+/// end-to-end runs (thread scaling, stalled sink). Benchmarks are the classes of this assembly, picked by --filter
+/// (e.g. <c>'*JlabFormat*'</c> for the EVIO/HIPO/LZ4 reads of <see cref="JlabFormatBenchmarks"/>).
 /// </summary>
 public static class Program
 {

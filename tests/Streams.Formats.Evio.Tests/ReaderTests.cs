@@ -102,3 +102,32 @@ public class ReaderTests
         Assert.Equal(6, ev.Root.Children[0].UInt32s.Length);
     }
 }
+
+/// <summary><see cref="EvioNode.ParseBank"/> and <see cref="EvioNode.BankByteOrder"/>: a bank held alone (an event's payload).</summary>
+public class StandaloneBankTests
+{
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_bank_alone_is_parsed_in_its_byte_order(bool bigEndian)
+    {
+        var bank = new EvioBuilder(bigEndian).OpenBank(1, EvioDataType.Bank, 3).OpenBank(0x11, EvioDataType.UInt32, 1).Add([7u, 8u]).Close().Close().ToArray();
+        Assert.Equal(bigEndian, EvioNode.BankByteOrder(bank));
+        var root = EvioNode.ParseBank(bank, bigEndian);
+        Assert.Equal(1, root.Tag);
+        Assert.Equal(3, root.Num);
+        foreach (var child in root.Children) Assert.Equal([7u, 8u], child.UInt32s.ToArray());
+    }
+
+    [Fact]
+    public void A_buffer_that_is_not_one_whole_bank_is_refused_with_an_offset()
+    {
+        var bank = new EvioBuilder().OpenBank(1, EvioDataType.UInt32, 0).Add([1u]).Close().ToArray();
+        Assert.Null(EvioNode.BankByteOrder(bank.AsSpan(0, 7)));
+        byte[] longer = [.. bank, 0, 0, 0, 0];
+        Assert.Null(EvioNode.BankByteOrder(longer));
+        var e = Assert.Throws<EvioFormatException>(() => EvioNode.ParseBank(longer, bigEndian: false));
+        Assert.Equal(0, e.Offset);
+        Assert.Throws<EvioFormatException>(() => EvioNode.ParseBank(bank.AsMemory(0, 6), bigEndian: false));
+    }
+}

@@ -21,6 +21,8 @@ public sealed class OperatorContract : OperatorContractTests, IClassFixture<Oper
         ["arrow-file-source"] = new Dictionary<string, string> { ["path"] = _files.Input },
         ["hipo-file-sink"] = new Dictionary<string, string> { ["path"] = _files.Dir.File("out.hipo") },
         ["hipo-file-source"] = new Dictionary<string, string> { ["path"] = HipoTestKit.Fixture },
+        ["evio-file-sink"] = new Dictionary<string, string> { ["path"] = _files.Dir.File("out.evio") },
+        ["evio-file-source"] = new Dictionary<string, string> { ["path"] = _files.EvioInput },
         ["ejfat-sender"] = new Dictionary<string, string> { ["dest"] = $"127.0.0.1:{_files.Udp.Port}" },
         ["zmq-pull"] = new Dictionary<string, string> { ["connect"] = $"tcp://127.0.0.1:{_files.Tcp.Port}" },
         ["zmq-push"] = new Dictionary<string, string> { ["connect"] = $"tcp://127.0.0.1:{_files.Tcp.Port}" },
@@ -31,7 +33,7 @@ public sealed class OperatorContract : OperatorContractTests, IClassFixture<Oper
         ["zmq-push"] = "sending waits for a zmq-pull peer; covered by the ZeroMQ transport's tests",
     };
 
-    /// <summary>The files the table names: a folder for outputs, and an Arrow file for the file source to read.</summary>
+    /// <summary>The files the table names: a folder for outputs, an Arrow file and an EVIO file for the file sources to read.</summary>
     public sealed class Files : IDisposable
     {
         public Files()
@@ -42,11 +44,20 @@ public sealed class OperatorContract : OperatorContractTests, IClassFixture<Oper
                 sinks: [{name: file, operator: arrow-file-sink, input: gen, config: {path: "{{{Input}}}"}}]
                 """;
             Pipelines.RunAsync(yaml, catalog: Catalogs.Full()).GetAwaiter().GetResult();
+            EvioInput = Dir.File("in.evio");
+            var evio = $$$"""
+                sources: [{name: sim, operator: clas12-sim, config: {count: 8, batch-size: 4}}]
+                sinks: [{name: file, operator: evio-file-sink, input: sim, config: {path: "{{{EvioInput}}}"}}]
+                """;
+            Pipelines.RunAsync(evio, catalog: Catalogs.Full()).GetAwaiter().GetResult();
         }
 
         public TempDir Dir { get; } = new();
 
         public string Input { get; }
+
+        /// <summary>An EVIO 6 file of simulated CLAS12 events, for the EVIO file source.</summary>
+        public string EvioInput { get; }
 
         /// <summary>A UDP port the EJFAT sender sends to (nothing listens; datagrams are dropped).</summary>
         public HeldPorts Udp { get; } = Ports.HoldUdpRange(1);

@@ -10,7 +10,7 @@ cd "$(dirname "$0")/../.."
 SECONDS_PER_TARGET="${1:-60}"
 shift || true
 TARGETS=("$@")
-[ ${#TARGETS[@]} -eq 0 ] && TARGETS=(ejfat evio yaml frames protocol)
+[ ${#TARGETS[@]} -eq 0 ] && TARGETS=(ejfat evio evio-reader hipo yaml frames protocol)
 MAX_CORPUS="${MAX_CORPUS:-40}"
 MAX_CRASHES="${MAX_CRASHES:-5}"
 WORK="out/fuzz"

@@ -93,6 +93,36 @@ public readonly struct EvioNode
     /// <summary>Every structure below this one, depth first, without recursion.</summary>
     public EvioDescendants Descendants => new(this);
 
+    /// <summary>
+    /// A view of one whole bank held alone in <paramref name="bank"/> (an event's payload, as sent over a network or
+    /// copied out of a file). The length word must cover the buffer exactly; children are checked as they are read.
+    /// Offsets in exceptions are offsets in <paramref name="bank"/>.
+    /// </summary>
+    /// <exception cref="EvioFormatException">not a whole bank.</exception>
+    public static EvioNode ParseBank(ReadOnlyMemory<byte> bank, bool bigEndian)
+    {
+        var map = new OffsetMap(0, false);
+        if (bank.Length < 8 || (bank.Length & 3) != 0)
+            throw map.Error($"a bank is whole 32-bit words, at least 2; {bank.Length} bytes given", 0);
+        var node = Parse(bank, map, 0, bank.Length, EvioStructureKind.Bank, bigEndian);
+        if (node.TotalBytes != bank.Length)
+            throw map.Error($"bank length {node.LengthWords} words does not cover the {bank.Length} bytes given", 0);
+        return node;
+    }
+
+    /// <summary>
+    /// The byte order of a bank held alone in <paramref name="bank"/>, told by which reading of its length word covers
+    /// the buffer exactly (big endian when both do); null when neither does.
+    /// </summary>
+    public static bool? BankByteOrder(ReadOnlySpan<byte> bank)
+    {
+        if (bank.Length < 8 || (bank.Length & 3) != 0) return null;
+        long words = (bank.Length / 4) - 1;
+        if (System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(bank) == words) return true;
+        if (System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(bank) == words) return false;
+        return null;
+    }
+
     /// <summary>Parses a structure of <paramref name="kind"/> at <paramref name="start"/>, which must end by <paramref name="limit"/>.</summary>
     internal static EvioNode Parse(ReadOnlyMemory<byte> buffer, OffsetMap map, int start, int limit,
         EvioStructureKind kind, bool bigEndian)

@@ -83,9 +83,9 @@ internal static partial class InspectCommand
         output.WriteLine($"# {file.Name}: HIPO 4 (version {reader.Version}), {(reader.IsBigEndian ? "big" : "little")} endian, {file.Length} bytes");
         output.WriteLine($"# {reader.EventCount} events in {reader.Records.Count} records, compression {string.Join("/", compression)}, index record {(reader.HasIndex ? "present" : "missing (records found by a scan)")}");
         output.WriteLine("# records: position bytes events first-event");
-        foreach (var r in reader.Records) output.WriteLine(Inv($"record {r.Position} {r.Length} {r.EventCount} {r.FirstEvent}"));
+        foreach (var r in reader.Records) output.WriteLine(Invariant($"record {r.Position} {r.Length} {r.EventCount} {r.FirstEvent}"));
         output.WriteLine($"# schemas in the dictionary ({reader.Schemas.Count})");
-        foreach (var s in reader.Schemas) output.WriteLine(Inv($"schema {s.Name} group={s.Group} item={s.Item} rowLength={s.RowLength} {s.ToCompactString()}"));
+        foreach (var s in reader.Schemas) output.WriteLine(Invariant($"schema {s.Name} group={s.Group} item={s.Item} rowLength={s.RowLength} {s.ToCompactString()}"));
         var events = new Dictionary<string, (long Events, long Rows)>(StringComparer.Ordinal);
         foreach (var ev in reader.ReadEvents(start, count))
         {
@@ -100,7 +100,7 @@ internal static partial class InspectCommand
         foreach (var s in reader.Schemas)
         {
             var (e, rows) = events.GetValueOrDefault(s.Name);
-            output.WriteLine(count == reader.EventCount ? Inv($"bank {s.Name} events={e} rows={rows}") : Inv($"bank {s.Name} rows={rows}"));
+            output.WriteLine(count == reader.EventCount ? Invariant($"bank {s.Name} events={e} rows={rows}") : Invariant($"bank {s.Name} rows={rows}"));
         }
     }
 
@@ -110,8 +110,8 @@ internal static partial class InspectCommand
         foreach (var ev in reader.ReadEvents(start, count))
         {
             var bank = ev.GetBank(schema);
-            output.WriteLine(Inv($"event {ev.Index} size={ev.Data.Length} tag={ev.Tag}"));
-            output.WriteLine(Inv($"  bank {schema.Name} rows={bank.Rows}"));
+            output.WriteLine(Invariant($"event {ev.Index} size={ev.Data.Length} tag={ev.Tag}"));
+            output.WriteLine(Invariant($"  bank {schema.Name} rows={bank.Rows}"));
             for (var r = 0; r < bank.Rows; r++)
             {
                 line.Clear().Append(CultureInfo.InvariantCulture, $"    [{r}]");
@@ -141,9 +141,9 @@ internal static partial class InspectCommand
             1 => "LZ4",
             2 => "LZ4-best",
             3 => "gzip",
-            var t => Inv($"type {t}"),
+            var t => Invariant($"type {t}"),
         };
     }
 
-    private static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+    private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 }

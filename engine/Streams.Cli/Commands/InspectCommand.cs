@@ -8,22 +8,23 @@ namespace Streams.Cli.Commands;
 
 /// <summary>
 /// <c>streams inspect FILE.arrow</c>: one line per event of a file written by arrow-file-sink; <c>streams inspect
-/// FILE.hipo</c>: a HIPO 4 file's summary, or the rows of a bank (<see cref="InspectHipo"/>).
+/// FILE.evio</c>: an EVIO file's summary or one event's tree; <c>streams inspect FILE.hipo</c>: a HIPO 4 file's summary,
+/// or the rows of a bank (<see cref="InspectHipo"/>).
 /// </summary>
 internal static partial class InspectCommand
 {
     public static Command Create()
     {
-        var file = new Argument<FileInfo>("file") { Description = "Arrow IPC file written by arrow-file-sink (or streams receive --out), or a HIPO 4 file.", HelpName = "FILE.arrow" };
+        var file = new Argument<FileInfo>("file") { Description = "Arrow IPC file written by arrow-file-sink (or streams receive --out), an EVIO 4/6 file, or a HIPO 4 file.", HelpName = "FILE" };
         var digest = new Option<bool>("--digest") { Description = "Add the SHA-256 of each payload." };
         var bank = new Option<string?>("--bank") { Description = "HIPO: print the rows of this bank (e.g. REC::Particle) for each event.", HelpName = "NAME" };
-        var eventIndex = new Option<int?>("--event") { Description = "HIPO: only the event at this index (0-based).", HelpName = "N" };
-        var cmd = new Command("inspect", "List the events of an Arrow event file: event number, data id, length in bytes [, SHA-256 of the payload]; or summarize a HIPO file (records, events, compression, schemas) and print bank rows.") { file, digest, bank, eventIndex };
+        var cmd = new Command("inspect", "List the events of an Arrow event file (event number, data id, length in bytes [, SHA-256 of the payload]); summarize an EVIO file (version, byte order, records, events, compression, dictionary) or print one event's structure tree (--event N); summarize a HIPO file (records, events, compression, schemas) or print bank rows (--bank NAME [--event N]).") { file, digest, bank, EventOption };
         cmd.SetAction(parse =>
         {
             var f = parse.GetValue(file)!;
+            if (IsEvio(f)) return InspectEvio(f, parse.GetValue(EventOption), Console.Out, Console.Error);
             return IsHipo(f)
-                ? InspectHipo(f, parse.GetValue(bank), parse.GetValue(eventIndex), Console.Out, Console.Error)
+                ? InspectHipo(f, parse.GetValue(bank), parse.GetValue(EventOption), Console.Out, Console.Error)
                 : Inspect(f, parse.GetValue(digest), Console.Out, Console.Error);
         });
         return cmd;

@@ -17,8 +17,8 @@ public sealed class Clas12Decoder : IProcessor
     {
         Name = "clas12-decode",
         Kind = OperatorKind.Processor,
-        Description = "Decodes EVIO 6 CLAS12 events into Arrow hit columns (DC hits, EC strips; truth passed beside).",
-        InputTypes = ["evio/clas12", "binary/ejfat"],
+        Description = "Decodes EVIO CLAS12 events (either byte order; from clas12-sim, evio-file-source or EJFAT) into Arrow hit columns (DC hits, EC strips; truth passed beside).",
+        InputTypes = ["evio/*", "binary/ejfat"],
         OutputType = HitColumns.DataType,
         Factory = () => new Clas12Decoder(),
     };
@@ -62,7 +62,7 @@ public sealed class Clas12Decoder : IProcessor
             {
                 Evio6.Read(input.GetPayload(i), _event);
             }
-            catch (EvioException e)
+            catch (Exception e) when (e is EvioException or Streams.Formats.Evio.EvioFormatException)
             {
                 context.Fail(i, $"malformed EVIO: {e.Message}");
                 continue;

@@ -8,7 +8,7 @@ namespace Streams.Fuzz.Targets;
 
 /// <summary>
 /// EVIO 6 / clas12-decode: the input is a batch of events (see <see cref="FuzzSupport.Split"/>). Each event goes
-/// through <see cref="Evio6.Read"/> (only <see cref="EvioException"/> may come out; a decoded event re-encodes to an
+/// through <see cref="Evio6.Read(ReadOnlySpan{byte}, EvioEvent)"/> (only <see cref="EvioException"/> may come out; a decoded event re-encodes to an
 /// event that decodes to the same hits), then the whole batch through the <c>clas12-decode</c> operator: every event is
 /// either a row of the output or failed with the decoder's own message, never an unexpected exception.
 /// </summary>

@@ -9,6 +9,8 @@ public static class FuzzTargets
     {
         ["ejfat"] = EjfatTarget.Run,
         ["evio"] = EvioTarget.Run,
+        ["evio-reader"] = EvioReaderTarget.Run,
+        ["hipo"] = HipoTarget.Run,
         ["yaml"] = YamlTarget.Run,
         ["frames"] = FramesTarget.Run,
         ["protocol"] = ProtocolTarget.Run,
@@ -18,7 +20,9 @@ public static class FuzzTargets
     public static IReadOnlyDictionary<string, string[]> Instrumented { get; } = new Dictionary<string, string[]>(StringComparer.Ordinal)
     {
         ["ejfat"] = ["Streams.Transports.Ejfat.dll"],
-        ["evio"] = ["Streams.Operators.Clas12.dll"],
+        ["evio"] = ["Streams.Operators.Clas12.dll", "Streams.Formats.Evio.dll"],
+        ["evio-reader"] = ["Streams.Formats.Evio.dll", "K4os.Compression.LZ4.dll"],
+        ["hipo"] = ["Streams.Formats.Hipo.dll", "K4os.Compression.LZ4.dll"],
         ["yaml"] = ["Streams.Engine.dll", "YamlDotNet.dll"],
         ["frames"] = ["Streams.Transports.ZeroMq.dll", "Apache.Arrow.dll"],
         ["protocol"] = ["Streams.Transports.ZeroMq.dll"],

@@ -14,13 +14,15 @@ using WireProtocol = Streams.Transports.ZeroMq.Coordination.Protocol;
 namespace Streams.Fuzz.Targets;
 
 /// <summary>Seed inputs made by the project's own code: the EJFAT segmenter, the CLAS12 simulator, the batch encoder.</summary>
-public static class Seeds
+public static partial class Seeds
 {
     /// <summary>Seeds of <paramref name="target"/> by file name (the yaml seeds are deploy/pipelines, copied by run.sh).</summary>
     public static IEnumerable<(string Name, byte[] Data)> For(string target) => target switch
     {
         "ejfat" => Ejfat(),
         "evio" => Evio(),
+        "evio-reader" => EvioReader(),
+        "hipo" => Hipo(),
         "frames" => Frames(),
         "protocol" => Protocol(),
         _ => [],
