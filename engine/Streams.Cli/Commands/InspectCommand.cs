@@ -22,9 +22,10 @@ internal static partial class InspectCommand
         cmd.SetAction(parse =>
         {
             var f = parse.GetValue(file)!;
-            if (IsEvio(f)) return InspectEvio(f, parse.GetValue(EventOption), Console.Out, Console.Error);
-            return IsHipo(f)
-                ? InspectHipo(f, parse.GetValue(bank), parse.GetValue(EventOption), Console.Out, Console.Error)
+            // HIPO first: a HIPO 4 file has EVIO 6's record magic too; its file type word ("HIPO") tells them apart.
+            if (IsHipo(f)) return InspectHipo(f, parse.GetValue(bank), parse.GetValue(EventOption), Console.Out, Console.Error);
+            return IsEvio(f)
+                ? InspectEvio(f, parse.GetValue(EventOption), Console.Out, Console.Error)
                 : Inspect(f, parse.GetValue(digest), Console.Out, Console.Error);
         });
         return cmd;
