@@ -40,6 +40,15 @@ public sealed class EvioCliTests(TempDir dir) : IClassFixture<TempDir>
         var v = s.Sections!["validation"] is System.Text.Json.JsonElement e ? e : default;
         Assert.True(v.GetProperty("efficiency").GetDouble() >= 0.95, v.ToString());
         Assert.Equal(2000, ArrowFiles.Rows(Path.Combine(work, "out", "evio-replay.arrow")));
+
+        // The same EVIO file into a HIPO 4 DST, read back by inspect: one REC::Particle row per reconstructed track.
+        (code, _, stderr) = await StreamsProcess.RunInAsync(180, work, "run", Pipeline("evio-to-hipo.yaml"), "--metrics-listen", "off");
+        Assert.True(code == 0, stderr);
+        using var hipo = Streams.Formats.Hipo.HipoReader.Open(Path.Combine(work, "out", "evio-to-hipo.hipo"));
+        Assert.Equal(2000, hipo.EventCount);
+        (code, stdout, stderr) = await StreamsProcess.RunInAsync(60, work, "inspect", "out/evio-to-hipo.hipo");
+        Assert.True(code == 0, stderr);
+        Assert.Matches(@"bank REC::Particle events=2000 rows=3[89]\d\d", stdout); // two tracks an event, 97 % hit efficiency
     }
 
     [Fact]
