@@ -30,6 +30,9 @@ public sealed record SiteSimulationSettings
 
     public int Seed { get; init; } = 1;
 
+    /// <summary>The deadline the placement is given while the queue does not grow: the controller asks for a node then because it expects to need it about this soon.</summary>
+    public double IdleDeadlineSeconds { get; init; } = 120;
+
     /// <summary>Nodes the controller may want: every site's quota.</summary>
     public int MaxNodes => Sites.Sum(s => s.MaxNodes);
 
@@ -57,7 +60,7 @@ public sealed record SiteSimulationResult(
 /// </summary>
 public static class SiteSimulation
 {
-    public static async Task<SiteSimulationResult> RunAsync(ISitePolicy policy, ArrivalTrace trace, SiteSimulationSettings s)
+    public static async Task<SiteSimulationResult> RunAsync(ISitePolicy policy, ArrivalTrace trace, SiteSimulationSettings s, Action<string>? log = null)
     {
         ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(trace);
@@ -77,6 +80,7 @@ public static class SiteSimulation
         var serviceRng = new Random(s.Seed + 1);
         double queue = 0, coreSeconds = 0, overTarget = 0, peak = 0, lastQueue = 0, deadline = double.PositiveInfinity;
         provider.Deadline = () => deadline;
+        provider.Log = log is null ? null : m => log(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"t={clock.Seconds:0} queue={queue:0}: {m}"));
         var workers = 1;
         double tickArrivals = 0, tickServed = 0, tickBusy = 0, tickCapacity = 0, tickWithWork = 0, lastTick = 0;
         var n = (int)trace.DurationSeconds;
@@ -103,7 +107,7 @@ public static class SiteSimulation
             var dt = t + 1 - lastTick;
             clock.Set(t + 1);
             var growth = (queue - lastQueue) / dt;
-            deadline = queue >= s.QueueTarget ? 0 : growth > 0 ? (s.QueueTarget - queue) / growth : double.PositiveInfinity;
+            deadline = queue >= s.QueueTarget ? 0 : growth > 0 ? (s.QueueTarget - queue) / growth : s.IdleDeadlineSeconds;
             lastQueue = queue;
             control.Nodes.Observe(await provider.ListAsync().ConfigureAwait(false));
             var pending = control.Nodes.Count(NodeState.Booting) * s.CoresPerNode;

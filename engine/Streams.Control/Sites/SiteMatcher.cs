@@ -11,13 +11,19 @@ public sealed record MatcherSettings
 
     /// <summary>How much longer a slow site's joins are expected to take.</summary>
     public double SlowFactor { get; init; } = 2;
+
+    /// <summary>A site whose p90 join comes later than this after the deadline is left out: its node would come too late to help, and would be counted as on its way meanwhile.</summary>
+    public double MaxLatenessSeconds { get; init; } = 300;
+
+    /// <summary>When no site in time is open, late sites are asked only if the sites in time that are up hold fewer than this many nodes at most (more would be the law overshooting to drain a backlog, and a late node would count as on its way meanwhile).</summary>
+    public int InTimeNodesEnough { get; init; } = 4;
 }
 
 /// <summary>
 /// The matching service: places nodes at sites by a figure of merit (lower is better),
 /// <c>merit = cost + lateness-per-minute x max(0, eta - deadline) / 60</c>, where <c>eta</c> is the site's p90
 /// request-to-join time (x slow-factor when slow, / (1 - share of bad nodes)) and the deadline is when the queue would
-/// overflow: when there is time, the cheapest site that makes it wins; when there is none, the fastest. Hard caps leave
+/// overflow: when there is time, the cheapest site that makes it wins; when there is none, the fastest; a site whose node would come more than <see cref="MatcherSettings.MaxLatenessSeconds"/> after the deadline is left out. Hard caps leave
 /// a site out: down, quota (nodes, cores), pending requests, nodes x ingest over its bandwidth share, budget spent.
 /// Releases go the other way: booting before running, costliest and least healthy first.
 /// </summary>
@@ -68,11 +74,16 @@ public sealed class SiteMatcher(MatcherSettings? settings = null) : ISitePolicy
         ArgumentNullException.ThrowIfNull(sites);
         var excluded = new List<(SiteBook, string)>();
         var ok = new List<(SiteBook Site, double Merit)>();
+        var late = new List<(SiteBook Site, double Merit)>();
         foreach (var site in sites)
         {
             if (Cap(site, extra?.GetValueOrDefault(site.Name) ?? 0) is { } why) excluded.Add((site, why));
-            else ok.Add((site, Merit(site, context.DeadlineSeconds)));
+            else (Eta(site) - Math.Max(0, context.DeadlineSeconds) > Settings.MaxLatenessSeconds ? late : ok).Add((site, Merit(site, context.DeadlineSeconds)));
         }
+
+        // Too late to help with this deadline: only when no site in time is open (down, full), and then still the best there is.
+        if (ok.Count == 0 && late.Count > 0 && !OnTimeSiteFull(sites, context, extra)) ok = late;
+        else excluded.AddRange(late.Select(x => (x.Site, string.Create(CultureInfo.InvariantCulture, $"too late (p90 join {Eta(x.Site):0} s, deadline {context.DeadlineSeconds:0} s)"))));
 
         var ranked = ok.OrderBy(x => x.Merit).ThenBy(x => Eta(x.Site)).ToList();
         var inv = CultureInfo.InvariantCulture;
@@ -84,6 +95,11 @@ public sealed class SiteMatcher(MatcherSettings? settings = null) : ISitePolicy
               + (excluded.Count > 0 ? $"; left out: {string.Join(", ", excluded.Select(e => $"{e.Item1.Name} {e.Item2}"))}" : "");
         return new SiteRanking([.. ranked.Select(x => x.Site)], reason, excluded);
     }
+
+    /// <summary>True when the sites in time that are up can hold <see cref="MatcherSettings.InTimeNodesEnough"/> nodes or more.</summary>
+    private bool OnTimeSiteFull(IReadOnlyList<SiteBook> sites, PlacementContext context, IReadOnlyDictionary<string, int>? extra) =>
+        sites.Where(s => s.Health.State != SiteHealthState.Down && Eta(s) - Math.Max(0, context.DeadlineSeconds) <= Settings.MaxLatenessSeconds)
+            .Sum(s => s.Spec.MaxNodes) >= Settings.InTimeNodesEnough;
 
     /// <summary>Splits <paramref name="count"/> more nodes over the sites (placing one at a time); returns nodes per site and the reason of each placement.</summary>
     public (IReadOnlyDictionary<string, int> Nodes, IReadOnlyList<string> Reasons) Split(int count, IReadOnlyList<SiteBook> sites, PlacementContext context)
