@@ -70,18 +70,23 @@ public sealed class MultiSiteProvider : INodeProvider, IDisposable
 
     public async Task<string> RequestAsync(CancellationToken cancel = default)
     {
-        var ranking = Policy.Rank(Sites, Context);
-        LastReason = ranking.Reason;
+        var context = Context;
         var errors = new List<string>();
-        foreach (var book in ranking.Ranked)
+        var tried = new HashSet<SiteBook>();
+        string? first = null;
+        // Ranked again after each failure: a site that fails changes what the others are worth (a late site may be all there is).
+        while (Policy.Rank([.. Sites.Where(b => !tried.Contains(b))], context) is { Best: { } book } ranking)
         {
+            first ??= ranking.Reason;
+            LastReason = ranking.Reason;
+            tried.Add(book);
             var site = _sites.First(s => s.Book == book);
             try
             {
                 var id = await site.Provider.RequestAsync(cancel).ConfigureAwait(false);
                 book.OnRequested(id);
                 Metrics?.Request(book.Name, placed: true);
-                Log?.Invoke($"sites: node {book.Name}/{id} requested ({Policy.Name}: {(errors.Count == 0 ? ranking.Reason : $"{book.Name} after {string.Join("; ", errors)}")})");
+                Log?.Invoke($"sites: node {book.Name}/{id} requested ({Policy.Name}: {ranking.Reason}{(errors.Count == 0 ? "" : $"; after {string.Join("; ", errors)}")})");
                 return $"{book.Name}/{id}";
             }
             catch (Exception e) when (NodeStepper.IsProviderError(e))
@@ -94,7 +99,8 @@ public sealed class MultiSiteProvider : INodeProvider, IDisposable
             }
         }
 
-        throw new InvalidOperationException(errors.Count > 0 ? $"every site failed: {string.Join("; ", errors)}" : ranking.Reason);
+        LastReason = first ?? Policy.Rank(Sites, context).Reason;
+        throw new InvalidOperationException(errors.Count > 0 ? $"every site failed: {string.Join("; ", errors)}" : LastReason);
     }
 
     public async Task ReleaseAsync(string id, bool drain, CancellationToken cancel = default)

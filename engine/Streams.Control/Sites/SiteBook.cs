@@ -117,13 +117,13 @@ public sealed class SiteBook
         var now = _time.GetUtcNow();
         foreach (var info in pool)
         {
-            if (!_nodes.TryGetValue(info.Id, out var n)) _nodes[info.Id] = n = new Node(info.RequestedAt);
+            if (!_nodes.TryGetValue(info.Id, out var n)) _nodes[info.Id] = n = new Node(info.RequestedAt) { Found = true };
             if (n.EndedAt is not null) continue;
             if (info.State is NodeState.Ready or NodeState.Draining && n.JoinedAt is null)
             {
                 n.JoinedAt = now;
                 Joined++;
-                Joins.Add((now - n.RequestedAt).TotalSeconds);
+                if (!n.Found) Joins.Add((now - n.RequestedAt).TotalSeconds); // a node found already running (asked for by an earlier run) says nothing of the wait
                 Health.NodeJoined();
             }
 
@@ -157,5 +157,8 @@ public sealed class SiteBook
         public DateTimeOffset? EndedAt { get; set; }
 
         public bool Released { get; set; }
+
+        /// <summary>Listed without having been asked for here.</summary>
+        public bool Found { get; init; }
     }
 }

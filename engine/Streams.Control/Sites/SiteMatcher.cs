@@ -68,6 +68,9 @@ public sealed class SiteMatcher(MatcherSettings? settings = null) : ISitePolicy
 
     public SiteRanking Rank(IReadOnlyList<SiteBook> sites, PlacementContext context) => Rank(sites, context, null);
 
+    /// <summary>The eta (<see cref="Eta"/>) of the site the next node would go to.</summary>
+    public double PredictedTimeToCapacity(IReadOnlyList<SiteBook> sites, PlacementContext context) => Rank(sites, context).Best is { } best ? Eta(best) : double.PositiveInfinity;
+
     /// <summary>As <see cref="Rank(IReadOnlyList{SiteBook}, PlacementContext)"/> with <paramref name="extra"/> nodes per site already placed in this round.</summary>
     public SiteRanking Rank(IReadOnlyList<SiteBook> sites, PlacementContext context, IReadOnlyDictionary<string, int>? extra)
     {
