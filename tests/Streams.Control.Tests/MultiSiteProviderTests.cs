@@ -152,4 +152,19 @@ public sealed class MultiSiteProviderTests
         Assert.Contains("\"local\":{\"requested\":1,\"joined\":1,\"failed\":0", json, StringComparison.Ordinal);
         Assert.Contains("\"health\":\"up\"", json, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Sites_are_exported_as_streams_site_metrics()
+    {
+        using var multi = Make();
+        var registry = Engine.Metrics.MetricsRegistry.CreatePrivate();
+        multi.Metrics = new SiteMetrics(registry, "p");
+        multi.Deadline = () => 60;
+        await multi.RequestAsync();
+        await multi.ListAsync();
+        var text = await registry.ExportTextAsync();
+        Assert.Contains("streams_site_nodes{pipeline=\"p\",site=\"local\",state=\"pending\"} 1", text, StringComparison.Ordinal);
+        Assert.Contains("streams_site_join_seconds{pipeline=\"p\",site=\"cloud\",quantile=\"0.9\"} 110", text, StringComparison.Ordinal);
+        Assert.Contains("streams_site_requests_total{pipeline=\"p\",site=\"local\",outcome=\"placed\"} 1", text, StringComparison.Ordinal);
+    }
 }

@@ -25,6 +25,9 @@ internal static class NodeProviders
     public static INodeProvider Create(NodeSettings settings, Coordinator coordinator, string pipeline, string stateDirectory) =>
         settings.Sites is { } sites
             ? new MultiSiteProvider([.. sites.Select(s => new SiteProvider(s, CreateBare(ForSite(settings, s), coordinator, pipeline, Path.Combine(stateDirectory, s.Name))))], settings.Guards)
+            {
+                Metrics = new SiteMetrics(Engine.Metrics.MetricsRegistry.Process, pipeline),
+            }
             : new GuardedProvider(CreateBare(settings, coordinator, pipeline, stateDirectory), settings.Guards);
 
     /// <summary>The settings one site's provider runs with: the site's provider, node shape, walltime, labels and own keys over the section's.</summary>

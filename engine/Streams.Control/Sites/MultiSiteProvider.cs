@@ -114,6 +114,7 @@ public sealed class MultiSiteProvider : INodeProvider, IDisposable
 
         await site.Provider.ReleaseAsync(inner, drain, cancel).ConfigureAwait(false);
         site.Book.OnReleased(inner);
+        Log?.Invoke($"sites: node {id} released{(drain ? " with drain" : "")} ({site.Book.Name}: cost {site.Book.Spec.CostWeight.ToString(CultureInfo.InvariantCulture)}, {site.Book.Health.State.ToString().ToLowerInvariant()})");
     }
 
     public async Task<IReadOnlyList<NodeInfo>> ListAsync(CancellationToken cancel = default)

@@ -85,7 +85,7 @@ public sealed class SiteMatcher(MatcherSettings? settings = null) : ISitePolicy
         }
 
         // Too late to help with this deadline: only when no site in time is open (down, full), and then still the best there is.
-        if (ok.Count == 0 && late.Count > 0 && !OnTimeSiteFull(sites, context, extra)) ok = late;
+        if (ok.Count == 0 && late.Count > 0 && !InTimeSitesHoldEnough(sites, context)) ok = late;
         else excluded.AddRange(late.Select(x => (x.Site, string.Create(CultureInfo.InvariantCulture, $"too late (p90 join {Eta(x.Site):0} s, deadline {context.DeadlineSeconds:0} s)"))));
 
         var ranked = ok.OrderBy(x => x.Merit).ThenBy(x => Eta(x.Site)).ToList();
@@ -100,7 +100,7 @@ public sealed class SiteMatcher(MatcherSettings? settings = null) : ISitePolicy
     }
 
     /// <summary>True when the sites in time that are up can hold <see cref="MatcherSettings.InTimeNodesEnough"/> nodes or more.</summary>
-    private bool OnTimeSiteFull(IReadOnlyList<SiteBook> sites, PlacementContext context, IReadOnlyDictionary<string, int>? extra) =>
+    private bool InTimeSitesHoldEnough(IReadOnlyList<SiteBook> sites, PlacementContext context) =>
         sites.Where(s => s.Health.State != SiteHealthState.Down && Eta(s) - Math.Max(0, context.DeadlineSeconds) <= Settings.MaxLatenessSeconds)
             .Sum(s => s.Spec.MaxNodes) >= Settings.InTimeNodesEnough;
 
