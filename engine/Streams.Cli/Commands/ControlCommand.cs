@@ -33,6 +33,7 @@ internal static class ControlCommand
         {
             trace, law, json, plots, boot, fail, target, seed, set,
         };
+        foreach (var o in ControlSitesCommand.Options) simulate.Options.Add(o);
         simulate.SetAction(parse =>
         {
             var settings = new SimulationSettings
@@ -59,6 +60,12 @@ internal static class ControlCommand
             catch (Exception e) when (e is FormatException or IOException or UnauthorizedAccessException)
             {
                 return CliErrors.Fail(e.Message);
+            }
+
+            if (parse.GetValue(ControlSitesCommand.Sites) is { } sitesFile)
+            {
+                return ControlSitesCommand.Run(sitesFile, [.. traces.Where(t => t.Name != "diurnal" || parse.GetValue(trace)!.Contains("diurnal"))], parse.GetValue(ControlSitesCommand.Outages),
+                    parse.GetValue(ControlSitesCommand.Runs), parse.GetValue(target), parse.GetValue(seed), parse.GetValue(json));
             }
 
             var lawName = parse.GetValue(law)!;

@@ -1,5 +1,6 @@
 using Streams.Control.Live;
 using Streams.Control.Nodes;
+using Streams.Control.Sites;
 using Streams.Jrm;
 using Streams.Transports.ZeroMq.Coordination;
 
@@ -22,7 +23,44 @@ internal static class NodeProviders
     /// name the provider gave it; Kubernetes workers are asked to leave through it.
     /// </summary>
     public static INodeProvider Create(NodeSettings settings, Coordinator coordinator, string pipeline, string stateDirectory) =>
-        new GuardedProvider(CreateBare(settings, coordinator, pipeline, stateDirectory), settings.Guards);
+        settings.Sites is { } sites
+            ? new MultiSiteProvider([.. sites.Select(s => new SiteProvider(s, CreateBare(ForSite(settings, s), coordinator, pipeline, Path.Combine(stateDirectory, s.Name))))], settings.Guards)
+            {
+                Metrics = new SiteMetrics(Engine.Metrics.MetricsRegistry.Process, pipeline),
+            }
+            : new GuardedProvider(CreateBare(settings, coordinator, pipeline, stateDirectory), settings.Guards);
+
+    /// <summary>The settings one site's provider runs with: the site's provider, node shape, walltime, labels and own keys over the section's.</summary>
+    private static NodeSettings ForSite(NodeSettings n, SiteSpec s)
+    {
+        string? Get(string key) => s.Settings.TryGetValue(key, out var v) ? v : null;
+        if (Get("slurm-conf") is { } conf && conf != Environment.GetEnvironmentVariable("SLURM_CONF"))
+        {
+            // SlurmOptions has no environment of its own yet: sbatch and squeue read this process's SLURM_CONF.
+            Console.Error.WriteLine($"warning: site {s.Name}: slurm-conf {conf} is not passed to sbatch/squeue yet; they use this process's SLURM_CONF ({Environment.GetEnvironmentVariable("SLURM_CONF") ?? "unset"})");
+        }
+
+        var walltime = s.WalltimeSeconds is { } w ? TimeSpan.FromSeconds(Math.Ceiling(w)) : (TimeSpan?)null;
+        return n with
+        {
+            Provider = s.Provider.ToString().ToLowerInvariant(),
+            Cores = s.CoresPerNode,
+            Partition = Get("partition") ?? n.Partition,
+            Account = Get("account") ?? n.Account,
+            Qos = Get("qos") ?? n.Qos,
+            Constraint = Get("constraint") ?? n.Constraint,
+            Walltime = walltime is { } t ? $"{(t.Days > 0 ? $"{t.Days}-" : "")}{t.Hours:00}:{t.Minutes:00}:{t.Seconds:00}" : n.Walltime,
+            Kubernetes = n.Kubernetes with
+            {
+                Namespace = Get("namespace") ?? n.Kubernetes.Namespace,
+                Image = Get("image") ?? n.Kubernetes.Image,
+                Site = s.JiriafSite ?? s.Name,
+                NodeType = s.JiriafNodeType,
+                LifetimeSeconds = walltime is { } l ? (int)l.TotalSeconds : n.Kubernetes.LifetimeSeconds,
+                Kubeconfig = Get("kubeconfig") ?? n.Kubernetes.Kubeconfig,
+            },
+        };
+    }
 
     private static INodeProvider CreateBare(NodeSettings settings, Coordinator coordinator, string pipeline, string stateDirectory)
     {

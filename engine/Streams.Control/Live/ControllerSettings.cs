@@ -1,5 +1,6 @@
 using System.Globalization;
 using Streams.Control.Laws;
+using Streams.Control.Sites;
 using Streams.Engine.Operators;
 using Streams.Engine.Spec;
 
@@ -17,7 +18,8 @@ public sealed record ControllerSettings(string Law, double IntervalSeconds, IRea
     /// <c>min-nodes</c>, <c>max-nodes</c>, <c>service-rate</c> (events/s one thread does: the prior before any is
     /// measured), and for SLURM <c>slurm-partition</c>, <c>slurm-account</c>, <c>slurm-qos</c>, <c>slurm-constraint</c>,
     /// <c>slurm-walltime</c>, <c>slurm-drain-before</c>, <c>slurm-replace-before</c>, and the <c>k8s-*</c> keys of
-    /// <see cref="KubernetesSettings"/>. Null when the section names no provider.
+    /// <see cref="KubernetesSettings"/>; or <c>sites: FILE</c> (a sites.yaml: several sites, each with its provider).
+    /// Null when the section names no provider.
     /// </summary>
     public NodeSettings? Nodes { get; init; }
 
@@ -60,6 +62,15 @@ public sealed record ControllerSettings(string Law, double IntervalSeconds, IRea
     /// <summary><c>load-balancer</c>: the EJFAT URI the node pipelines register with (<c>--lb</c> overrides it).</summary>
     public string? LoadBalancer { get; init; }
 
+    /// <summary>The sites of <c>control.sites: FILE</c> (relative to the pipeline file); null when not given.</summary>
+    private static IReadOnlyList<SiteSpec>? ReadSites(PipelineSpec spec, string? file)
+    {
+        if (file is null) return null;
+        var full = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(spec.File)) ?? ".", file));
+        if (!File.Exists(full)) throw new ConfigException($"'control.sites': no such file: {full}", spec.Control["sites"].Location);
+        return SitesFile.Load(full);
+    }
+
     private static ControllerSettings? Read(PipelineSpec spec, IReadOnlyList<PlannedNode> planned, string pipelineName, string? lawOverride)
     {
         var c = spec.Control;
@@ -96,11 +107,19 @@ public sealed record ControllerSettings(string Law, double IntervalSeconds, IRea
         }
 
         NodeSettings? nodes = null;
-        if (Scalar("node-provider") is { } provider)
+        var sites = ReadSites(spec, Scalar("sites"));
+        if (Scalar("node-provider") is { } named && sites is not null && named != "sites")
         {
-            if (provider is not ("local" or "slurm" or "kubernetes")) throw new ConfigException($"'control.node-provider' is '{provider}'; use local, slurm or kubernetes", c["node-provider"].Location);
-            if (!c.ContainsKey("service-rate")) throw new ConfigException("'control.service-rate' (events/s one worker thread does) is needed with a node provider: it sizes the first request before anything is measured", c["node-provider"].Location);
-            nodes = new NodeSettings(provider, (int)Number("node-cores", 1, 1), (int)Number("min-nodes", 0, 0), (int)Number("max-nodes", 4, 1), Number("service-rate", 1, 1e-9),
+            throw new ConfigException($"'control.node-provider' is '{named}' and 'control.sites' names a sites file: give one of them (the sites file says each site's provider)", c["node-provider"].Location);
+        }
+
+        if ((Scalar("node-provider") ?? (sites is null ? null : "sites")) is { } provider)
+        {
+            if (provider is not ("local" or "slurm" or "kubernetes" or "sites")) throw new ConfigException($"'control.node-provider' is '{provider}'; use local, slurm or kubernetes (or 'control.sites: FILE')", c["node-provider"].Location);
+            if (provider == "sites" && sites is null) throw new ConfigException("'control.node-provider: sites' needs 'control.sites: FILE' (a sites.yaml)", c["node-provider"].Location);
+            var nodeKey = c.ContainsKey("node-provider") ? "node-provider" : "sites";
+            if (!c.ContainsKey("service-rate")) throw new ConfigException("'control.service-rate' (events/s one worker thread does) is needed with a node provider: it sizes the first request before anything is measured", c[nodeKey].Location);
+            nodes = new NodeSettings(provider, (int)Number("node-cores", sites?.Min(x => x.CoresPerNode) ?? 1, 1), (int)Number("min-nodes", 0, 0), (int)Number("max-nodes", sites?.Sum(x => x.MaxNodes) ?? 4, 1), Number("service-rate", 1, 1e-9),
                 Scalar("slurm-partition"), Scalar("slurm-account"), Scalar("slurm-qos"), Scalar("slurm-constraint"), Scalar("slurm-walltime") ?? "00:30:00")
             {
                 DrainBeforeEndSeconds = (int)Number("slurm-drain-before", 120, 0),
@@ -120,13 +139,14 @@ public sealed record ControllerSettings(string Law, double IntervalSeconds, IRea
                     BreakerCooldownSeconds = Number("breaker-cooldown", 300, 0),
                     CallTimeoutSeconds = Number("call-timeout", 60, 1),
                 },
+                Sites = sites,
             };
             if (provider == "slurm" && nodes.ReplaceBeforeEndSeconds > 0 && nodes.ReplaceBeforeEndSeconds < nodes.DrainBeforeEndSeconds + 60)
             {
                 // SLURM may send --signal up to 60 s early: a replacement asked for later than that could come after the drain.
                 // (A Kubernetes worker leaves on its own timer, exactly; local workers have no end.)
                 throw new ConfigException($"'control.slurm-replace-before' ({nodes.ReplaceBeforeEndSeconds} s) must be at least slurm-drain-before + 60 s ({nodes.DrainBeforeEndSeconds + 60} s): SLURM may signal up to 60 s early; or 0 to turn replacement off",
-                    c.GetValueOrDefault("slurm-replace-before")?.Location ?? c["node-provider"].Location);
+                    c.GetValueOrDefault("slurm-replace-before")?.Location ?? c[nodeKey].Location);
             }
 
             if (!c.ContainsKey("stages")) stages.AddRange(planned.Where(n => n.Kind == OperatorKind.Processor && n.Spec.Placement == Placement.Workers).Select(n => n.Name));
@@ -135,7 +155,7 @@ public sealed record ControllerSettings(string Law, double IntervalSeconds, IRea
         var reserved = new HashSet<string>(["law", "interval", "stages", "min", "max", "node-provider", "node-cores", "min-nodes", "max-nodes", "service-rate",
             "slurm-partition", "slurm-account", "slurm-qos", "slurm-constraint", "slurm-walltime", "slurm-drain-before", "slurm-replace-before",
             "k8s-namespace", "k8s-image", "k8s-site", "k8s-nodetype", "k8s-lifetime", "k8s-kubeconfig", "k8s-join", "twin-advisor", "record",
-            "min-lifetime", "join-timeout", "node-pipeline", "load-balancer", "breaker-failures", "breaker-window", "breaker-cooldown", "call-timeout"], StringComparer.Ordinal);
+            "min-lifetime", "join-timeout", "sites", "node-pipeline", "load-balancer", "breaker-failures", "breaker-window", "breaker-cooldown", "call-timeout"], StringComparer.Ordinal);
         var parameters = c.Where(kv => !reserved.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value.Scalar ?? "", StringComparer.Ordinal);
         // --control swaps the file's law for another: keep the file's parameters that law takes, drop the rest.
         if (lawOverride is not null && c.ContainsKey("law")) parameters = ControlLaws.ParametersOf(law, parameters);
@@ -156,7 +176,7 @@ public sealed record ControllerSettings(string Law, double IntervalSeconds, IRea
     }
 }
 
-/// <summary>The <c>node-*</c> and <c>slurm-*</c> keys of a <c>control:</c> section.</summary>
+/// <summary>The <c>node-*</c> and <c>slurm-*</c> keys of a <c>control:</c> section (provider <c>sites</c>: the sites of <c>control.sites</c>).</summary>
 public sealed record NodeSettings(string Provider, int Cores, int MinNodes, int MaxNodes, double ServiceRate,
     string? Partition, string? Account, string? Qos, string? Constraint, string Walltime)
 {
@@ -168,6 +188,9 @@ public sealed record NodeSettings(string Provider, int Cores, int MinNodes, int 
 
     /// <summary><c>slurm-replace-before</c>: seconds before the walltime (or a Kubernetes worker's lifetime) from which its replacement is requested (300; 0 off).</summary>
     public int ReplaceBeforeEndSeconds { get; init; } = 300;
+
+    /// <summary><c>sites: FILE</c> (a sites.yaml, relative to the pipeline file): nodes from several sites, one provider each; null otherwise.</summary>
+    public IReadOnlyList<SiteSpec>? Sites { get; init; }
 
     /// <summary>The <c>k8s-*</c> keys, for <c>node-provider: kubernetes</c>.</summary>
     public KubernetesSettings Kubernetes { get; init; } = new("default", "localhost/streams:latest", "perlmutter", "cpu", 3600, null);
