@@ -8,6 +8,9 @@ command -v prometheus >/dev/null 2>&1 || need+=(prometheus)
 /usr/bin/python3 -c 'import zmq' >/dev/null 2>&1 || need+=(python3-zmq)
 # liblz4 (the LZ4 library JLab's evio links): the EVIO tests check our LZ4 records against it.
 ldconfig -p 2>/dev/null | grep -q 'liblz4.so.1 ' || need+=(liblz4-1)
+# Chromium and its WebDriver (headless, driven by Selenium): the browser tests of the live web view.
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 echo "installing test dependencies: ${need[*]}"

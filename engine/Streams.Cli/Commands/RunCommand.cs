@@ -124,7 +124,8 @@ internal static class RunCommand
 
         var live = req.Progress == "live" || (req.Progress == "auto" && !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive);
         var tail = live ? new LogTail() : null;
-        var log = new RunLog(tail ?? stderr, req.Quiet ? RunLogLevel.Warning : RunLogLevel.Info);
+        var view = new Live.LiveRun(plan); // the live web view on the metrics port: the log's controller lines, snapshots, workers
+        var log = new RunLog(view.Tap(tail ?? stderr), req.Quiet ? RunLogLevel.Warning : RunLogLevel.Info);
         Control.Live.ControllerSettings? control;
         try
         {
@@ -157,6 +158,7 @@ internal static class RunCommand
             RemoteStages = coordinator,
         });
         if (coordinator is not null) pipeline.AddSummarySection("workers", coordinator.Summary);
+        view.Attach(pipeline, coordinator is null ? null : coordinator.Summary);
         if (control?.Nodes is not null && coordinator is null)
         {
             stderr.WriteLine("error: control.node-provider is set but no stage has 'placement: workers' (nodes serve stages on workers)");
@@ -168,7 +170,7 @@ internal static class RunCommand
         using var controller = control is null ? null : new Control.Live.ControllerHost(pipeline, control, log, coordinator, nodes);
         // A port the user did not choose is never taken from another run: the default falls back to a free one.
         var fixedMetrics = req.MetricsListen ?? plan.Spec.MetricsListen;
-        using var endpoint = MetricsEndpoint.Start(fixedMetrics ?? MetricsEndpoint.Default, pipeline.Registry, log, anyPortIfBusy: fixedMetrics is null);
+        using var endpoint = MetricsEndpoint.Start(fixedMetrics ?? MetricsEndpoint.Default, pipeline.Registry, log, anyPortIfBusy: fixedMetrics is null, live: view);
         coordinator?.ScrapeTargets?.SetCoordinator(endpoint.Address);
         if (req.MetricsFile is { } announce) AnnounceMetrics(announce, endpoint, log);
         using var signals = new ShutdownSignals(pipeline.StopIntake, m => log.Warn("", m), reason =>
