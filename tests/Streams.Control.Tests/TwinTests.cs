@@ -108,10 +108,42 @@ public sealed class TwinTests
         var back = TwinTrace.Read(csv);
         Assert.Equal(trace.Count, back.Count);
         Assert.Equal(trace[100].Queue, back[100].Queue);
-        var png = Path.Combine(dir, "replay.png");
-        TwinReplay.Plot(png, back, ours, paper);
-        Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], File.ReadAllBytes(png)[..4]);
+        var (png, svg) = TwinReplay.Plot(Path.Combine(dir, "replay.png"), back, ours, paper);
+        using (var bitmap = SkiaSharp.SKBitmap.Decode(png))
+        {
+            Assert.Equal(4 * 260, bitmap.Height); // four panels on one time axis
+            Assert.True(Enumerable.Range(0, 200).Any(i => bitmap.GetPixel(100 + (i * 4), 150) != SkiaSharp.SKColors.White), "the load panel is drawn");
+        }
+
+        Assert.Contains("time (s)", File.ReadAllText(svg), StringComparison.Ordinal);
         Directory.Delete(dir, recursive: true);
+    }
+
+    [Fact]
+    public void In_overload_the_predicted_queue_follows_the_fluid_limit_and_the_load_band_holds_the_truth()
+    {
+        // Loads 4..20 Erlangs on 16 servers of 100/s: at 20 the queue grows by about 400 events/s.
+        var profile = TwinTrace.Profile([4, 8, 12, 20], 900, seed: 4);
+        var trace = TwinTrace.Simulate(profile, 16, 100, seed: 4);
+        var model = TwinModel.FromTheory(6, 20, [16, 32]);
+        const int horizon = 10;
+        var r = TwinReplay.Run(model, new TwinPolicy(model, new TwinCosts(QueueTarget: 50)), trace, 100, useArrivals: true, horizon);
+
+        // Overload: the true load at or above the servers over the whole horizon, and a queue worth predicting.
+        var overloaded = Enumerable.Range(horizon, trace.Count - horizon)
+            .Where(t => Enumerable.Range(t - horizon, horizon + 1).All(k => trace[k].TrueLoad >= 16) && trace[t].Queue > 2000).ToList();
+        Assert.True(overloaded.Count > 50, $"{overloaded.Count} overloaded steps");
+        var close = overloaded.Count(t => Math.Abs(r.QueueMedian[t] - trace[t].Queue) < 0.25 * trace[t].Queue);
+        Assert.True(close >= 0.9 * overloaded.Count, $"predicted median within 25% of the queue in {close} of {overloaded.Count} overloaded steps");
+        var inside = overloaded.Count(t => trace[t].Queue >= r.QueueLow[t] && trace[t].Queue <= r.QueueHigh[t]);
+        Assert.True(inside >= 0.5 * overloaded.Count, $"queue inside the 80% band in {inside} of {overloaded.Count} overloaded steps");
+
+        // The 10-step load band: narrow (not the whole axis) and holding the true load most of the time.
+        var steps = Enumerable.Range(horizon, trace.Count - horizon).ToList();
+        var width = steps.Average(t => r.PredictedHigh[t] - r.PredictedLow[t]);
+        Assert.True(width <= 0.4 * model.Loads[^1], $"mean band width {width:0.0} of {model.Loads[^1]} Erlangs");
+        var covered = steps.Count(t => trace[t].TrueLoad >= r.PredictedLow[t] - 1e-9 && trace[t].TrueLoad <= r.PredictedHigh[t] + 1e-9);
+        Assert.True(covered >= 0.8 * steps.Count, $"true load inside the band in {covered} of {steps.Count} steps");
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Streams.Cli.Bench;
+using Streams.Reporting;
 
 namespace Streams.Cli.Commands;
 
@@ -15,7 +16,7 @@ internal static class BenchCommand
         var batch = new Option<int>("--batch") { Description = "Events per batch.", DefaultValueFactory = _ => 16, HelpName = "B" }.Range(1, 1 << 20);
         var repeats = new Option<int>("--repeats") { Description = "Runs per point (avg_rate is their mean, rms their spread).", DefaultValueFactory = _ => 3 }.Range(1, 1000);
         var output = new Option<FileInfo?>("--output", "-o") { Description = "Also write the rows to this file.", HelpName = "FILE" };
-        var plot = new Option<FileInfo?>("--plot") { Description = "Write an SVG plot of rate against threads.", HelpName = "FILE.svg" };
+        var plot = new Option<FileInfo?>("--plot") { Description = "Write a plot of rate against threads, with the ideal line, as SVG and PNG (FILE.svg and FILE.png).", HelpName = "FILE.svg" };
         var cmd = new Command("bench", "Thread scaling: synthetic -> cpu-burn (1..N workers) -> count; prints 'nthreads avg_rate rms' rows (events/s).")
         {
             workUs, maxThreads, seconds, batch, repeats, output, plot,
@@ -63,7 +64,12 @@ internal static class BenchCommand
         }
 
         if (output is not null) File.WriteAllLines(output, lines);
-        if (plot is not null) File.WriteAllText(plot, SvgPlot.Scaling(string.Create(inv, $"cpu-burn {workUs} us/event, batch {batch}"), points));
+        if (plot is not null)
+        {
+            var (png, svg) = PerformancePlots.Scaling(plot, string.Create(inv, $"Thread scaling: cpu-burn {workUs} us/event, batch {batch}, {Environment.ProcessorCount} cores"),
+                [.. points.Select(p => p.Threads)], [.. points.Select(p => p.AverageRate)], [.. points.Select(p => p.Rms)]);
+            Console.WriteLine($"# plot: {png}, {svg}");
+        }
         return 0;
     }
 }

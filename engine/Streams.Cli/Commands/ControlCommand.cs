@@ -103,14 +103,30 @@ internal static class ControlCommand
                     var r = StageSimulation.Run(ControlLaws.Create(l, settings.Bounds, Parameters(l, parse.GetValue(set), settings)), tr, settings);
                     results.Add(r);
                     Console.WriteLine(string.Create(inv, $"  {r.Law,-16} {r.TimeOverTargetSeconds,14:0} {r.PeakQueue,12:0} {r.CoreSeconds,10:0} {r.ScalingActions,8} {r.ActionsWhileFlat,5} {r.NodesRequested,6} {r.NodesFailed,6} {r.FinalQueue,8:0}"));
-                    var png = Path.Combine(dir, $"{tr.Name}-{r.Law}.png");
                     var s = r.Series;
-                    PngPlot.Lines(png, s.Time, [[s.Arrivals], [s.Queue, [.. s.Time.Select(_ => settings.QueueTarget)]], [s.Ready, s.Requested]],
-                        titles: [$"{tr.Name} trace, law {r.Law}: arrivals (events/s)", "queue (blue) and its target (orange), events", "servers ready (blue) and requested (orange)"], xLabel: "seconds");
+                    TimeSeriesPlots.Stacked(Path.Combine(dir, $"{tr.Name}-{r.Law}.png"), s.Time,
+                    [
+                        new Panel($"{tr.Name} trace, law {r.Law}: arrivals", "arrivals (events/s)", [new Series("arrival rate", s.Arrivals, 0)]),
+                        new Panel("queue and its target", "queue (events)", [new Series("queue", s.Queue, 0), new Series("queue target", [.. s.Time.Select(_ => settings.QueueTarget)], 3, Dashed: true)]),
+                        new Panel("capacity", "servers", [new Series("ready", s.Ready, 0), new Series("requested", s.Requested, 1, Dashed: true)]),
+                    ], "time (s)");
+                }
+
+                // The laws side by side on one time axis: the same arrivals, each law's queue and servers ready.
+                var ofTrace = results.Where(r => r.Trace == tr.Name).ToList();
+                if (ofTrace.Count > 0)
+                {
+                    var time = ofTrace[0].Series.Time;
+                    TimeSeriesPlots.Stacked(Path.Combine(dir, $"{tr.Name}-laws.png"), time,
+                    [
+                        new Panel($"{tr.Name} trace: arrivals", "arrivals (events/s)", [new Series("arrival rate", ofTrace[0].Series.Arrivals, 0)]),
+                        new Panel("queue per law", "queue (events)", [.. ofTrace.Select((r, i) => new Series(r.Law, r.Series.Queue, i)), new Series("queue target", [.. time.Select(_ => settings.QueueTarget)], 7, Dashed: true)]),
+                        new Panel("capacity per law", "servers ready", [.. ofTrace.Select((r, i) => new Series(r.Law, r.Series.Ready, i))]),
+                    ], "time (s)");
                 }
             }
 
-            Console.WriteLine($"plots (panels: arrivals/s; queue and target; ready and requested servers) in {dir}");
+            Console.WriteLine($"plots, PNG and SVG (panels: arrivals/s; queue and target; ready and requested servers; TRACE-laws: every law on one time axis) in {dir}");
             if (parse.GetValue(json) is { } jf)
             {
                 var doc = results.Select(r => new

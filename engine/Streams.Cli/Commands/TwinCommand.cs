@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Streams.Control.Twin;
+using Streams.Reporting;
 
 namespace Streams.Cli.Commands;
 
@@ -26,6 +27,7 @@ internal static class TwinCommand
         var rhos = new Option<double[]>("--rho") { Description = "Traffic intensities lambda/(c mu) to sweep.", DefaultValueFactory = _ => [0.2, 0.4, 0.6, 0.8, 0.9], AllowMultipleArgumentsPerToken = true, HelpName = "RHO" }.Must(v => v is { Length: > 0 } && v.All(r => r is > 0 and < 1), "one or more values in (0, 1)");
         var seconds = new Option<double>("--seconds") { Description = "Measured seconds per point (after 1 s of warm-up).", DefaultValueFactory = _ => 10, HelpName = "S" }.Positive();
         var output = new Option<FileInfo>("--output", "-o") { Description = "The table as CSV.", DefaultValueFactory = _ => new FileInfo("out/twin/calibration.csv"), HelpName = "FILE" };
+        var plot = new Option<FileInfo>("--plot") { Description = "Observed against M/M/c Lq (PNG and SVG).", DefaultValueFactory = _ => new FileInfo("out/twin/calibration.png"), HelpName = "FILE" };
         var cmd = new Command("calibrate", """
             Run a real CPU-burning stage (exponential service, --work-us mean) fed by Poisson arrivals at each traffic
             intensity, for each worker count; measure the service rate mu (from busy time) and the mean queue; print the
@@ -33,7 +35,7 @@ internal static class TwinCommand
             twin's observation model ('streams twin replay --calibration FILE').
             """)
         {
-            workUs, workers, rhos, seconds, output,
+            workUs, workers, rhos, seconds, output, plot,
         };
         cmd.SetAction(async (parse, ct) =>
         {
@@ -53,6 +55,9 @@ internal static class TwinCommand
             var ratios = rows.Where(r => r.TheoryLq > 0.05).Select(r => r.ObservedLq / r.TheoryLq).OrderBy(v => v).ToList();
             if (ratios.Count > 0) Console.WriteLine($"# observed / M/M/c Lq where Lq > 0.05: median {ratios[ratios.Count / 2]:0.00}, range {ratios[0]:0.00} .. {ratios[^1]:0.00} over {ratios.Count} points");
             Console.WriteLine($"# table: {path}");
+            parse.GetValue(plot)!.Directory?.Create();
+            var (png, svg) = PerformancePlots.Calibration(parse.GetValue(plot)!.FullName, [.. rows.Select(r => (r.Workers, r.TheoryLq, r.ObservedLq))]);
+            Console.WriteLine($"# plot: {png}, {svg}");
             return 0;
         });
         return cmd;
@@ -93,7 +98,7 @@ internal static class TwinCommand
         var maxLoad = new Option<double?>("--max-load") { Description = "Highest load state, in busy servers (default 1.25 x the largest control; with 11 states and controls 16/32: steps of 25 % of 16).", HelpName = "ERLANGS" }.PositiveIfGiven();
         var horizon = new Option<int>("--horizon") { Description = "Steps ahead of the prediction drawn.", DefaultValueFactory = _ => 10, HelpName = "K" }.Range(0, 10_000);
         var target = new Option<double>("--queue-target") { Description = "Queue target of the recommendation's cost.", DefaultValueFactory = _ => 50, HelpName = "EVENTS" }.Positive();
-        var plot = new Option<FileInfo>("--plot") { Description = "The figure (PNG): truth, estimate, prediction with bands; queue; controls.", DefaultValueFactory = _ => new FileInfo("out/twin/replay.png"), HelpName = "FILE" };
+        var plot = new Option<FileInfo>("--plot") { Description = "The figure (PNG and SVG): truth, estimate, prediction with bands; queue; controls.", DefaultValueFactory = _ => new FileInfo("out/twin/replay.png"), HelpName = "FILE" };
         var json = new Option<FileInfo?>("--json") { Description = "Write the figures (accuracy, delays) as JSON.", HelpName = "FILE" };
         var cmd = new Command("replay", """
             Run the twin's filter over a recorded trace, on the queue alone (as the JIRIAF paper) and on the queue and the
@@ -138,8 +143,8 @@ internal static class TwinCommand
             }
 
             parse.GetValue(plot)!.Directory?.Create();
-            TwinReplay.Plot(parse.GetValue(plot)!.FullName, steps, ours, paper);
-            Console.WriteLine($"# figure: {parse.GetValue(plot)!.FullName} (panels: ours, paper's queue-only, queue, controls)");
+            var (png, svg) = TwinReplay.Plot(parse.GetValue(plot)!.FullName, steps, ours, paper);
+            Console.WriteLine($"# figure: {png}, {svg} (panels: ours, paper's queue-only, queue, controls)");
             if (parse.GetValue(json) is { } j)
             {
                 j.Directory?.Create();

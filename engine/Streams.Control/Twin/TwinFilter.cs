@@ -7,8 +7,11 @@ namespace Streams.Control.Twin;
 /// <param name="LoadSd">Spread of <paramref name="Load"/> (Poisson: sqrt(lambda dt)/(mu dt)).</param>
 public readonly record struct TwinObservation(double Queue, int Workers, double? Load = null, double LoadSd = 1);
 
-/// <summary>A prediction: the load (mean and spread) and the queue (median and a central 80% band) some steps ahead.</summary>
-public readonly record struct TwinPrediction(double Load, double LoadSd, double Queue, double QueueLow, double QueueHigh);
+/// <summary>
+/// A prediction some steps ahead: the load (mean, spread, and the central 80% interval of the predicted belief) and the
+/// queue (median and a central 80% band).
+/// </summary>
+public readonly record struct TwinPrediction(double Load, double LoadSd, double Queue, double QueueLow, double QueueHigh, double LoadLow = double.NaN, double LoadHigh = double.NaN);
 
 /// <summary>
 /// Forward filtering on a <see cref="TwinModel"/>: predict with the transition model, update with the observation
@@ -70,16 +73,47 @@ public sealed class TwinFilter
         _belief = total > 0 && double.IsFinite(total) ? posterior.Select(p => p / total).ToArray() : prior;
     }
 
-    /// <summary>The load and queue <paramref name="steps"/> steps ahead under <paramref name="workers"/>.</summary>
-    public TwinPrediction Predict(int steps, int workers)
+    /// <summary>
+    /// The load and queue <paramref name="steps"/> steps ahead under <paramref name="workers"/>. The queue is a mixture
+    /// over the predicted states: a stable state (load below the servers) gives its log-normal observation model; an
+    /// overloaded one (rho = load / servers &gt;= 1), when the service rate <paramref name="mu"/> is known, the fluid
+    /// limit Q + (lambda - c mu) k dt from the queue now (<paramref name="queue"/>), Gaussian with the Poisson spread
+    /// sqrt((lambda + c mu) k dt) of the arrivals and services over the horizon. A stable state whose fluid drain from
+    /// the queue now has not reached its stationary queue yet is also still draining on the fluid line.
+    /// </summary>
+    public TwinPrediction Predict(int steps, int workers, double queue = 0, double mu = 0, double dt = 1)
     {
         var b = Propagate(_belief, steps);
         var u = Model.ControlIndex(workers);
-        // The queue's distribution is a mixture of log-normals: its quantiles, found on the log scale by bisection.
+        var horizon = Math.Max(0, steps) * Math.Max(0, dt);
+        var c = Math.Max(1, workers);
+        // Per state: the fluid queue and its spread when it applies, else NaN (the log-normal model).
+        var fluid = new double[b.Length];
+        var fluidSd = new double[b.Length];
+        for (var i = 0; i < b.Length; i++)
+        {
+            fluid[i] = double.NaN;
+            if (!(mu > 0)) continue;
+            var q = Math.Max(0, queue) + ((Model.Loads[i] - c) * mu * horizon);
+            var stationary = Math.Exp(Model.LogMean(i, u)) - 1;
+            if (Model.Loads[i] >= c || q > stationary)
+            {
+                fluid[i] = Math.Max(0, q);
+                fluidSd[i] = Math.Max(1, Math.Sqrt((Model.Loads[i] + c) * mu * horizon));
+            }
+        }
+
+        // The queue's distribution is a mixture: its quantiles, found on the log scale by bisection.
         double Cdf(double logQ)
         {
             double p = 0;
-            for (var i = 0; i < b.Length; i++) p += b[i] * NormalCdf((logQ - Model.LogMean(i, u)) / Model.LogSd(i, u));
+            var q = Math.Exp(logQ) - 1;
+            for (var i = 0; i < b.Length; i++)
+            {
+                if (b[i] == 0) continue;
+                p += b[i] * (double.IsNaN(fluid[i]) ? NormalCdf((logQ - Model.LogMean(i, u)) / Model.LogSd(i, u)) : NormalCdf((q - fluid[i]) / fluidSd[i]));
+            }
+
             return p;
         }
 
@@ -96,7 +130,21 @@ public sealed class TwinFilter
             return Math.Max(0, Math.Exp((lo + hi) / 2) - 1);
         }
 
-        return new TwinPrediction(Mean(b), Sd(b), Quantile(0.5), Quantile(0.1), Quantile(0.9));
+        return new TwinPrediction(Mean(b), Sd(b), Quantile(0.5), Quantile(0.1), Quantile(0.9), LoadQuantile(b, 0.1), LoadQuantile(b, 0.9));
+    }
+
+    /// <summary>The load of the state where the cumulative <paramref name="belief"/> first reaches <paramref name="q"/>.</summary>
+    public double LoadQuantile(IReadOnlyList<double> belief, double q)
+    {
+        ArgumentNullException.ThrowIfNull(belief);
+        double cumulative = 0;
+        for (var i = 0; i < belief.Count; i++)
+        {
+            cumulative += belief[i];
+            if (cumulative >= q - 1e-12) return Model.Loads[i];
+        }
+
+        return Model.Loads[^1];
     }
 
     /// <summary>Sets the belief (for tests and for starting from a known state).</summary>

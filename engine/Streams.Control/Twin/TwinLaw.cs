@@ -72,7 +72,7 @@ public sealed class TwinLaw : IControlLaw
         var loadSd = double.IsFinite(_mu) ? Math.Sqrt(Math.Max(1, o.ArrivalRate * dt)) / (_mu * dt) : 1;
         Filter.Step(new TwinObservation(o.Queue, Math.Max(1, o.Ready), load, loadSd));
         Recommended = Policy.Recommend(Filter.Belief, Math.Max(1, o.Requested));
-        Prediction = Filter.Predict(_s.Horizon, Recommended);
+        Prediction = Filter.Predict(_s.Horizon, Recommended, o.Queue, double.IsFinite(_mu) ? _mu : 0, dt);
         var backlog = o.Queue > _s.QueueTarget && double.IsFinite(_mu) ? (o.Queue - (_s.QueueTarget / 2)) / (_mu * _s.DrainSeconds) : 0;
         var demand = _bounds.Clamp(Math.Ceiling(Recommended + backlog));
         return new ControlDecision(demand,

@@ -13,7 +13,8 @@ namespace Streams.Operators.Clas12.Validation;
 /// The <c>clas12-validate</c> sink: matches reconstructed tracks to the simulated truth one to one, best
 /// first (same sector and charge, slopes within 0.01 / 0.02, momentum within 20%) and reports efficiency (matched / generated in acceptance), fake rate
 /// (unmatched / reconstructed) and momentum resolution (sigma of dp/p) in the run summary (<c>"validation"</c>) and
-/// as PNG plots with CSV data in the output folder.
+/// as plots (PNG and SVG, drawn by <see cref="PhysicsPlots"/>) with CSV data in the output folder: dp/p with its
+/// Gaussian fit, efficiency against momentum and against the polar angle (from the true slopes) with Wilson errors.
 /// </summary>
 internal sealed class ValidationSink : ISink
 {
@@ -26,7 +27,7 @@ internal sealed class ValidationSink : ISink
         MaxWorkers = 1,
         Parameters =
         [
-            new("output", ParameterType.String, "out/validation", "Folder for the plots (dpp.png, efficiency.png) and their CSV data."),
+            new("output", ParameterType.String, "out/validation", "Folder for the plots (dpp, efficiency, efficiency-theta: PNG and SVG) and their CSV data."),
         ],
         Factory = () => new ValidationSink(),
     };
@@ -35,6 +36,10 @@ internal sealed class ValidationSink : ISink
     private const int PBins = 24; // 0 .. 12 GeV
     private readonly long[] _acceptedByP = new long[PBins];
     private readonly long[] _foundByP = new long[PBins];
+    private const double ThetaBin = 1; // degrees
+    private const int ThetaBins = 45;  // 0 .. 45 degrees
+    private readonly long[] _acceptedByTheta = new long[ThetaBins];
+    private readonly long[] _foundByTheta = new long[ThetaBins];
     private readonly List<double> _dpp = [];
     private readonly List<(int Track, int Truth, double Dpp)> _pairs = [];
     private readonly HashSet<int> _trackUsed = [];
@@ -118,6 +123,7 @@ internal sealed class ValidationSink : ISink
                 if (tav.GetValue(t) != true) continue;
                 _found++;
                 _foundByP[Math.Clamp((int)((tpv.GetValue(t) ?? 1) / PBin), 0, PBins - 1)]++;
+                _foundByTheta[ThetaBinOf(ttx.GetValue(t) ?? 0, tty.GetValue(t) ?? 0)]++;
                 if (_dpp.Count < 2_000_000) _dpp.Add(dpp);
             }
 
@@ -127,6 +133,7 @@ internal sealed class ValidationSink : ISink
                 if (tav.GetValue(t) != true) continue;
                 _accepted++;
                 _acceptedByP[Math.Clamp((int)((tpv.GetValue(t) ?? 1) / PBin), 0, PBins - 1)]++;
+                _acceptedByTheta[ThetaBinOf(ttx.GetValue(t) ?? 0, tty.GetValue(t) ?? 0)]++;
             }
         }
     }
@@ -143,30 +150,19 @@ internal sealed class ValidationSink : ISink
         var mean = _dpp.Count == 0 ? 0 : _dpp.Average();
         var sigma = _dpp.Count < 2 ? 0 : Math.Sqrt(_dpp.Sum(x => (x - mean) * (x - mean)) / (_dpp.Count - 1));
         var plots = new List<string>();
+        HistogramFigure? figure = null;
         if (write && !string.IsNullOrEmpty(_output))
         {
             Directory.CreateDirectory(_output);
-            // dp/p histogram: 60 bins over +-5 sigma (at least +-1%)
-            var half = Math.Max(5 * sigma, 0.01);
-            var bins = new double[60];
-            foreach (var x in _dpp)
-            {
-                var b = (int)Math.Floor((x + half) / (2 * half) * bins.Length);
-                if (b >= 0 && b < bins.Length) bins[b]++;
-            }
-
-            var dppPng = Path.Combine(_output, "dpp.png");
-            PngPlot.Bars(dppPng, bins, title: "dp/p of matched tracks (tracks per bin)",
-                xLow: (-half).ToString("0.####", CultureInfo.InvariantCulture), xHigh: half.ToString("0.####", CultureInfo.InvariantCulture));
-            File.WriteAllLines(Path.Combine(_output, "dpp.csv"), ["dp_over_p_low,dp_over_p_high,tracks", .. bins.Select((c, i) => string.Create(CultureInfo.InvariantCulture, $"{-half + (i * 2 * half / bins.Length):0.#####},{-half + ((i + 1) * 2 * half / bins.Length):0.#####},{c}"))]);
-            var eff = Enumerable.Range(0, PBins).Select(i => _acceptedByP[i] == 0 ? 0 : _foundByP[i] / (double)_acceptedByP[i]).ToArray();
-            var err = Enumerable.Range(0, PBins).Select(i => _acceptedByP[i] == 0 ? 0 : Math.Sqrt(eff[i] * (1 - eff[i]) / _acceptedByP[i])).ToArray();
-            var effPng = Path.Combine(_output, "efficiency.png");
-            PngPlot.Bars(effPng, eff, err, yMax: 1.05, title: "tracking efficiency vs p (GeV)", xLow: "0", xHigh: (PBins * PBin).ToString(CultureInfo.InvariantCulture));
-            File.WriteAllLines(Path.Combine(_output, "efficiency.csv"), ["p_low_gev,p_high_gev,generated,found,efficiency", .. Enumerable.Range(0, PBins).Select(i => string.Create(CultureInfo.InvariantCulture, $"{i * PBin},{(i + 1) * PBin},{_acceptedByP[i]},{_foundByP[i]},{eff[i]:0.####}"))]);
-            plots.Add(dppPng);
-            plots.Add(effPng);
-            _log?.Info(_stage, string.Create(CultureInfo.InvariantCulture, $"validation: {_accepted} tracks in acceptance, efficiency {efficiency:0.0000}, fake rate {fakeRate:0.0000}, sigma(dp/p) {sigma:0.00000}; plots in {_output}"));
+            string In(string name) => Path.Combine(_output, name);
+            figure = PhysicsPlots.Resolution(In("dpp.png"), In("dpp.csv"), _dpp);
+            PhysicsPlots.Efficiency(In("efficiency.png"), In("efficiency.csv"), [.. Enumerable.Range(0, PBins + 1).Select(i => i * PBin)], _acceptedByP, _foundByP,
+                "Tracking efficiency against momentum", "true momentum p (GeV)", "p_gev");
+            PhysicsPlots.Efficiency(In("efficiency-theta.png"), In("efficiency-theta.csv"), [.. Enumerable.Range(0, ThetaBins + 1).Select(i => i * ThetaBin)], _acceptedByTheta, _foundByTheta,
+                "Tracking efficiency against polar angle", "true polar angle in the track frame, θ = atan √(tx² + ty²) (degrees)", "theta_deg");
+            plots.AddRange([In("dpp.png"), In("dpp.svg"), In("efficiency.png"), In("efficiency.svg"), In("efficiency-theta.png"), In("efficiency-theta.svg")]);
+            _log?.Info(_stage, string.Create(CultureInfo.InvariantCulture,
+                $"validation: {_accepted} tracks in acceptance, efficiency {efficiency:0.0000}, fake rate {fakeRate:0.0000}, sigma(dp/p) {sigma:0.00000} (Gaussian fit {figure.Fit.Sigma:0.00000} +- {figure.Fit.SigmaError:0.00000}); plots in {_output}"));
         }
 
         return new
@@ -179,9 +175,14 @@ internal sealed class ValidationSink : ISink
             fakeRate,
             momentumResolution = sigma,
             momentumBias = mean,
+            momentumResolutionFit = figure is { } f ? new { mean = f.Fit.Mean, meanError = f.Fit.MeanError, sigma = f.Fit.Sigma, sigmaError = f.Fit.SigmaError, entries = f.Entries, underflow = f.Underflow, overflow = f.Overflow } : null,
             plots,
         };
     }
+
+    /// <summary>The polar-angle bin of a track of slopes (tx, ty): theta = atan(sqrt(tx^2 + ty^2)) in degrees.</summary>
+    private static int ThetaBinOf(double tx, double ty) =>
+        Math.Clamp((int)(Math.Atan(Math.Sqrt((tx * tx) + (ty * ty))) * 180 / Math.PI / ThetaBin), 0, ThetaBins - 1);
 
     public void Dispose()
     {
