@@ -125,7 +125,7 @@ public sealed class TwinTests
         // Loads 4..20 Erlangs on 16 servers of 100/s: at 20 the queue grows by about 400 events/s.
         var profile = TwinTrace.Profile([4, 8, 12, 20], 900, seed: 4);
         var trace = TwinTrace.Simulate(profile, 16, 100, seed: 4);
-        var model = TwinModel.FromTheory(6, 20, [16, 32]);
+        var model = TwinModel.FromTheory(11, 20, [16, 32]);
         const int horizon = 10;
         var r = TwinReplay.Run(model, new TwinPolicy(model, new TwinCosts(QueueTarget: 50)), trace, 100, useArrivals: true, horizon);
 
@@ -134,6 +134,10 @@ public sealed class TwinTests
             .Where(t => Enumerable.Range(t - horizon, horizon + 1).All(k => trace[k].TrueLoad >= 16) && trace[t].Queue > 2000).ToList();
         Assert.True(overloaded.Count > 50, $"{overloaded.Count} overloaded steps");
         var close = overloaded.Count(t => Math.Abs(r.QueueMedian[t] - trace[t].Queue) < 0.25 * trace[t].Queue);
+        var inside0 = overloaded.Count(t => trace[t].Queue >= r.QueueLow[t] && trace[t].Queue <= r.QueueHigh[t]);
+        var steps0 = Enumerable.Range(horizon, trace.Count - horizon).ToList();
+        var width0 = steps0.Average(t => r.PredictedHigh[t] - r.PredictedLow[t]);
+        var covered0 = steps0.Count(t => trace[t].TrueLoad >= r.PredictedLow[t] - 1e-9 && trace[t].TrueLoad <= r.PredictedHigh[t] + 1e-9);
         Assert.True(close >= 0.9 * overloaded.Count, $"predicted median within 25% of the queue in {close} of {overloaded.Count} overloaded steps");
         var inside = overloaded.Count(t => trace[t].Queue >= r.QueueLow[t] && trace[t].Queue <= r.QueueHigh[t]);
         Assert.True(inside >= 0.5 * overloaded.Count, $"queue inside the 80% band in {inside} of {overloaded.Count} overloaded steps");

@@ -75,11 +75,12 @@ public sealed class TwinFilter
 
     /// <summary>
     /// The load and queue <paramref name="steps"/> steps ahead under <paramref name="workers"/>. The queue is a mixture
-    /// over the predicted states: a stable state (load below the servers) gives its log-normal observation model; an
-    /// overloaded one (rho = load / servers &gt;= 1), when the service rate <paramref name="mu"/> is known, the fluid
-    /// limit Q + (lambda - c mu) k dt from the queue now (<paramref name="queue"/>), Gaussian with the Poisson spread
-    /// sqrt((lambda + c mu) k dt) of the arrivals and services over the horizon. A stable state whose fluid drain from
-    /// the queue now has not reached its stationary queue yet is also still draining on the fluid line.
+    /// over the predicted states j: a stable one gives its log-normal observation model; an overloaded one (rho &gt;= 1
+    /// on the load along the way, approximated as the mean of the load now and state j's), when the service rate
+    /// <paramref name="mu"/> is known, the fluid limit Q + (lambda - c mu) k dt from the queue now
+    /// (<paramref name="queue"/>), Gaussian with the Poisson spread sqrt((lambda + c mu) k dt) of the arrivals and
+    /// services over the horizon. A stable state whose fluid drain has not reached its stationary queue yet is also
+    /// still draining on the fluid line.
     /// </summary>
     public TwinPrediction Predict(int steps, int workers, double queue = 0, double mu = 0, double dt = 1)
     {
@@ -87,6 +88,7 @@ public sealed class TwinFilter
         var u = Model.ControlIndex(workers);
         var horizon = Math.Max(0, steps) * Math.Max(0, dt);
         var c = Math.Max(1, workers);
+        var now = Mean(_belief);
         // Per state: the fluid queue and its spread when it applies, else NaN (the log-normal model).
         var fluid = new double[b.Length];
         var fluidSd = new double[b.Length];
@@ -94,12 +96,13 @@ public sealed class TwinFilter
         {
             fluid[i] = double.NaN;
             if (!(mu > 0)) continue;
-            var q = Math.Max(0, queue) + ((Model.Loads[i] - c) * mu * horizon);
+            var along = (now + Model.Loads[i]) / 2; // the load along the way: trapezoid between now and state i
+            var q = Math.Max(0, queue) + ((along - c) * mu * horizon);
             var stationary = Math.Exp(Model.LogMean(i, u)) - 1;
-            if (Model.Loads[i] >= c || q > stationary)
+            if (along >= c || q > stationary)
             {
                 fluid[i] = Math.Max(0, q);
-                fluidSd[i] = Math.Max(1, Math.Sqrt((Model.Loads[i] + c) * mu * horizon));
+                fluidSd[i] = Math.Max(1, Math.Sqrt((along + c) * mu * horizon));
             }
         }
 
