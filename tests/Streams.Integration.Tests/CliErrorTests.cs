@@ -49,7 +49,7 @@ public sealed class CliErrorTests(TempDir dir) : IClassFixture<TempDir>
     [InlineData("error: no operator 'cpu-brun'; did you mean cpu-burn?", "operators", "cpu-brun")]
     [InlineData("error: unknown command 'runn'; did you mean run?", "runn")]
     [InlineData("error: unknown command 'foo'", "twin", "foo")]
-    [InlineData("error: missing FILE.arrow", "inspect")]
+    [InlineData("error: missing FILE", "inspect")]
     [InlineData("error: unexpected argument 'b.yaml'", "run", "a.yaml", "b.yaml")]
     [InlineData("error: --duration must be positive", "run", "--duration", "-1")]
     public async Task A_usage_error_is_one_line_and_one_usage_line_with_status_2(string expected, params string[] args)
