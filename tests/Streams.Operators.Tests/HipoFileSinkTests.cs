@@ -188,9 +188,7 @@ public sealed class HipoFileSinkTests(TempDir dir) : IClassFixture<TempDir>
             """, Catalogs.Full());
         using var p = Engine.Runtime.Pipeline.Create(plan);
         var run = p.RunAsync();
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while ((!File.Exists(path) || new FileInfo(path).Length < 20_000) && DateTime.UtcNow < deadline) await Task.Delay(20);
-        Assert.True(File.Exists(path) && new FileInfo(path).Length >= 20_000, "the sink wrote no record within 60 s");
+        await Eventually.Until(() => File.Exists(path) && new FileInfo(path).Length >= 20_000, "the sink writes its first records");
         if (abort) p.Abort("test abort");
         else p.StopIntake("test stop");
         var s = await run.WaitAsync(TimeSpan.FromSeconds(60));

@@ -128,7 +128,8 @@ public static class HipoArrow
         return ToRecordBatch(schema, reader.ReadEvents(start, count));
     }
 
-    private static IArrowType ArrowType(HipoType type) => type switch
+    /// <summary>The Arrow type of a HIPO column type (B, S, I, L, F, D).</summary>
+    public static IArrowType ArrowType(HipoType type) => type switch
     {
         HipoType.Byte => Int8Type.Default,
         HipoType.Short => Int16Type.Default,
@@ -139,8 +140,11 @@ public static class HipoArrow
         _ => throw new ArgumentOutOfRangeException(nameof(type), type, "not a HIPO type"),
     };
 
-    // Arrow's fixed-width arrays are little-endian value buffers: the HIPO column bytes as they are.
-    private static IArrowArray MakeArray(HipoType type, ArrowBuffer values, int rows) => type switch
+    /// <summary>
+    /// An Arrow array of <paramref name="rows"/> values of a HIPO column type over <paramref name="values"/>: Arrow's
+    /// fixed-width arrays are little-endian value buffers, the HIPO column bytes as they are.
+    /// </summary>
+    public static IArrowArray MakeArray(HipoType type, ArrowBuffer values, int rows) => type switch
     {
         HipoType.Byte => new Int8Array(values, ArrowBuffer.Empty, rows, 0, 0),
         HipoType.Short => new Int16Array(values, ArrowBuffer.Empty, rows, 0, 0),

@@ -53,10 +53,10 @@ internal static class HipoBankColumns
                     at += column.Length;
                 }
 
-                var valueType = ArrowType(entry.Type);
+                var valueType = HipoArrow.ArrowType(entry.Type);
                 var listType = new ListType(new Field("item", valueType, false));
                 fields.Add(new Field(ColumnName(schema, entry), listType, false, metadata));
-                arrays.Add(new ListArray(listType, events.Count, offsetBuffer, MakeArray(entry.Type, new ArrowBuffer(values), (int)rows), ArrowBuffer.Empty, 0));
+                arrays.Add(new ListArray(listType, events.Count, offsetBuffer, HipoArrow.MakeArray(entry.Type, new ArrowBuffer(values), (int)rows), ArrowBuffer.Empty, 0));
             }
         }
 
@@ -131,27 +131,4 @@ internal static class HipoBankColumns
             default: throw new InvalidOperationException($"{bank.Schema.Name}: column {bank.Schema[column].Name} has Arrow type {values.Data.DataType.Name}, not a HIPO type");
         }
     }
-
-    private static IArrowType ArrowType(HipoType type) => type switch
-    {
-        HipoType.Byte => Int8Type.Default,
-        HipoType.Short => Int16Type.Default,
-        HipoType.Int => Int32Type.Default,
-        HipoType.Long => Int64Type.Default,
-        HipoType.Float => FloatType.Default,
-        HipoType.Double => DoubleType.Default,
-        _ => throw new ArgumentOutOfRangeException(nameof(type), type, "not a HIPO type"),
-    };
-
-    // Arrow's fixed-width arrays are little-endian value buffers: the HIPO column bytes as they are.
-    private static IArrowArray MakeArray(HipoType type, ArrowBuffer values, int rows) => type switch
-    {
-        HipoType.Byte => new Int8Array(values, ArrowBuffer.Empty, rows, 0, 0),
-        HipoType.Short => new Int16Array(values, ArrowBuffer.Empty, rows, 0, 0),
-        HipoType.Int => new Int32Array(values, ArrowBuffer.Empty, rows, 0, 0),
-        HipoType.Long => new Int64Array(values, ArrowBuffer.Empty, rows, 0, 0),
-        HipoType.Float => new FloatArray(values, ArrowBuffer.Empty, rows, 0, 0),
-        HipoType.Double => new DoubleArray(values, ArrowBuffer.Empty, rows, 0, 0),
-        _ => throw new ArgumentOutOfRangeException(nameof(type), type, "not a HIPO type"),
-    };
 }

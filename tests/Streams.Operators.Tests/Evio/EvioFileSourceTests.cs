@@ -125,19 +125,18 @@ public sealed class EvioFileSourceTests : IDisposable
         Assert.Equal(3, p.Accounts.Received);
         var trailerAt = (int)BitConverter.ToInt64(full, 40); // the file header's trailer position
         using (var f = new FileStream(path, FileMode.Append)) f.Write(full.AsSpan(record1End + 20, trailerAt - record1End - 20)); // records 2 and 3, no trailer yet
-        for (var i = 0; i < 20 && p.Accounts.Received < 9; i++)
+        await Eventually.Until(() =>
         {
-            time.Advance(TimeSpan.FromMilliseconds(100));
-            await Task.Delay(20);
-        }
-
+            time.Advance(TimeSpan.FromMilliseconds(100)); // the next poll finds the new records
+            return p.Accounts.Received >= 9;
+        }, "the appended records are read");
         Assert.Equal(9, p.Accounts.Received);
         Assert.False(run.IsCompleted);
-        while (!run.IsCompleted)
+        await Eventually.Until(() =>
         {
             time.Advance(TimeSpan.FromSeconds(1)); // no trailer: the quiet timeout ends the file
-            await Task.WhenAny(run, Task.Delay(20));
-        }
+            return run.IsCompleted;
+        }, "the quiet timeout ends the file");
 
         var summary = await run;
         Assert.True(summary.Ok, summary.ExitReason);
