@@ -39,6 +39,19 @@ public static class PlotFiles
     /// </summary>
     public static (string Png, string Svg) SaveStacked(IReadOnlyList<Plot> panels, string path, double xMin, double xMax, string xTitle, int width = 1000, int panelHeight = 260)
     {
+        var (height, draw) = Stack(panels, xMin, xMax, xTitle, width, panelHeight);
+        return Write(path, width, height, draw);
+    }
+
+    /// <summary>The stacked panels of <see cref="SaveStacked"/> as PNG bytes (for a report that embeds its images).</summary>
+    public static byte[] StackedPng(IReadOnlyList<Plot> panels, double xMin, double xMax, string xTitle, int width = 1000, int panelHeight = 260)
+    {
+        var (height, draw) = Stack(panels, xMin, xMax, xTitle, width, panelHeight);
+        return Png(width, height, draw);
+    }
+
+    private static (int Height, Action<SKCanvas> Draw) Stack(IReadOnlyList<Plot> panels, double xMin, double xMax, string xTitle, int width, int panelHeight)
+    {
         ArgumentNullException.ThrowIfNull(panels);
         if (panels.Count == 0) throw new ArgumentException("nothing to draw", nameof(panels));
         if (!(xMax > xMin)) xMax = xMin + 1;
@@ -52,12 +65,21 @@ public static class PlotFiles
             panels[i].RenderManager.ClearCanvasBeforeEachRender = false;
         }
 
-        var height = panelHeight * panels.Count;
-        return Write(path, width, height, canvas =>
+        return (panelHeight * panels.Count, canvas =>
         {
             canvas.Clear(SKColors.White);
             for (var i = 0; i < panels.Count; i++) panels[i].Render(canvas, new PixelRect(new Pixel(0, i * panelHeight), new PixelSize(width, panelHeight)));
         });
+    }
+
+    private static byte[] Png(int width, int height, Action<SKCanvas> draw)
+    {
+        using var surface = SKSurface.Create(new SKImageInfo(width, height));
+        surface.Canvas.Clear(SKColors.White);
+        draw(surface.Canvas);
+        using var image = surface.Snapshot();
+        using var data = image.Encode(SKEncodedImageFormat.Png, 100);
+        return data.ToArray();
     }
 
     /// <summary>Draws once onto a raster surface (PNG) and once onto an SVG canvas.</summary>
@@ -65,15 +87,7 @@ public static class PlotFiles
     {
         var (png, svg) = PathsOf(path);
         if (Path.GetDirectoryName(Path.GetFullPath(png)) is { Length: > 0 } dir) Directory.CreateDirectory(dir);
-        using (var surface = SKSurface.Create(new SKImageInfo(width, height)))
-        {
-            surface.Canvas.Clear(SKColors.White);
-            draw(surface.Canvas);
-            using var image = surface.Snapshot();
-            using var data = image.Encode(SKEncodedImageFormat.Png, 100);
-            using var file = File.Create(png);
-            data.SaveTo(file);
-        }
+        File.WriteAllBytes(png, Png(width, height, draw));
 
         using (var file = File.Create(svg))
         {

@@ -28,9 +28,31 @@ public static class TimeSeriesPlots
         return PlotFiles.SaveStacked(plots, path, xMin, xMax, xTitle, width, panelHeight);
     }
 
-    private static Plot Draw(IReadOnlyList<double> x, Panel panel)
+    /// <summary>
+    /// The panels of <see cref="Stacked"/> as PNG bytes, with <paramref name="marks"/> (x positions) drawn as dashed
+    /// vertical lines across every panel and numbered 1, 2, ... above the first (a report lists what each was).
+    /// </summary>
+    public static byte[] StackedPng(IReadOnlyList<double> x, IReadOnlyList<Panel> panels, string xTitle, IReadOnlyList<double>? marks = null, int width = 1100, int panelHeight = 220)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(panels);
+        var plots = panels.Select((p, i) => Draw(x, p, marks ?? [], numbered: i == 0)).ToList();
+        return PlotFiles.StackedPng(plots, x.Count > 0 ? x[0] : 0, x.Count > 0 ? x[^1] : 1, xTitle, width, panelHeight);
+    }
+
+    private static Plot Draw(IReadOnlyList<double> x, Panel panel, IReadOnlyList<double>? marks = null, bool numbered = false)
     {
         var plot = new Plot();
+        for (var m = 0; m < (marks?.Count ?? 0); m++)
+        {
+            var line = plot.Add.VerticalLine(marks![m], 1, Colors.Gray.WithAlpha(0.7), LinePattern.Dashed);
+            line.ExcludeFromLegend = true;
+            if (!numbered) continue;
+            line.LabelText = (m + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            line.LabelOppositeAxis = true;
+            line.LabelFontSize = 10;
+        }
+
         var values = new List<double>();
         foreach (var band in panel.Bands ?? [])
         {

@@ -43,6 +43,7 @@ public sealed class CliTests(TempDir dir) : IClassFixture<TempDir>
         Assert.Equal(["generator", "reconstruct", "counter"], s.Stages.Select(x => x.Name));
         Assert.Equal(4, s.Stages[1].MaxWorkers);
         Assert.Contains("events: received 20000, processed 20000", stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("report written", stderr, StringComparison.Ordinal); // a named pipeline writes a report only when asked
     }
 
     [Fact]
@@ -70,6 +71,13 @@ public sealed class CliTests(TempDir dir) : IClassFixture<TempDir>
 
         Assert.Contains("validation: ", stderr, StringComparison.Ordinal);
         Assert.Contains("events: received", stdout, StringComparison.Ordinal);
+
+        // The embedded default leaves its HTML report in out/report/ (RunReportBrowserTests opens one in a browser).
+        var report = Path.Combine(work, "out", "report", "report.html");
+        Assert.Contains($"report written to {report}", stderr, StringComparison.Ordinal);
+        var html = await File.ReadAllTextAsync(report);
+        Assert.Contains("<h2>Physics</h2>", html, StringComparison.Ordinal);
+        Assert.Contains("<h2>EJFAT receiving</h2>", html, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -162,6 +170,9 @@ public sealed class CliTests(TempDir dir) : IClassFixture<TempDir>
         Assert.Contains("HOST:PORT", stderr, StringComparison.Ordinal);
         (code, _, _) = await StreamsProcess.RunAsync(60, "run", "--events", "-5");
         Assert.NotEqual(0, code);
+        (code, _, stderr) = await StreamsProcess.RunAsync(60, "run", "--report", "/proc/streams-no-such-dir");
+        Assert.Equal(2, code);
+        Assert.StartsWith("error: --report: ", stderr.Trim(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -56,9 +56,14 @@ internal static class RunCommand
             Description = "Write the metrics endpoint's HOST:PORT to FILE once it serves (with --metrics-listen HOST:0, how a node announces the port it got).",
             HelpName = "FILE",
         };
+        var report = new Option<string?>("--report")
+        {
+            Description = $"Write an HTML run report (one self-contained file: books, stages, physics plots, the run over time with the controller's decisions, EJFAT losses, nodes and sites) to DIR/{Reporting.Report.HtmlReport.FileName}; 'off' for none. Default: {DefaultReport} for the embedded default pipeline, none otherwise.",
+            HelpName = "DIR",
+        };
         var cmd = new Command("run", "Run a pipeline until its input ends, --duration/--events is reached, or Ctrl+C/SIGTERM (graceful drain). A file with only a 'control:' section naming a node-pipeline runs a control process that sizes node pipelines behind a load balancer.")
         {
-            file, duration, events, summary, metrics, progress, interval, quiet, control, lb, nodeName, metricsFile,
+            file, duration, events, summary, metrics, progress, interval, quiet, control, lb, nodeName, metricsFile, report,
         };
         distributed.AddTo(cmd);
         cmd.SetAction((parse, ct) => RunAsync(new RunRequest(
@@ -76,6 +81,7 @@ internal static class RunCommand
             LoadBalancer = parse.GetValue(lb),
             NodeName = parse.GetValue(nodeName),
             MetricsFile = parse.GetValue(metricsFile)?.FullName,
+            Report = parse.GetValue(report),
         }));
         return cmd;
     }
@@ -96,7 +102,21 @@ internal static class RunCommand
 
         /// <summary>Where the metrics endpoint's HOST:PORT is written (<c>--metrics-file</c>).</summary>
         public string? MetricsFile { get; init; }
+
+        /// <summary>The run report's folder (<c>--report</c>; 'off': none; null: <see cref="DefaultReport"/> for the embedded default).</summary>
+        public string? Report { get; init; }
+
+        /// <summary>The report folder this run writes to, or null for none.</summary>
+        public string? ReportDirectory => Report switch
+        {
+            null => Pipeline is null ? Path.GetFullPath(DefaultReport) : null,
+            "off" => null,
+            var dir => Path.GetFullPath(dir),
+        };
     }
+
+    /// <summary>Where the embedded default pipeline's report goes.</summary>
+    public const string DefaultReport = "out/report";
 
     internal static async Task<int> RunAsync(RunRequest req)
     {
@@ -110,6 +130,7 @@ internal static class RunCommand
             return Usage(stderr, $"--metrics-listen: {bad}");
         }
 
+        if (req.ReportDirectory is { } rd && Engine.Operators.OutputCheck.FileProblem(Path.Combine(rd, Reporting.Report.HtmlReport.FileName)) is { } rdWhy) return Usage(stderr, $"--report: {rdWhy}");
         if (req.MetricsFile is { } mf && Engine.Operators.OutputCheck.FileProblem(mf) is { } mfWhy) return Usage(stderr, $"--metrics-file: {mfWhy}");
         if (req.Pipeline is { } file && PipelineFiles.ControlOnly(file) is { } controlOnly) return await ElasticCommand.RunAsync(controlOnly, req).ConfigureAwait(false);
         var plan = PipelineFiles.LoadAndPlan(req.Pipeline, OperatorSet.Create(), stderr, out var invalidExit, req.LoadBalancer, req.NodeName);
@@ -159,6 +180,8 @@ internal static class RunCommand
         });
         if (coordinator is not null) pipeline.AddSummarySection("workers", coordinator.Summary);
         view.Attach(pipeline, coordinator is null ? null : coordinator.Summary);
+        var recorder = req.ReportDirectory is null ? null : new Report.ReportRecorder(plan.Name, control?.Nodes is null ? null : pipeline.Registry);
+        recorder?.Follow(pipeline, view);
         if (control?.Nodes is not null && coordinator is null)
         {
             stderr.WriteLine("error: control.node-provider is set but no stage has 'placement: workers' (nodes serve stages on workers)");
@@ -180,22 +203,30 @@ internal static class RunCommand
             SummaryPrinter.Print(aborted, rich: false);
             stderr.WriteLine($"error: {aborted.ExitReason}");
             if (req.SummaryJson is { } at) TryWriteSummary(at, aborted, stderr);
+            if (recorder is not null) TryWriteReport(recorder, req.ReportDirectory!, aborted, log, stderr);
         });
 
         PipelineSummary result;
         if (live)
         {
-            result = await AnsiConsole.Live(LiveTable.Render(null, plan.Name, endpoint.Url, []))
+            var size = () => (AnsiConsole.Profile.Width, AnsiConsole.Profile.Height);
+            result = await AnsiConsole.Live(LiveTable.Render(null, plan.Name, endpoint.Url, [], size().Width, size().Height))
                 .AutoClear(false)
+                .Overflow(VerticalOverflow.Crop)
                 .StartAsync(async ctx =>
                 {
+                    PipelineSnapshot? last = null;
                     pipeline.Sampled += s =>
                     {
-                        ctx.UpdateTarget(LiveTable.Render(s, plan.Name, endpoint.Url, tail!.Last(6)));
+                        last = s;
+                        ctx.UpdateTarget(LiveTable.Render(s, plan.Name, endpoint.Url, tail!.Last(6), size().Width, size().Height));
                     };
-                    return await pipeline.RunAsync().ConfigureAwait(false);
+                    var done = await pipeline.RunAsync().ConfigureAwait(false);
+                    // The last view stays on the screen without its log lines: they follow it, each printed once.
+                    ctx.UpdateTarget(LiveTable.Render(last, plan.Name, endpoint.Url, [], size().Width, size().Height));
+                    return done;
                 }).ConfigureAwait(false);
-            foreach (var line in tail!.All()) stderr.WriteLine(line);
+            tail!.Release(stderr);
         }
         else
         {
@@ -214,8 +245,10 @@ internal static class RunCommand
         var summaryWritten = true;
         if (req.SummaryJson is { } path && (summaryWritten = TryWriteSummary(path, result, stderr))) log.Info("", $"summary written to {path}");
 
+        var reportWritten = recorder is null || TryWriteReport(recorder, req.ReportDirectory!, result, log, stderr);
+
         if (!result.Ok) stderr.WriteLine($"error: {result.ExitReason}");
-        return result.Ok && !summaryWritten ? ExitCodes.OutputFailed : result.ExitCode;
+        return result.Ok && !(summaryWritten && reportWritten) ? ExitCodes.OutputFailed : result.ExitCode;
     }
 
     /// <summary>
@@ -239,6 +272,15 @@ internal static class RunCommand
         if (WholeFile.TryWrite(path, summary.ToJson()) is not { } error) return true;
         stderr.WriteLine($"error: could not write the summary to {error}");
         return false;
+    }
+
+    /// <summary>Writes the run report (whole or not at all) and logs where.</summary>
+    private static bool TryWriteReport(Report.ReportRecorder recorder, string directory, PipelineSummary summary, RunLog log, TextWriter stderr)
+    {
+        var (path, error) = recorder.Write(directory, summary);
+        if (error is not null) stderr.WriteLine($"error: {error}");
+        else log.Info("", $"report written to {path}");
+        return error is null;
     }
 
     private static int Usage(TextWriter w, string message)

@@ -4,13 +4,14 @@ namespace Streams.Cli.Display;
 
 /// <summary>
 /// A <see cref="TextWriter"/> for the run log while the live view owns the terminal: keeps every line (printed
-/// after the view closes) and shows the last few inside it.
+/// after the view closes, <see cref="Release"/>) and shows the last few inside it.
 /// </summary>
 internal sealed class LogTail : TextWriter
 {
     private readonly Lock _gate = new();
     private readonly List<string> _lines = [];
     private readonly StringBuilder _current = new();
+    private TextWriter? _released;
 
     public override Encoding Encoding => Encoding.UTF8;
 
@@ -18,6 +19,12 @@ internal sealed class LogTail : TextWriter
     {
         lock (_gate)
         {
+            if (_released is not null)
+            {
+                _released.Write(value);
+                return;
+            }
+
             if (value == '\n')
             {
                 _lines.Add(_current.ToString());
@@ -38,5 +45,19 @@ internal sealed class LogTail : TextWriter
     public IReadOnlyList<string> All()
     {
         lock (_gate) return [.. _lines];
+    }
+
+    /// <summary>The view has closed: prints every line kept to <paramref name="to"/>, once, and passes what follows straight on.</summary>
+    public void Release(TextWriter to)
+    {
+        ArgumentNullException.ThrowIfNull(to);
+        lock (_gate)
+        {
+            foreach (var line in _lines) to.WriteLine(line);
+            if (_current.Length > 0) to.Write(_current.ToString());
+            _lines.Clear();
+            _current.Clear();
+            _released = to;
+        }
     }
 }

@@ -23,10 +23,11 @@ internal static class SummaryPrinter
         {
             var t = new Table().Border(TableBorder.Simple);
             t.Title = new TableTitle($"[bold]{Markup.Escape(s.Pipeline)}[/]: {s.DurationSeconds:0.00} s, {(s.Ok ? "[green]" : "[red]")}{Markup.Escape(verdict)}[/]");
-            t.AddColumns("events in (all sources)", "processed", "failed", "discarded", "in flight", "processed/s");
+            t.AddColumns("received", "processed", "failed", "discarded", "in flight", "processed/s");
             t.AddRow(Format.Count(e.Received), Format.Count(e.Processed), Format.Count(e.Failed), Format.Count(e.Discarded), Format.Count(e.InFlight), Format.Rate(e.Processed / Math.Max(s.DurationSeconds, 1e-9)));
-            if (sources.Length > 0) t.Caption = new TableTitle($"events entered: {Markup.Escape(sources)}{(physics is null ? "" : $"\n{Markup.Escape(physics)}")}");
+            if (sources.Length > 0) t.Caption = new TableTitle($"events entered: {Markup.Escape(sources)}");
             AnsiConsole.Write(t);
+            if (PhysicsTable(s) is { } p) AnsiConsole.Write(p);
             foreach (var o in s.OutputFailures) AnsiConsole.MarkupLine($"[red]output failed[/] [[{Markup.Escape(o.Stage)}]] {o.Occurrences} x {Markup.Escape(o.Message)}{(o.Events > 0 ? $" ({o.Events} events)" : "")}");
             foreach (var err in s.Errors.Take(10)) AnsiConsole.MarkupLine($"[red]{err.Count} x[/] [[{Markup.Escape(err.Stage)}]] {Markup.Escape(err.Message)}");
             return;
@@ -43,6 +44,29 @@ internal static class SummaryPrinter
         if (physics is not null) Console.WriteLine(physics);
         foreach (var o in s.OutputFailures) Console.WriteLine(string.Create(inv, $"  output failed [{o.Stage}] {o.Occurrences} x {o.Message}{(o.Events > 0 ? $" ({o.Events} events)" : "")}"));
         foreach (var err in s.Errors.Take(10)) Console.WriteLine(string.Create(inv, $"  {err.Count} x [{err.Stage}] {err.Message}"));
+    }
+
+    /// <summary>The physics result as a table (events, efficiency with its binomial error, fake rate, sigma(dp/p) fitted); null without a validation stage.</summary>
+    internal static Table? PhysicsTable(PipelineSummary s)
+    {
+        if (s.Sections?.GetValueOrDefault("validation") is not { } section) return null;
+        var v = JsonSerializer.SerializeToElement(section);
+        if (v.ValueKind != JsonValueKind.Object || !v.TryGetProperty("events", out var events) || !v.TryGetProperty("efficiency", out var eff)) return null;
+        double Get(JsonElement o, string key) => o.TryGetProperty(key, out var x) && x.ValueKind == JsonValueKind.Number ? x.GetDouble() : double.NaN;
+        var inv = CultureInfo.InvariantCulture;
+        var accepted = Get(v, "tracksInAcceptance");
+        var e = eff.GetDouble();
+        var effError = accepted > 0 ? Math.Sqrt(e * (1 - e) / accepted) : double.NaN;
+        var t = new Table().Border(TableBorder.Simple);
+        t.Title = new TableTitle("[bold]physics[/] (validation against the simulated truth)");
+        t.AddColumns("events", "efficiency", "fake rate", "σ(dp/p) fit", "bias dp/p");
+        foreach (var c in t.Columns) c.RightAligned().NoWrap();
+        var sigma = v.TryGetProperty("momentumResolutionFit", out var fit) && fit.ValueKind == JsonValueKind.Object
+            ? string.Create(inv, $"{Get(fit, "sigma") * 100:0.0000}±{Get(fit, "sigmaError") * 100:0.0000}%")
+            : string.Create(inv, $"{Get(v, "momentumResolution") * 100:0.000}% rms");
+        t.AddRow(Format.Count(events.GetInt64()), string.Create(inv, $"{e:0.0000}±{effError:0.0000}"), string.Create(inv, $"{Get(v, "fakeRate"):0.0000}"), sigma,
+            string.Create(inv, $"{Get(v, "momentumBias") * 100:+0.000;-0.000}%"));
+        return t;
     }
 
     /// <summary>The physics line of a run with a validation stage: events reconstructed, efficiency, fake rate, sigma(dp/p).</summary>

@@ -48,6 +48,9 @@ internal sealed partial class LiveRun(PipelinePlan plan) : ILiveSource
         }
     }
 
+    /// <summary>Each controller line as it is logged (the run report marks them on its time axis).</summary>
+    public event Action<LiveDecision>? Decided;
+
     /// <summary>Follows <paramref name="pipeline"/>'s snapshots and, when given, the coordinator's worker processes.</summary>
     public void Attach(Pipeline pipeline, Func<WorkersSummary>? workers)
     {
@@ -84,6 +87,8 @@ internal sealed partial class LiveRun(PipelinePlan plan) : ILiveSource
             _decisions.Enqueue(decision);
             while (_decisions.Count > DecisionsKept) _decisions.Dequeue();
         }
+
+        Decided?.Invoke(decision);
     }
 
     [GeneratedRegex(@"^(?<time>\d\d:\d\d:\d\d\.\d+) (?<level>\w+) \[controller\] (?<msg>.*)$")]
