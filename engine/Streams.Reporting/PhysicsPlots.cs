@@ -15,6 +15,9 @@ public sealed record HistogramFigure(GaussianFit Fit, double HalfWidth, long[] C
     public long Entries => Counts.Sum() + Underflow + Overflow;
 }
 
+/// <summary>One superlayer's residuals: tracks with hits there, the mean and rms over tracks and the mean's error (micrometres).</summary>
+public sealed record ResidualStats(int Superlayer, long Tracks, double MeanMicrons, double RmsMicrons, double MeanErrorMicrons);
+
 /// <summary>
 /// The validation figures: the momentum resolution histogram with its Gaussian fit, and efficiencies with binomial
 /// error bars. Each writes PNG and SVG (see <see cref="PlotFiles"/>) and the CSV of its numbers.
@@ -165,6 +168,57 @@ public static class PhysicsPlots
         plot.XLabel(xTitle);
         plot.YLabel("efficiency (found / generated)");
         PlotFiles.Save(plot, pngPath);
+    }
+
+    /// <summary>
+    /// The drift-chamber fit's hit residuals per superlayer: for each superlayer (1-6) the mean over tracks of the
+    /// track's mean residual there (measured - fitted, cm in, micrometres drawn) with the rms over tracks as its bar,
+    /// and the zero line; the numbers as CSV. A superlayer no track crossed is left out (and empty in the CSV).
+    /// </summary>
+    public static IReadOnlyList<ResidualStats> Residuals(string pngPath, string csvPath, IReadOnlyList<IReadOnlyList<double>> bySuperlayerCm)
+    {
+        ArgumentNullException.ThrowIfNull(bySuperlayerCm);
+        var stats = bySuperlayerCm.Select((values, i) =>
+        {
+            var (mean, sd) = values.Count == 0 ? (double.NaN, double.NaN) : values.Count == 1 ? (values[0], 0) : MathNet.Numerics.Statistics.Statistics.MeanStandardDeviation(values);
+            return new ResidualStats(i + 1, values.Count, mean * 1e4, sd * 1e4, values.Count > 0 ? sd * 1e4 / Math.Sqrt(values.Count) : double.NaN);
+        }).ToList();
+        File.WriteAllLines(csvPath, [
+            "# per superlayer: mean over matched tracks of the track's mean hit residual there (measured - fitted), its rms over tracks, and the mean's error (rms / sqrt(tracks)), in micrometres",
+            "superlayer,tracks,mean_um,rms_um,mean_error_um",
+            .. stats.Select(r => r.Tracks == 0 ? string.Create(Inv, $"{r.Superlayer},0,,,") : string.Create(Inv, $"{r.Superlayer},{r.Tracks},{r.MeanMicrons:0.###},{r.RmsMicrons:0.###},{r.MeanErrorMicrons:0.####}"))]);
+
+        var plot = new Plot();
+        var shown = stats.Where(r => r.Tracks > 0).ToList();
+        var zero = plot.Add.HorizontalLine(0, 1, Colors.Gray); // solid: Skia's SVG canvas has no dashes (and says so on the console)
+        zero.ExcludeFromLegend = true;
+        if (shown.Count > 0)
+        {
+            var xs = shown.Select(r => (double)r.Superlayer).ToArray();
+            var ys = shown.Select(r => r.MeanMicrons).ToArray();
+            var points = plot.Add.Scatter(xs, ys, PlotFiles.Palette(0));
+            points.LineWidth = 0;
+            points.MarkerSize = 7;
+            points.LegendText = "mean over tracks";
+            var bars = plot.Add.ErrorBar(xs, ys, shown.Select(r => r.RmsMicrons).ToArray());
+            bars.Color = PlotFiles.Palette(0);
+            bars.LegendText = "bar: rms over tracks";
+            var reach = shown.Max(r => Math.Abs(r.MeanMicrons) + r.RmsMicrons);
+            plot.Axes.SetLimitsY(-1.25 * reach, 1.25 * reach);
+            plot.ShowLegend(Alignment.UpperRight);
+        }
+        else
+        {
+            plot.Add.Annotation("no matched track");
+        }
+
+        plot.Axes.SetLimitsX(0.5, 6.5);
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual([1, 2, 3, 4, 5, 6], ["1", "2", "3", "4", "5", "6"]);
+        plot.Title("Drift-chamber hit residuals per superlayer (matched tracks)");
+        plot.XLabel("superlayer");
+        plot.YLabel("track's mean residual, measured − fitted (µm)");
+        PlotFiles.Save(plot, pngPath);
+        return stats;
     }
 
     /// <summary>A y range around [low, high] padded by 15% of its span, at least 0.01 wide, inside [0, 1.05].</summary>

@@ -91,6 +91,32 @@ public sealed class PlotTests : IDisposable
     }
 
     [Fact]
+    public void Residuals_per_superlayer_give_each_superlayers_mean_and_spread_and_leave_an_empty_one_empty()
+    {
+        var rng = new Random(7);
+        // Superlayer k: residuals of mean 5k um and rms (100 + 10k) um, in cm; superlayer 4 has no track.
+        var values = Enumerable.Range(0, 6).Select(k => (IReadOnlyList<double>)(k == 3 ? [] : [.. Enumerable.Range(0, 4000).Select(_ => Normal.Sample(rng, 5e-4 * k, 1e-3 + (1e-4 * k)))])).ToList();
+        var stats = PhysicsPlots.Residuals(In("res.png"), In("res.csv"), values);
+        Assert.Equal([1, 2, 3, 4, 5, 6], stats.Select(s => s.Superlayer));
+        foreach (var s in stats.Where(s => s.Superlayer != 4))
+        {
+            var k = s.Superlayer - 1;
+            Assert.Equal(4000, s.Tracks);
+            Assert.InRange(s.MeanMicrons, (5 * k) - (4 * s.MeanErrorMicrons), (5 * k) + (4 * s.MeanErrorMicrons));
+            Assert.InRange(s.RmsMicrons, 0.95 * (10 + k), 1.05 * (10 + k)); // 1e-3 cm = 10 um, plus 1 um per superlayer
+            Assert.Equal(s.RmsMicrons / Math.Sqrt(4000), s.MeanErrorMicrons, 9);
+        }
+
+        var lines = File.ReadAllLines(In("res.csv"));
+        Assert.Equal("superlayer,tracks,mean_um,rms_um,mean_error_um", lines[1]);
+        Assert.Equal("4,0,,,", lines[5]);
+        var (w, h, inked) = Read(In("res.png"));
+        Assert.Equal((800, 500), (w, h));
+        Assert.True(inked > 0.02, $"{inked:P1} inked");
+        Assert.Contains("superlayer", SvgText(In("res.svg")), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Wilson_intervals_match_the_formula_and_stay_inside_0_and_1()
     {
         var (lo, hi) = BinomialInterval.Wilson(0, 10);

@@ -61,9 +61,14 @@ public sealed class CliTests(TempDir dir) : IClassFixture<TempDir>
         Assert.True(v.GetProperty("fakeRate").GetDouble() < 0.02, v.ToString());
         Assert.True(v.GetProperty("tracksInAcceptance").GetInt64() > 1000, v.ToString());
         Assert.InRange(v.GetProperty("momentumResolution").GetDouble(), 0.0001, 0.02);
+        // The fit's hit residuals per superlayer: centred on zero, narrower than one hit's resolution (300 um, averaged over the track's hits).
+        var residuals = v.GetProperty("residualsBySuperlayer").EnumerateArray().ToList();
+        Assert.Equal([1, 2, 3, 4, 5, 6], residuals.Select(r => r.GetProperty("superlayer").GetInt32()));
+        Assert.All(residuals, r => Assert.InRange(r.GetProperty("meanMicrons").GetDouble(), -10, 10));
+        Assert.All(residuals, r => Assert.InRange(r.GetProperty("rmsMicrons").GetDouble(), 30, 300));
         var ejfat = s.Sections["ejfat"] is System.Text.Json.JsonElement j ? j : default;
         Assert.Equal(10000, ejfat.GetProperty("eventsCompleted").GetInt64());
-        foreach (var png in new[] { "dpp.png", "efficiency.png" })
+        foreach (var png in new[] { "dpp.png", "efficiency.png", "residuals.png" })
         {
             var bytes = await File.ReadAllBytesAsync(Path.Combine(work, "out", "validation", png));
             Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], bytes[..4]);

@@ -53,14 +53,23 @@ public sealed partial class DcTracker
         }
 
         double chi2 = 0;
+        var residuals = new double[DcGeometry.Superlayers]; // mean residual of the track's hits in each superlayer (NaN: none there)
+        Span<int> inSuperlayer = stackalloc int[DcGeometry.Superlayers];
+        inSuperlayer.Clear();
         for (var k = 0; k < hits.Count; k++)
         {
-            var r = Residual(theta!.Value, _hits[hits[k]], signs[k]) / resolution;
+            var h = _hits[hits[k]];
+            var residual = Residual(theta!.Value, h, signs[k]);
+            var sl = h.Layer / DcGeometry.LayersPerSuperlayer;
+            residuals[sl] += residual;
+            inSuperlayer[sl]++;
+            var r = residual / resolution;
             chi2 += r * r;
         }
 
+        for (var sl = 0; sl < residuals.Length; sl++) residuals[sl] = inSuperlayer[sl] == 0 ? double.NaN : residuals[sl] / inSuperlayer[sl];
         var (tx, ty, kappa) = theta!.Value;
-        return new Candidate(tx, ty, kappa, chi2 / (hits.Count - 3), hits.Count, [], 0);
+        return new Candidate(tx, ty, kappa, chi2 / (hits.Count - 3), hits.Count, [], 0, residuals);
     }
 
     private static double Predict((double Tx, double Ty, double Kappa) t, TrackingHit h)

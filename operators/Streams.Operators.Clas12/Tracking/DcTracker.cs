@@ -11,7 +11,11 @@ public readonly record struct TrackingHit(int Sector, int Layer, int Wire, doubl
 }
 
 /// <summary>A reconstructed track: charge, momentum (GeV), slopes at the target, fit quality, hits and regions used.</summary>
-public sealed record ReconstructedTrack(int Sector, int Charge, double P, double Tx, double Ty, double Kappa, double Chi2PerNdf, int Hits, int Regions);
+public sealed record ReconstructedTrack(int Sector, int Charge, double P, double Tx, double Ty, double Kappa, double Chi2PerNdf, int Hits, int Regions)
+{
+    /// <summary>Mean residual (measured - fitted, cm) of the track's hits in each of the 6 superlayers; NaN where it has none.</summary>
+    public IReadOnlyList<double> SuperlayerResiduals { get; init; } = [];
+}
 
 /// <summary>
 /// CLAS12-style drift-chamber tracking in the simplified field: per superlayer, clusters of contiguous wires with noise
@@ -293,7 +297,7 @@ public sealed partial class DcTracker(double resolution = 0.03, double maxChi2Pe
             foreach (var s in c.Segments) shares |= used.Contains(s);
             if (shares) continue;
             foreach (var s in c.Segments) used.Add(s);
-            tracks.Add(new ReconstructedTrack(sector, Math.Sign(c.Kappa), TrackModel.Momentum(c.Kappa), c.Tx, c.Ty, c.Kappa, c.Chi2PerNdf, c.Hits, c.Regions));
+            tracks.Add(new ReconstructedTrack(sector, Math.Sign(c.Kappa), TrackModel.Momentum(c.Kappa), c.Tx, c.Ty, c.Kappa, c.Chi2PerNdf, c.Hits, c.Regions) { SuperlayerResiduals = c.Residuals });
         }
     }
 
@@ -321,5 +325,5 @@ public sealed partial class DcTracker(double resolution = 0.03, double maxChi2Pe
 
     private sealed record Cross(int SegmentA, int SegmentB, double X, double Y, double Z);
 
-    private sealed record Candidate(double Tx, double Ty, double Kappa, double Chi2PerNdf, int Hits, int[] Segments, int Regions);
+    private sealed record Candidate(double Tx, double Ty, double Kappa, double Chi2PerNdf, int Hits, int[] Segments, int Regions, double[] Residuals);
 }

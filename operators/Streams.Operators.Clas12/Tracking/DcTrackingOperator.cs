@@ -20,6 +20,9 @@ internal static class TrackColumns
     public const string Kappa = "trk_kappa";
     public const string Chi2 = "trk_chi2";
     public const string Hits = "trk_hits";
+
+    /// <summary>The mean hit residual (cm) of each track in superlayer <paramref name="superlayer"/> (0-based; named 1-6), NaN where it has no hit.</summary>
+    public static string Residual(int superlayer) => $"trk_res_sl{superlayer + 1}";
 }
 
 /// <summary>The <c>clas12-dc-tracking</c> processor: decoded hits -> tracks (columns added to the batch).</summary>
@@ -78,6 +81,7 @@ public sealed class DcTrackingOperator : IProcessor
         var kappa = new ListColumn<FloatArray.Builder>(TrackColumns.Kappa, FloatType.Default);
         var chi2 = new ListColumn<FloatArray.Builder>(TrackColumns.Chi2, FloatType.Default);
         var nhits = new ListColumn<UInt8Array.Builder>(TrackColumns.Hits, UInt8Type.Default);
+        var residuals = Enumerable.Range(0, Geometry.DcGeometry.Superlayers).Select(sl => new ListColumn<FloatArray.Builder>(TrackColumns.Residual(sl), FloatType.Default)).ToArray();
         for (var row = 0; row < records.Length; row++)
         {
             _hits.Clear();
@@ -89,6 +93,7 @@ public sealed class DcTrackingOperator : IProcessor
 
             _tracker.Reconstruct(_hits, _tracks);
             sector.StartRow(); charge.StartRow(); p.StartRow(); tx.StartRow(); ty.StartRow(); kappa.StartRow(); chi2.StartRow(); nhits.StartRow();
+            foreach (var r in residuals) r.StartRow();
             foreach (var t in _tracks)
             {
                 sector.Values.Append((byte)t.Sector);
@@ -99,6 +104,7 @@ public sealed class DcTrackingOperator : IProcessor
                 kappa.Values.Append((float)t.Kappa);
                 chi2.Values.Append((float)t.Chi2PerNdf);
                 nhits.Values.Append((byte)t.Hits);
+                for (var sl = 0; sl < residuals.Length; sl++) residuals[sl].Values.Append(sl < t.SuperlayerResiduals.Count ? (float)t.SuperlayerResiduals[sl] : float.NaN);
             }
         }
 
@@ -106,6 +112,7 @@ public sealed class DcTrackingOperator : IProcessor
         [
             (sector.Field, sector.Build()), (charge.Field, charge.Build()), (p.Field, p.Build()), (tx.Field, tx.Build()),
             (ty.Field, ty.Build()), (kappa.Field, kappa.Build()), (chi2.Field, chi2.Build()), (nhits.Field, nhits.Build()),
+            .. residuals.Select(r => (r.Field, r.Build())),
         ]);
         return EventBatch.FromRecords(input, TrackColumns.DataType, output);
     }

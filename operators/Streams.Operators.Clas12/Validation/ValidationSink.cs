@@ -14,7 +14,8 @@ namespace Streams.Operators.Clas12.Validation;
 /// first (same sector and charge, slopes within 0.01 / 0.02, momentum within 20%) and reports efficiency (matched / generated in acceptance), fake rate
 /// (unmatched / reconstructed) and momentum resolution (sigma of dp/p) in the run summary (<c>"validation"</c>) and
 /// as plots (PNG and SVG, drawn by <see cref="PhysicsPlots"/>) with CSV data in the output folder: dp/p with its
-/// Gaussian fit, efficiency against momentum and against the polar angle (from the true slopes) with Wilson errors.
+/// Gaussian fit, efficiency against momentum and against the polar angle (from the true slopes) with Wilson errors,
+/// and the tracks' hit residuals per superlayer.
 /// </summary>
 internal sealed class ValidationSink : ISink
 {
@@ -27,7 +28,7 @@ internal sealed class ValidationSink : ISink
         MaxWorkers = 1,
         Parameters =
         [
-            new("output", ParameterType.String, "out/validation", "Folder for the plots (dpp, efficiency, efficiency-theta: PNG and SVG) and their CSV data."),
+            new("output", ParameterType.String, "out/validation", "Folder for the plots (dpp, efficiency, efficiency-theta, residuals: PNG and SVG) and their CSV data."),
         ],
         Factory = () => new ValidationSink(),
     };
@@ -41,6 +42,8 @@ internal sealed class ValidationSink : ISink
     private readonly long[] _acceptedByTheta = new long[ThetaBins];
     private readonly long[] _foundByTheta = new long[ThetaBins];
     private readonly List<double> _dpp = [];
+    private readonly List<double>[] _residuals = [.. Enumerable.Range(0, Geometry.DcGeometry.Superlayers).Select(_ => new List<double>())];
+    private readonly FloatArray?[] _residualColumns = new FloatArray?[Geometry.DcGeometry.Superlayers];
     private readonly List<(int Track, int Truth, double Dpp)> _pairs = [];
     private readonly HashSet<int> _trackUsed = [];
     private readonly HashSet<int> _truthUsed = [];
@@ -92,6 +95,11 @@ internal sealed class ValidationSink : ISink
         var rpv = (FloatArray)ListColumns.Column(r, TrackColumns.P).Values;
         var rtx = (FloatArray)ListColumns.Column(r, TrackColumns.Tx).Values;
         var rty = (FloatArray)ListColumns.Column(r, TrackColumns.Ty).Values;
+        for (var sl = 0; sl < _residualColumns.Length; sl++) // absent from tracks read back from files written before them
+        {
+            _residualColumns[sl] = r.Schema.GetFieldIndex(TrackColumns.Residual(sl)) >= 0 ? (FloatArray)ListColumns.Column(r, TrackColumns.Residual(sl)).Values : null;
+        }
+
         for (var row = 0; row < r.Length; row++)
         {
             _events++;
@@ -125,6 +133,10 @@ internal sealed class ValidationSink : ISink
                 _foundByP[Math.Clamp((int)((tpv.GetValue(t) ?? 1) / PBin), 0, PBins - 1)]++;
                 _foundByTheta[ThetaBinOf(ttx.GetValue(t) ?? 0, tty.GetValue(t) ?? 0)]++;
                 if (_dpp.Count < 2_000_000) _dpp.Add(dpp);
+                for (var sl = 0; sl < _residualColumns.Length; sl++)
+                {
+                    if (_residualColumns[sl]?.GetValue(k) is { } res && float.IsFinite(res) && _residuals[sl].Count < 2_000_000) _residuals[sl].Add(res);
+                }
             }
 
             _fake += (r1 - r0) - _trackUsed.Count;
@@ -151,6 +163,7 @@ internal sealed class ValidationSink : ISink
         var sigma = _dpp.Count < 2 ? 0 : Math.Sqrt(_dpp.Sum(x => (x - mean) * (x - mean)) / (_dpp.Count - 1));
         var plots = new List<string>();
         HistogramFigure? figure = null;
+        IReadOnlyList<ResidualStats>? residuals = null;
         if (write && !string.IsNullOrEmpty(_output))
         {
             Directory.CreateDirectory(_output);
@@ -161,6 +174,12 @@ internal sealed class ValidationSink : ISink
             PhysicsPlots.Efficiency(In("efficiency-theta.png"), In("efficiency-theta.csv"), [.. Enumerable.Range(0, ThetaBins + 1).Select(i => i * ThetaBin)], _acceptedByTheta, _foundByTheta,
                 "Tracking efficiency against polar angle", "true polar angle in the track frame, θ = atan √(tx² + ty²) (degrees)", "theta_deg");
             plots.AddRange([In("dpp.png"), In("dpp.svg"), In("efficiency.png"), In("efficiency.svg"), In("efficiency-theta.png"), In("efficiency-theta.svg")]);
+            if (_residuals.Any(l => l.Count > 0))
+            {
+                residuals = PhysicsPlots.Residuals(In("residuals.png"), In("residuals.csv"), _residuals);
+                plots.AddRange([In("residuals.png"), In("residuals.svg")]);
+            }
+
             _log?.Info(_stage, string.Create(CultureInfo.InvariantCulture,
                 $"validation: {_accepted} tracks in acceptance, efficiency {efficiency:0.0000}, fake rate {fakeRate:0.0000}, sigma(dp/p) {sigma:0.00000} (Gaussian fit {figure.Fit.Sigma:0.00000} +- {figure.Fit.SigmaError:0.00000}); plots in {_output}"));
         }
@@ -175,6 +194,7 @@ internal sealed class ValidationSink : ISink
             fakeRate,
             momentumResolution = sigma,
             momentumBias = mean,
+            residualsBySuperlayer = residuals?.Select(x => new { superlayer = x.Superlayer, tracks = x.Tracks, meanMicrons = x.MeanMicrons, rmsMicrons = x.RmsMicrons }),
             momentumResolutionFit = figure is { } f ? new { mean = f.Fit.Mean, meanError = f.Fit.MeanError, sigma = f.Fit.Sigma, sigmaError = f.Fit.SigmaError, entries = f.Entries, underflow = f.Underflow, overflow = f.Overflow } : null,
             plots,
         };
