@@ -53,23 +53,43 @@ public sealed partial class DcTracker
         }
 
         double chi2 = 0;
-        var residuals = new double[DcGeometry.Superlayers]; // mean residual of the track's hits in each superlayer (NaN: none there)
-        Span<int> inSuperlayer = stackalloc int[DcGeometry.Superlayers];
-        inSuperlayer.Clear();
         for (var k = 0; k < hits.Count; k++)
         {
-            var h = _hits[hits[k]];
-            var residual = Residual(theta!.Value, h, signs[k]);
-            var sl = h.Layer / DcGeometry.LayersPerSuperlayer;
-            residuals[sl] += residual;
-            inSuperlayer[sl]++;
-            var r = residual / resolution;
+            var r = Residual(theta!.Value, _hits[hits[k]], signs[k]) / resolution;
             chi2 += r * r;
         }
 
-        for (var sl = 0; sl < residuals.Length; sl++) residuals[sl] = inSuperlayer[sl] == 0 ? double.NaN : residuals[sl] / inSuperlayer[sl];
         var (tx, ty, kappa) = theta!.Value;
-        return new Candidate(tx, ty, kappa, chi2 / (hits.Count - 3), hits.Count, [], 0, residuals);
+        return new Candidate(tx, ty, kappa, chi2 / (hits.Count - 3), hits.Count, [], 0);
+    }
+
+    /// <summary>
+    /// The mean residual (measured - fitted, cm) per superlayer of an accepted track, over the hits of its segments
+    /// that the fit keeps (pull under 6; the side of the wire from the track), NaN in a superlayer it has no hit in.
+    /// Only for tracks taken, not for every candidate tried.
+    /// </summary>
+    private double[] SuperlayerResiduals(Candidate c)
+    {
+        var theta = (c.Tx, c.Ty, c.Kappa);
+        var residuals = new double[DcGeometry.Superlayers];
+        Span<int> n = stackalloc int[DcGeometry.Superlayers];
+        n.Clear();
+        foreach (var segment in c.Segments)
+        {
+            foreach (var i in _segments[segment].Hits)
+            {
+                var h = _hits[i];
+                var side = Predict(theta, h) >= DcGeometry.WireU(h.Layer, h.Wire) ? 1 : -1;
+                var residual = Residual(theta, h, side);
+                if (Math.Abs(residual) > 6 * resolution) continue;
+                var sl = h.Layer / DcGeometry.LayersPerSuperlayer;
+                residuals[sl] += residual;
+                n[sl]++;
+            }
+        }
+
+        for (var sl = 0; sl < residuals.Length; sl++) residuals[sl] = n[sl] == 0 ? double.NaN : residuals[sl] / n[sl];
+        return residuals;
     }
 
     private static double Predict((double Tx, double Ty, double Kappa) t, TrackingHit h)

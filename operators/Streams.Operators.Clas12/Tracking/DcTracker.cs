@@ -297,7 +297,7 @@ public sealed partial class DcTracker(double resolution = 0.03, double maxChi2Pe
             foreach (var s in c.Segments) shares |= used.Contains(s);
             if (shares) continue;
             foreach (var s in c.Segments) used.Add(s);
-            tracks.Add(new ReconstructedTrack(sector, Math.Sign(c.Kappa), TrackModel.Momentum(c.Kappa), c.Tx, c.Ty, c.Kappa, c.Chi2PerNdf, c.Hits, c.Regions) { SuperlayerResiduals = c.Residuals });
+            tracks.Add(new ReconstructedTrack(sector, Math.Sign(c.Kappa), TrackModel.Momentum(c.Kappa), c.Tx, c.Ty, c.Kappa, c.Chi2PerNdf, c.Hits, c.Regions) { SuperlayerResiduals = SuperlayerResiduals(c) });
         }
     }
 
@@ -325,5 +325,5 @@ public sealed partial class DcTracker(double resolution = 0.03, double maxChi2Pe
 
     private sealed record Cross(int SegmentA, int SegmentB, double X, double Y, double Z);
 
-    private sealed record Candidate(double Tx, double Ty, double Kappa, double Chi2PerNdf, int Hits, int[] Segments, int Regions, double[] Residuals);
+    private sealed record Candidate(double Tx, double Ty, double Kappa, double Chi2PerNdf, int Hits, int[] Segments, int Regions);
 }

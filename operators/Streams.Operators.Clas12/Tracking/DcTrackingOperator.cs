@@ -21,8 +21,8 @@ internal static class TrackColumns
     public const string Chi2 = "trk_chi2";
     public const string Hits = "trk_hits";
 
-    /// <summary>The mean hit residual (cm) of each track in superlayer <paramref name="superlayer"/> (0-based; named 1-6), NaN where it has no hit.</summary>
-    public static string Residual(int superlayer) => $"trk_res_sl{superlayer + 1}";
+    /// <summary>Each track's mean hit residual (cm) in superlayers 1-6: six values per track, in track order (NaN: no hit there).</summary>
+    public const string Residuals = "trk_res_sl";
 }
 
 /// <summary>The <c>clas12-dc-tracking</c> processor: decoded hits -> tracks (columns added to the batch).</summary>
@@ -81,7 +81,7 @@ public sealed class DcTrackingOperator : IProcessor
         var kappa = new ListColumn<FloatArray.Builder>(TrackColumns.Kappa, FloatType.Default);
         var chi2 = new ListColumn<FloatArray.Builder>(TrackColumns.Chi2, FloatType.Default);
         var nhits = new ListColumn<UInt8Array.Builder>(TrackColumns.Hits, UInt8Type.Default);
-        var residuals = Enumerable.Range(0, Geometry.DcGeometry.Superlayers).Select(sl => new ListColumn<FloatArray.Builder>(TrackColumns.Residual(sl), FloatType.Default)).ToArray();
+        var residuals = new ListColumn<FloatArray.Builder>(TrackColumns.Residuals, FloatType.Default);
         for (var row = 0; row < records.Length; row++)
         {
             _hits.Clear();
@@ -93,7 +93,7 @@ public sealed class DcTrackingOperator : IProcessor
 
             _tracker.Reconstruct(_hits, _tracks);
             sector.StartRow(); charge.StartRow(); p.StartRow(); tx.StartRow(); ty.StartRow(); kappa.StartRow(); chi2.StartRow(); nhits.StartRow();
-            foreach (var r in residuals) r.StartRow();
+            residuals.StartRow();
             foreach (var t in _tracks)
             {
                 sector.Values.Append((byte)t.Sector);
@@ -104,7 +104,7 @@ public sealed class DcTrackingOperator : IProcessor
                 kappa.Values.Append((float)t.Kappa);
                 chi2.Values.Append((float)t.Chi2PerNdf);
                 nhits.Values.Append((byte)t.Hits);
-                for (var sl = 0; sl < residuals.Length; sl++) residuals[sl].Values.Append(sl < t.SuperlayerResiduals.Count ? (float)t.SuperlayerResiduals[sl] : float.NaN);
+                for (var sl = 0; sl < Geometry.DcGeometry.Superlayers; sl++) residuals.Values.Append(sl < t.SuperlayerResiduals.Count ? (float)t.SuperlayerResiduals[sl] : float.NaN);
             }
         }
 
@@ -112,7 +112,7 @@ public sealed class DcTrackingOperator : IProcessor
         [
             (sector.Field, sector.Build()), (charge.Field, charge.Build()), (p.Field, p.Build()), (tx.Field, tx.Build()),
             (ty.Field, ty.Build()), (kappa.Field, kappa.Build()), (chi2.Field, chi2.Build()), (nhits.Field, nhits.Build()),
-            .. residuals.Select(r => (r.Field, r.Build())),
+            (residuals.Field, residuals.Build()),
         ]);
         return EventBatch.FromRecords(input, TrackColumns.DataType, output);
     }

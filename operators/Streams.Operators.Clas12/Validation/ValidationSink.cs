@@ -43,7 +43,6 @@ internal sealed class ValidationSink : ISink
     private readonly long[] _foundByTheta = new long[ThetaBins];
     private readonly List<double> _dpp = [];
     private readonly List<double>[] _residuals = [.. Enumerable.Range(0, Geometry.DcGeometry.Superlayers).Select(_ => new List<double>())];
-    private readonly FloatArray?[] _residualColumns = new FloatArray?[Geometry.DcGeometry.Superlayers];
     private readonly List<(int Track, int Truth, double Dpp)> _pairs = [];
     private readonly HashSet<int> _trackUsed = [];
     private readonly HashSet<int> _truthUsed = [];
@@ -95,11 +94,8 @@ internal sealed class ValidationSink : ISink
         var rpv = (FloatArray)ListColumns.Column(r, TrackColumns.P).Values;
         var rtx = (FloatArray)ListColumns.Column(r, TrackColumns.Tx).Values;
         var rty = (FloatArray)ListColumns.Column(r, TrackColumns.Ty).Values;
-        for (var sl = 0; sl < _residualColumns.Length; sl++) // absent from tracks read back from files written before them
-        {
-            _residualColumns[sl] = r.Schema.GetFieldIndex(TrackColumns.Residual(sl)) >= 0 ? (FloatArray)ListColumns.Column(r, TrackColumns.Residual(sl)).Values : null;
-        }
-
+        // Six per track; absent from tracks read back from files written before them.
+        var rres = r.Schema.GetFieldIndex(TrackColumns.Residuals) >= 0 ? (FloatArray)ListColumns.Column(r, TrackColumns.Residuals).Values : null;
         for (var row = 0; row < r.Length; row++)
         {
             _events++;
@@ -133,9 +129,9 @@ internal sealed class ValidationSink : ISink
                 _foundByP[Math.Clamp((int)((tpv.GetValue(t) ?? 1) / PBin), 0, PBins - 1)]++;
                 _foundByTheta[ThetaBinOf(ttx.GetValue(t) ?? 0, tty.GetValue(t) ?? 0)]++;
                 if (_dpp.Count < 2_000_000) _dpp.Add(dpp);
-                for (var sl = 0; sl < _residualColumns.Length; sl++)
+                for (var sl = 0; rres is not null && sl < _residuals.Length; sl++)
                 {
-                    if (_residualColumns[sl]?.GetValue(k) is { } res && float.IsFinite(res) && _residuals[sl].Count < 2_000_000) _residuals[sl].Add(res);
+                    if (rres.GetValue((k * _residuals.Length) + sl) is { } res && float.IsFinite(res) && _residuals[sl].Count < 2_000_000) _residuals[sl].Add(res);
                 }
             }
 
