@@ -68,8 +68,12 @@ internal sealed class BrowserSession : IDisposable
         return new FileInfo(path).Length;
     }
 
-    /// <summary>The text of every element matching <paramref name="css"/>, in document order.</summary>
-    public IReadOnlyList<string> Texts(string css) => [.. Driver.FindElements(By.CssSelector(css)).Select(e => e.GetDomProperty("textContent") ?? "")];
+    /// <summary>
+    /// The text of every element matching <paramref name="css"/>, in document order, read in one script (a page that
+    /// redraws between two reads cannot leave a stale element in the list).
+    /// </summary>
+    public IReadOnlyList<string> Texts(string css) =>
+        [.. ((IEnumerable<object>)Driver.ExecuteScript("return Array.from(document.querySelectorAll(arguments[0])).map(e => e.textContent || '');", css)!).Select(o => (string)o)];
 
     /// <summary>Polls <paramref name="condition"/> every 250 ms until it holds or <paramref name="seconds"/> pass.</summary>
     public static async Task<bool> WaitAsync(Func<bool> condition, double seconds)

@@ -24,6 +24,9 @@ internal sealed record LiveTwin(string Stage, double? Load, double? LoadSd, doub
 /// <summary>Nodes of one node provider in one state (from <c>streams_nodes</c>).</summary>
 internal sealed record LiveNodes(string Provider, string State, int Count);
 
+/// <summary>One site of a pool over several facilities (from <c>streams_site_*</c>): nodes pending and running, learned p50/p90 time to join, health (up, slow, down).</summary>
+internal sealed record LiveSite(string Site, int Pending, int Running, double? JoinP50Seconds, double? JoinP90Seconds, string Health);
+
 /// <summary>What <c>/api/snapshot</c> returns: the run's books, the graph, the controller, the twin, nodes and workers.</summary>
 internal sealed record LiveDocument(
     string Pipeline, bool Sampled, double ElapsedSeconds, string? StopReason,
@@ -31,6 +34,9 @@ internal sealed record LiveDocument(
     IReadOnlyList<LiveStage> Stages, IReadOnlyList<LiveEdge> Edges, IReadOnlyList<LiveDecision> Decisions,
     IReadOnlyList<LiveControl> Controller, IReadOnlyList<LiveTwin> Twin, IReadOnlyList<LiveNodes> Nodes, LiveWorkers? Workers)
 {
+    /// <summary>The sites of the node pool, when the controller places nodes over several (<c>control.sites</c>).</summary>
+    public IReadOnlyList<LiveSite> Sites { get; init; } = [];
+
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
@@ -60,11 +66,14 @@ internal sealed record LiveDocument(
         }).ToList();
         var edges = plan.Nodes.SelectMany(n => n.Inputs.Select(i => new LiveEdge(i.Name, n.Name))).ToList();
 
-        var samples = MetricsText.Parse(metricsText, "streams_controller_", "streams_twin_", "streams_nodes")
+        var samples = MetricsText.Parse(metricsText, "streams_controller_", "streams_twin_", "streams_nodes", "streams_site_")
             .Where(m => m.Label("pipeline") == plan.Name).ToList();
         return new LiveDocument(plan.Name, snap is not null, snap?.Elapsed.TotalSeconds ?? 0, source.StopReason,
             snap?.Received ?? 0, snap?.Processed ?? 0, snap?.Failed ?? 0, snap?.Discarded ?? 0, snap?.InFlight ?? 0, Finite(snap?.ProcessedPerSecond) ?? 0,
-            stages, edges, source.Decisions, ControllerOf(samples), TwinOf(samples), NodesOf(samples), source.Workers);
+            stages, edges, source.Decisions, ControllerOf(samples), TwinOf(samples), NodesOf(samples), source.Workers)
+        {
+            Sites = SitesOf(samples),
+        };
     }
 
     /// <summary>Column of each node in the drawing: the longest path from a source.</summary>
@@ -105,6 +114,15 @@ internal sealed record LiveDocument(
 
     private static List<LiveNodes> NodesOf(List<MetricSample> samples) =>
         [.. samples.Where(m => m.Name == "streams_nodes").Select(m => new LiveNodes(m.Label("provider"), m.Label("state"), (int)m.Value))];
+
+    private static List<LiveSite> SitesOf(List<MetricSample> samples) =>
+        [.. samples.Where(m => m.Name.StartsWith("streams_site_", StringComparison.Ordinal) && m.Label("site").Length > 0).GroupBy(m => m.Label("site")).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g =>
+        {
+            double? Get(string name, string key = "", string value = "") => Finite(g.FirstOrDefault(m => m.Name == name && (key.Length == 0 || m.Label(key) == value))?.Value);
+            var health = Get("streams_site_health") switch { 0 => "up", 1 => "slow", 2 => "down", _ => "" };
+            return new LiveSite(g.Key, (int)(Get("streams_site_nodes", "state", "pending") ?? 0), (int)(Get("streams_site_nodes", "state", "running") ?? 0),
+                Get("streams_site_join_seconds", "quantile", "0.5"), Get("streams_site_join_seconds", "quantile", "0.9"), health);
+        })];
 
     private static double? Finite(double? v) => v is { } x && double.IsFinite(x) ? x : null;
 }

@@ -7,8 +7,8 @@ namespace Streams.Cli.Report;
 
 /// <summary>
 /// Collects what the run report draws over time (<c>streams run --report DIR</c>): per sample, each stage's events/s,
-/// queue depth and worker threads, and the nodes by state when a node provider runs (read back from the registry's
-/// <c>streams_nodes</c> gauges); each controller decision, marked at the run time it was logged. At the end it writes
+/// queue depth and worker threads, and the nodes by state and by site when a node provider runs (read back from the
+/// registry's <c>streams_nodes</c> and <c>streams_site_nodes</c> gauges); each controller decision, marked at the run time it was logged. At the end it writes
 /// the report from the run's summary.
 /// </summary>
 internal sealed class ReportRecorder
@@ -17,6 +17,7 @@ internal sealed class ReportRecorder
     public const string QueueDepth = "queue depth (events)";
     public const string Threads = "worker threads";
     public const string Nodes = "nodes";
+    public const string NodesBySite = "nodes by site";
 
     private readonly string _pipeline;
     private readonly MetricsRegistry? _nodesFrom;
@@ -51,9 +52,10 @@ internal sealed class ReportRecorder
         if (_nodesFrom is not null)
         {
             var text = _nodesFrom.ExportTextAsync().GetAwaiter().GetResult();
-            foreach (var m in MetricsText.Parse(text, "streams_nodes").Where(m => m.Name == "streams_nodes" && m.Label("pipeline") == _pipeline))
+            foreach (var m in MetricsText.Parse(text, "streams_nodes", "streams_site_nodes").Where(m => m.Label("pipeline") == _pipeline))
             {
-                values.Add((Nodes, $"{m.Label("state")} ({m.Label("provider")})", m.Value));
+                if (m.Name == "streams_nodes") values.Add((Nodes, $"{m.Label("state")} ({m.Label("provider")})", m.Value));
+                else if (m.Name == "streams_site_nodes") values.Add((NodesBySite, $"{m.Label("site")} {m.Label("state")}", m.Value));
             }
         }
 
