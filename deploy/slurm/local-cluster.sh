@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Real one-node SLURM clusters on this machine, for tests and demos of SLURM pilot jobs:
-#   bash deploy/slurm/local-cluster.sh start|stop|status|env [CLUSTER]
+#   bash deploy/slurm/local-cluster.sh start|stop|stop-controller|start-controller|status|env [CLUSTER]
 # CLUSTER 1 (default): ClusterName streams, all CPUs, ports 6817/6818, under $STREAMS_SLURM_DIR (default
 # /tmp/streams-slurm). CLUSTER 2: an independent second site, ClusterName streams2, ONE CPU (so its pilots really
 # queue), ports 6827/6828, node streams2-node, under /tmp/streams-slurm2. Both can run at once (two facilities).
 # start installs slurm-wlm and munge when missing (Debian; needs root), starts munged, writes a private slurm.conf
 # and starts slurmctld and slurmd. Use a cluster with
 #   eval "$(bash deploy/slurm/local-cluster.sh env [CLUSTER])"; sbatch ...; squeue; scancel ...
+# stop-controller stops only slurmctld (a facility whose scheduler stops answering; slurmd and its jobs go on);
+# start-controller brings it back with its saved state.
 # Idempotent: start on a running cluster only checks it.
 set -euo pipefail
 cluster=${2:-1}
@@ -14,7 +16,7 @@ host=$(hostname -s)
 case "$cluster" in
   1) dir=${STREAMS_SLURM_DIR:-/tmp/streams-slurm}; name=streams; node=$host; cpus=$(nproc); ctld_port=6817; slurmd_port=6818 ;;
   2) dir=${STREAMS_SLURM2_DIR:-/tmp/streams-slurm2}; name=streams2; node=streams2-node; cpus=1; ctld_port=6827; slurmd_port=6828 ;;
-  *) echo "usage: $0 start|stop|status|env [1|2]" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|stop-controller|start-controller|status|env [1|2]" >&2; exit 2 ;;
 esac
 conf="$dir/slurm.conf"
 
@@ -100,6 +102,19 @@ case "${1:-status}" in
     for _ in $(seq 1 50); do running slurmd || running slurmctld || break; sleep 0.1; done
     echo "SLURM stopped"
     ;;
+  stop-controller)
+    # A facility whose scheduler stops answering (the site-failure demo): slurmctld goes, slurmd and the jobs it runs
+    # stay; sbatch/squeue/scancel fail until start-controller brings it back with its saved state.
+    if running slurmctld; then kill "$(cat "$dir/slurmctld.pid")"; fi
+    for _ in $(seq 1 50); do running slurmctld || break; sleep 0.1; done
+    echo "slurmctld of cluster $name stopped (slurmd and its jobs go on)"
+    ;;
+  start-controller)
+    need_root "starting slurmctld"
+    running slurmctld || SLURM_CONF=$conf slurmctld
+    for _ in $(seq 1 100); do SLURM_CONF=$conf sinfo -h >/dev/null 2>&1 && { echo "slurmctld of cluster $name running again"; exit 0; }; sleep 0.2; done
+    echo "error: slurmctld did not answer; see $dir/log" >&2; exit 1
+    ;;
   status)
     if running slurmctld && running slurmd; then
       SLURM_CONF=$conf sinfo
@@ -112,6 +127,6 @@ case "${1:-status}" in
     echo "export SLURM_CONF=$conf"
     ;;
   *)
-    echo "usage: $0 start|stop|status|env [1|2]" >&2; exit 2
+    echo "usage: $0 start|stop|stop-controller|start-controller|status|env [1|2]" >&2; exit 2
     ;;
 esac
