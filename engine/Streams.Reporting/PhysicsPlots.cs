@@ -72,10 +72,9 @@ public static class PhysicsPlots
         plot.Axes.SetLimitsY(0, Math.Max(1, counts.DefaultIfEmpty(0).Max()) * 1.15);
         _ = bars;
         PlotFiles.Save(plot, pngPath);
-        File.WriteAllLines(csvPath, [
-            string.Create(Inv, $"# dp/p histogram; Gaussian fit within +-3 sigma: mean {fit.Mean:G6} +- {fit.MeanError:G3}, sigma {fit.Sigma:G6} +- {fit.SigmaError:G3}; entries {figure.Entries}, underflow {under}, overflow {over}"),
-            "dp_over_p_low,dp_over_p_high,tracks",
-            .. counts.Select((c, i) => string.Create(Inv, $"{-half + (i * width):0.#####},{-half + ((i + 1) * width):0.#####},{c}"))]);
+        CsvTable.Write(csvPath, ["dp_over_p_low", "dp_over_p_high", "tracks"],
+            counts.Select((c, i) => new[] { CsvTable.Field(-half + (i * width), "0.#####"), CsvTable.Field(-half + ((i + 1) * width), "0.#####"), CsvTable.Field(c) }),
+            [string.Create(Inv, $" dp/p histogram; Gaussian fit within +-3 sigma: mean {fit.Mean:G6} +- {fit.MeanError:G3}, sigma {fit.Sigma:G6} +- {fit.SigmaError:G3}; entries {figure.Entries}, underflow {under}, overflow {over}")]);
         return figure;
     }
 
@@ -115,23 +114,19 @@ public static class PhysicsPlots
         ArgumentNullException.ThrowIfNull(found);
         var bins = generated.Count;
         if (edges.Count != bins + 1 || found.Count != bins) throw new ArgumentException("edges need one entry more than generated and found");
-        var rows = new List<string>
-        {
-            "# efficiency = found / generated, with its 68.3% Wilson score interval; a bin with no generated track is empty: its efficiency fields are empty, not 0",
-            $"{xColumn}_low,{xColumn}_high,generated,found,efficiency,efficiency_low,efficiency_high",
-        };
+        var rows = new List<string[]>();
         var (xs, ys, up, down, halfWidths) = (new List<double>(), new List<double>(), new List<double>(), new List<double>(), new List<double>());
         for (var i = 0; i < bins; i++)
         {
             if (generated[i] == 0)
             {
-                rows.Add(string.Create(Inv, $"{edges[i]:0.###},{edges[i + 1]:0.###},0,{found[i]},,,"));
+                rows.Add([CsvTable.Field(edges[i]), CsvTable.Field(edges[i + 1]), "0", CsvTable.Field(found[i]), "", "", ""]);
                 continue;
             }
 
             var e = found[i] / (double)generated[i];
             var (lo, hi) = BinomialInterval.Wilson(found[i], generated[i]);
-            rows.Add(string.Create(Inv, $"{edges[i]:0.###},{edges[i + 1]:0.###},{generated[i]},{found[i]},{e:0.######},{lo:0.######},{hi:0.######}"));
+            rows.Add([CsvTable.Field(edges[i]), CsvTable.Field(edges[i + 1]), CsvTable.Field(generated[i]), CsvTable.Field(found[i]), CsvTable.Field(e, "0.######"), CsvTable.Field(lo, "0.######"), CsvTable.Field(hi, "0.######")]);
             xs.Add((edges[i] + edges[i + 1]) / 2);
             halfWidths.Add((edges[i + 1] - edges[i]) / 2);
             ys.Add(e);
@@ -139,7 +134,8 @@ public static class PhysicsPlots
             down.Add(e - lo);
         }
 
-        File.WriteAllLines(csvPath, rows);
+        CsvTable.Write(csvPath, [$"{xColumn}_low", $"{xColumn}_high", "generated", "found", "efficiency", "efficiency_low", "efficiency_high"], rows,
+            [" efficiency = found / generated, with its 68.3% Wilson score interval; a bin with no generated track is empty: its efficiency fields are empty, not 0"]);
         var plot = new Plot();
         if (xs.Count > 0)
         {

@@ -1,3 +1,4 @@
+using MathNet.Numerics.Distributions;
 using System.Diagnostics;
 using Streams.Engine.Batches;
 using Streams.Engine.Operators;
@@ -59,7 +60,7 @@ internal sealed class CpuBurn : IProcessor
         for (var i = 0; i < input.Count; i++)
         {
             var seed = input.HasBytes && input.GetPayload(i).Length >= 8 ? BitConverter.ToUInt64(input.GetPayload(i)) : input.Meta[i].EventNumber;
-            sum += Burn(seed, _exponential is { } r ? (long)Math.Round(_iterations * -Math.Log(1 - r.NextDouble())) : _iterations);
+            sum += Burn(seed, _exponential is { } r ? (long)Math.Round(_iterations * Exponential.Sample(r, 1)) : _iterations);
         }
 
         Checksum = sum;
@@ -69,7 +70,7 @@ internal sealed class CpuBurn : IProcessor
     /// <summary>Sleeps for the batch's service time; what is under a millisecond is owed to the next batch (sleep granularity).</summary>
     private void Wait(int events)
     {
-        for (var i = 0; i < events; i++) _waitOwedUs += _exponential is { } r ? _workUs * -Math.Log(1 - r.NextDouble()) : _workUs;
+        for (var i = 0; i < events; i++) _waitOwedUs += _exponential is { } r ? _workUs * Exponential.Sample(r, 1) : _workUs;
         if (_waitOwedUs < 1000) return;
         var t0 = Stopwatch.GetTimestamp();
         Thread.Sleep(TimeSpan.FromMicroseconds(_waitOwedUs));

@@ -1,3 +1,4 @@
+using MathNet.Numerics.Distributions;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Streams.Engine.Batches;
@@ -93,7 +94,7 @@ public sealed class SyntheticSource : ISource
                 while (arrived < wanted && nextArrival <= at)
                 {
                     arrived++;
-                    nextArrival += -Math.Log(1 - gaps.NextDouble()) / _rate;
+                    nextArrival += Exponential.Sample(gaps, _rate);
                 }
 
                 if (arrived == 0) continue;

@@ -46,8 +46,8 @@ public sealed class SimulationAndLiveTests
         Assert.Equal(120, t.DurationSeconds);
         Assert.Equal(100, t.Rate(59));
         Assert.Equal(500, t.Rate(60));
-        File.WriteAllLines(path, ["0,100", "x,2"]);
-        Assert.Contains(":2:", Assert.Throws<FormatException>(() => ArrivalTrace.FromCsv(path)).Message, StringComparison.Ordinal);
+        File.WriteAllLines(path, ["seconds,rate", "0,100", "x,2"]);
+        Assert.Contains(":3: column 'seconds'", Assert.Throws<FormatException>(() => ArrivalTrace.FromCsv(path)).Message, StringComparison.Ordinal);
         File.Delete(path);
     }
 

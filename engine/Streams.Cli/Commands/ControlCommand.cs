@@ -15,7 +15,7 @@ internal static class ControlCommand
 
     public static Command Create()
     {
-        var trace = new Option<string[]>("--trace") { Description = "step, ramp, burst, diurnal, all, or a CSV of 'seconds,rate' lines; repeatable.", DefaultValueFactory = _ => ["all"], AllowMultipleArgumentsPerToken = true, HelpName = "TRACE" };
+        var trace = new Option<string[]>("--trace") { Description = "step, ramp, burst, diurnal, all, or a CSV with the columns seconds,rate (a header row naming them); repeatable.", DefaultValueFactory = _ => ["all"], AllowMultipleArgumentsPerToken = true, HelpName = "TRACE" };
         var law = new Option<string>("--law") { Description = $"{string.Join(", ", ControlLaws.Names)} or all.", DefaultValueFactory = _ => "all", HelpName = "LAW" };
         var json = new Option<FileInfo?>("--json") { Description = "Write the figures of every (trace, law) as JSON.", HelpName = "FILE" };
         var plots = new Option<DirectoryInfo>("--plots") { Description = "Folder for the PNG plots (arrivals, queue, capacity over time).", DefaultValueFactory = _ => new DirectoryInfo("out/control"), HelpName = "DIR" };

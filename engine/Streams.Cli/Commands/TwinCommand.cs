@@ -90,7 +90,7 @@ internal static class TwinCommand
 
     private static Command Replay()
     {
-        var trace = new Argument<FileInfo>("TRACE") { Description = "CSV of t,queue,workers[,arrivals[,true_load]] (as 'streams twin synth' writes)." };
+        var trace = new Argument<FileInfo>("TRACE") { Description = "CSV with the columns t,queue,workers[,arrivals[,true_load]] named in a header row (as 'streams twin synth' writes)." };
         var calibration = new Option<FileInfo?>("--calibration") { Description = "Observation model from a 'streams twin calibrate' table (default: M/M/c theory).", HelpName = "FILE" };
         var mu = new Option<double?>("--mu") { Description = "Service rate of one worker, events/s (default: the calibration's mean, else 100).", HelpName = "MU" }.PositiveIfGiven();
         var controls = new Option<int[]>("--controls") { Description = "The twin's controls (worker counts).", DefaultValueFactory = _ => [16, 32], AllowMultipleArgumentsPerToken = true, HelpName = "N" }.AllPositive();

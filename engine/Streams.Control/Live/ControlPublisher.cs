@@ -5,6 +5,7 @@ using Streams.Control.Twin;
 using Streams.Engine.Metrics;
 using Streams.Engine.Runtime;
 using Streams.Engine.Operators;
+using Streams.Reporting;
 
 namespace Streams.Control.Live;
 
@@ -20,7 +21,7 @@ public sealed class ControlPublisher : IDisposable
     private readonly RunLog _log;
     private readonly string? _record;
     private readonly Lock _traceGate = new();
-    private readonly Dictionary<string, StreamWriter> _traces = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, CsvTableWriter> _traces = new(StringComparer.Ordinal);
     private readonly Gauge _demand, _supply, _queue, _lambda, _mu, _nodeStates, _providerWait;
     private readonly Gauge _twinLoad, _twinLoadSd, _twinPredicted, _twinQueue, _twinRecommended;
     private readonly Counter _decisions;
@@ -128,11 +129,10 @@ public sealed class ControlPublisher : IDisposable
             if (!_traces.TryGetValue(stage, out var trace))
             {
                 Directory.CreateDirectory(folder);
-                _traces[stage] = trace = new StreamWriter(Path.Combine(folder, $"{stage}.csv")) { AutoFlush = true };
-                trace.WriteLine(TwinTrace.Header);
+                _traces[stage] = trace = new CsvTableWriter(new StreamWriter(Path.Combine(folder, $"{stage}.csv")), TwinTrace.Columns);
             }
 
-            trace.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{o.Time:0.###},{o.Queue:0},{o.Ready},{o.ArrivalRate * o.Interval:0},"));
+            trace.Row([CsvTable.Field(o.Time), CsvTable.Field(o.Queue, "0"), CsvTable.Field(o.Ready), CsvTable.Field(o.ArrivalRate * o.Interval, "0"), ""]);
         }
     }
 

@@ -1,4 +1,4 @@
-using System.Globalization;
+using Streams.Reporting;
 
 namespace Streams.Control.Simulation;
 
@@ -35,39 +35,29 @@ public sealed class ArrivalTrace
             "burst" => new(name, 7200, t => (t % 1800) is >= 600 and < 840 ? 0.875 * high : 1.5 * low),
             // A compressed day: two periods of 2 h between low and 0.9 x high.
             "diurnal" => new(name, 14400, t => low + ((0.9 * high - low) * 0.5 * (1 - Math.Cos(2 * Math.PI * t / 7200)))),
-            _ => throw new ArgumentException($"unknown trace '{name}' (step, ramp, burst, diurnal, or a CSV file of 'seconds,rate' lines)"),
+            _ => throw new ArgumentException($"unknown trace '{name}' (step, ramp, burst, diurnal, or a CSV file with the columns seconds,rate)"),
         };
     }
 
     public static IReadOnlyList<string> BuiltInNames { get; } = ["step", "ramp", "burst", "diurnal"];
 
     /// <summary>
-    /// Reads 'seconds,rate' lines (a header line and # comments are skipped); the rate holds until the next line and the
-    /// trace ends at the last time.
+    /// Reads a CSV table with the columns <c>seconds</c> and <c>rate</c> (a header row naming them is required, in any
+    /// order, other columns ignored, see <see cref="CsvTable"/>); the rate holds until the next row and the trace ends
+    /// at the last time.
     /// </summary>
     public static ArrivalTrace FromCsv(string path)
     {
-        var points = new List<(double T, double Rate)>();
-        var lineNo = 0;
-        foreach (var raw in File.ReadLines(path))
+        var last = double.NegativeInfinity;
+        var points = CsvTable.Read(path, ["seconds", "rate"], row =>
         {
-            lineNo++;
-            var line = raw.Trim();
-            if (line.Length == 0 || line.StartsWith('#')) continue;
-            var parts = line.Split(',');
-            if (parts.Length < 2 || !double.TryParse(parts[0], NumberStyles.Float, CultureInfo.InvariantCulture, out var t)
-                || !double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var r))
-            {
-                if (points.Count == 0 && lineNo == 1) continue; // header
-                throw new FormatException($"{path}:{lineNo}: expected 'seconds,rate', got '{line}'");
-            }
-
-            if (r < 0) throw new FormatException($"{path}:{lineNo}: negative rate {r}");
-            if (points.Count > 0 && t <= points[^1].T) throw new FormatException($"{path}:{lineNo}: time {t} does not increase");
-            points.Add((t, r));
-        }
-
-        if (points.Count < 2) throw new FormatException($"{path}: needs at least two 'seconds,rate' lines");
+            var (t, r) = (row.Number("seconds"), row.Number("rate"));
+            if (r < 0) throw row.Error("rate", $"negative rate {r}");
+            if (t <= last) throw row.Error("seconds", $"time {t} does not increase");
+            last = t;
+            return (T: t, Rate: r);
+        });
+        if (points.Count < 2) throw new FormatException($"{path}: needs at least two rows of seconds,rate");
         var times = points.Select(p => p.T).ToArray();
         return new(Path.GetFileNameWithoutExtension(path), points[^1].T, t =>
         {

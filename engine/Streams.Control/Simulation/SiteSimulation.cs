@@ -1,4 +1,3 @@
-using MathNet.Numerics.Distributions;
 using Streams.Control.Laws;
 using Streams.Control.Live;
 using Streams.Control.Nodes;
@@ -89,8 +88,8 @@ public static class SiteSimulation
             clock.Set(t);
             foreach (var site in sites) site.Advance();
             var ready = workers + sites.Sum(x => x.ServingCores);
-            var a = Draw(arrivalsRng, trace.Rate(t));
-            var capacity = Draw(serviceRng, ready * s.Mu);
+            var a = (double)RandomDraws.Poisson(arrivalsRng, trace.Rate(t));
+            var capacity = (double)RandomDraws.Poisson(serviceRng, ready * s.Mu);
             var done = Math.Min(queue + a, capacity);
             var hadWork = queue + a > 0;
             queue += a - done;
@@ -160,6 +159,4 @@ public static class SiteSimulation
             .Select(x => (x.Id, Site: books[x.Id[..x.Id.IndexOf('/', StringComparison.Ordinal)]], Node: x));
         return [.. SiteMatcher.ReleaseOrder(live).Take(planned.Count)];
     }
-
-    private static double Draw(Random rng, double mean) => mean <= 0 ? 0 : Poisson.Sample(rng, mean);
 }

@@ -78,8 +78,8 @@ public static class StageSimulation
         {
             provider.Advance(t);
             var ready = workers + provider.ReadyCores;
-            var a = Poisson(arrivalsRng, trace.Rate(t));
-            var capacity = Poisson(serviceRng, ready * s.Mu);
+            var a = (double)RandomDraws.Poisson(arrivalsRng, trace.Rate(t));
+            var capacity = (double)RandomDraws.Poisson(serviceRng, ready * s.Mu);
             var done = Math.Min(queue + a, capacity);
             var hadWork = queue + a > 0;
             queue += a - done;
@@ -150,26 +150,6 @@ public static class StageSimulation
         return true;
     }
 
-    private static double Poisson(Random rng, double mean)
-    {
-        if (mean <= 0) return 0;
-        if (mean > 50) return Math.Max(0, Math.Round(mean + (Math.Sqrt(mean) * StandardNormal(rng)))); // normal approximation
-
-        var l = Math.Exp(-mean);
-        var k = 0;
-        var p = 1.0;
-        do
-        {
-            k++;
-            p *= rng.NextDouble();
-        }
-        while (p > l);
-        return k - 1;
-    }
-
-    /// <summary>A draw from N(0, 1) (Box-Muller).</summary>
-    private static double StandardNormal(Random rng) => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
-
     /// <summary>
     /// A node provider on the virtual clock: each request draws its boot delay and whether it will fail. A node that
     /// ended is listed once more (gone or failed), as the real providers do, then forgotten.
@@ -197,7 +177,7 @@ public static class StageSimulation
 
         public string Request(double now)
         {
-            var boot = Math.Max(10, s.BootMeanSeconds + (s.BootSdSeconds * StandardNormal(_rng)));
+            var boot = Math.Max(10, RandomDraws.Normal(_rng, s.BootMeanSeconds, s.BootSdSeconds));
             var node = new Node($"sim-{_next++}", now, now + boot, _rng.NextDouble() < s.FailProbability);
             _nodes.Add(node);
             return node.Id;

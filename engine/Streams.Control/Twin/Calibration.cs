@@ -1,4 +1,4 @@
-using System.Globalization;
+using Streams.Reporting;
 
 namespace Streams.Control.Twin;
 
@@ -24,33 +24,16 @@ public static class Calibration
     public static void Write(string path, IEnumerable<CalibrationRow> rows)
     {
         ArgumentNullException.ThrowIfNull(rows);
-        var lines = new List<string> { Header };
-        lines.AddRange(rows.Select(r => string.Join(',', F(r.Lambda), r.Workers.ToString(CultureInfo.InvariantCulture), F(r.Mu), F(r.Rho), F(r.ObservedLq), F(r.ObservedLogSd), F(r.TheoryLq))));
-        File.WriteAllLines(path, lines);
+        CsvTable.Write(path, Header.Split(','), rows.Select(r => new[] { F(r.Lambda), CsvTable.Field(r.Workers), F(r.Mu), F(r.Rho), F(r.ObservedLq), F(r.ObservedLogSd), F(r.TheoryLq) }));
     }
 
-    /// <summary>Reads a table written by <see cref="Write"/>; a malformed line is reported with its number.</summary>
-    public static IReadOnlyList<CalibrationRow> Read(string path)
-    {
-        var rows = new List<CalibrationRow>();
-        var lines = File.ReadAllLines(path);
-        for (var n = 1; n < lines.Length; n++)
-        {
-            if (string.IsNullOrWhiteSpace(lines[n])) continue;
-            var f = lines[n].Split(',');
-            double D(int i) => double.Parse(f[i], NumberStyles.Float, CultureInfo.InvariantCulture);
-            try
-            {
-                rows.Add(new CalibrationRow(D(0), int.Parse(f[1], CultureInfo.InvariantCulture), D(2), D(4), D(5), D(6)));
-            }
-            catch (Exception e) when (e is FormatException or IndexOutOfRangeException or OverflowException)
-            {
-                throw new FormatException($"{path}:{n + 1}: not a calibration row ({Header}): '{lines[n]}'", e);
-            }
-        }
-
-        return rows;
-    }
+    /// <summary>
+    /// Reads a table written by <see cref="Write"/> (see <see cref="CsvTable"/>: header row required, columns by name,
+    /// others ignored: <c>rho</c> is derived, not read); a malformed row is reported with its line and column.
+    /// </summary>
+    public static IReadOnlyList<CalibrationRow> Read(string path) =>
+        CsvTable.Read(path, ["lambda", "workers", "mu", "observed_lq", "observed_log_sd", "mmc_lq"], r =>
+            new CalibrationRow(r.Number("lambda"), r.WholeNumber("workers"), r.Number("mu"), r.Number("observed_lq"), r.Number("observed_log_sd"), r.Number("mmc_lq")));
 
     /// <summary>
     /// A twin model whose observation model is learned from <paramref name="rows"/>: for each control, log(1 + observed
@@ -98,5 +81,5 @@ public static class Calibration
         return Math.Max(last.Y, last.Y + (beyond(x) - beyond(last.X)));
     }
 
-    private static string F(double v) => v.ToString("0.####", CultureInfo.InvariantCulture);
+    private static string F(double v) => CsvTable.Field(v, "0.####");
 }

@@ -1,3 +1,5 @@
+using MathNet.Numerics.Distributions;
+
 namespace Streams.Control.Twin;
 
 /// <summary>One step's observation: the queue, the control in force, and optionally the measured load (lambda/mu) with its spread.</summary>
@@ -64,7 +66,7 @@ public sealed class TwinFilter
         for (var i = 0; i < prior.Length; i++)
         {
             var l = Model.QueueLikelihood(i, u, o.Queue);
-            if (o.Load is { } load) l *= TwinModel.Normal(load, Model.Loads[i], Math.Max(1e-6, o.LoadSd));
+            if (o.Load is { } load) l *= Normal.PDF(Model.Loads[i], Math.Max(1e-6, o.LoadSd), load);
             posterior[i] = prior[i] * l;
             total += posterior[i];
         }
@@ -114,7 +116,7 @@ public sealed class TwinFilter
             for (var i = 0; i < b.Length; i++)
             {
                 if (b[i] == 0) continue;
-                p += b[i] * (double.IsNaN(fluid[i]) ? NormalCdf((logQ - Model.LogMean(i, u)) / Model.LogSd(i, u)) : NormalCdf((q - fluid[i]) / fluidSd[i]));
+                p += b[i] * (double.IsNaN(fluid[i]) ? Normal.CDF(Model.LogMean(i, u), Model.LogSd(i, u), logQ) : Normal.CDF(fluid[i], fluidSd[i], q));
             }
 
             return p;
@@ -192,14 +194,5 @@ public sealed class TwinFilter
         double v = 0;
         for (var i = 0; i < b.Length; i++) v += b[i] * (Model.Loads[i] - m) * (Model.Loads[i] - m);
         return Math.Sqrt(v);
-    }
-
-    /// <summary>Standard normal CDF (Abramowitz and Stegun 7.1.26 on erf; error under 1.5e-7).</summary>
-    public static double NormalCdf(double z)
-    {
-        var x = Math.Abs(z) / Math.Sqrt(2);
-        var t = 1 / (1 + (0.3275911 * x));
-        var erf = 1 - ((((((((1.061405429 * t) - 1.453152027) * t) + 1.421413741) * t) - 0.284496736) * t) + 0.254829592) * t * Math.Exp(-x * x);
-        return z >= 0 ? 0.5 * (1 + erf) : 0.5 * (1 - erf);
     }
 }

@@ -1,3 +1,4 @@
+using MathNet.Numerics.Distributions;
 using Streams.Control.Laws;
 
 namespace Streams.Control.Twin;
@@ -101,7 +102,7 @@ public sealed class TwinModel
     public double QueueLikelihood(int state, int control, double queue)
     {
         var x = Math.Log(1 + Math.Max(0, queue));
-        return ((1 - Robustness) * Normal(x, _logMean[state, control], _logSd[state, control])) + (Robustness / Math.Log(1 + MaxQueue));
+        return ((1 - Robustness) * Normal.PDF(_logMean[state, control], _logSd[state, control], x)) + (Robustness / Math.Log(1 + MaxQueue));
     }
 
     /// <summary>
@@ -133,11 +134,4 @@ public sealed class TwinModel
     /// <summary>M/M/c mean queue at load <paramref name="load"/> (Erlangs) on <paramref name="servers"/>, capped at <paramref name="saturated"/>.</summary>
     public static double TheoryQueue(double load, int servers, double saturated) =>
         load <= 0 ? 0 : load >= servers ? saturated : Math.Min(saturated, ErlangC.MeanQueue(servers, load, 1));
-
-    /// <summary>Gaussian density.</summary>
-    public static double Normal(double x, double mean, double sd)
-    {
-        var z = (x - mean) / sd;
-        return Math.Exp(-0.5 * z * z) / (sd * Math.Sqrt(2 * Math.PI));
-    }
 }

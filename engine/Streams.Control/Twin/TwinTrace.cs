@@ -1,4 +1,5 @@
-using System.Globalization;
+using Streams.Control.Simulation;
+using Streams.Reporting;
 
 namespace Streams.Control.Twin;
 
@@ -10,34 +11,23 @@ public static class TwinTrace
 {
     public const string Header = "t,queue,workers,arrivals,true_load";
 
+    /// <summary>The columns of <see cref="Header"/>; the first three are required when reading.</summary>
+    internal static readonly string[] Columns = Header.Split(',');
+
     public static void Write(string path, IEnumerable<TraceStep> steps)
     {
         ArgumentNullException.ThrowIfNull(steps);
-        static string F(double? v) => v is { } d ? d.ToString("0.###", CultureInfo.InvariantCulture) : "";
-        File.WriteAllLines(path, [Header, .. steps.Select(s => $"{F(s.Time)},{F(s.Queue)},{s.Workers},{F(s.Arrivals)},{F(s.TrueLoad)}")]);
+        CsvTable.Write(path, Columns, steps.Select(s => new[] { CsvTable.Field(s.Time), CsvTable.Field(s.Queue), CsvTable.Field(s.Workers), CsvTable.Field(s.Arrivals), CsvTable.Field(s.TrueLoad) }));
     }
 
-    /// <summary>Reads a trace; the header line is optional; a malformed line is reported with its number.</summary>
+    /// <summary>
+    /// Reads a trace (see <see cref="CsvTable"/>: a header row is required, columns by name in any order, others
+    /// ignored); <c>arrivals</c> and <c>true_load</c> may be absent or empty; a malformed row is reported with its line.
+    /// </summary>
     public static IReadOnlyList<TraceStep> Read(string path)
     {
-        var steps = new List<TraceStep>();
-        var lines = File.ReadAllLines(path);
-        for (var n = 0; n < lines.Length; n++)
-        {
-            var line = lines[n].Trim();
-            if (line.Length == 0 || line.StartsWith('#') || (n == 0 && !char.IsDigit(line[0]))) continue;
-            var f = line.Split(',');
-            double? Opt(int i) => i < f.Length && f[i].Trim().Length > 0 ? double.Parse(f[i], NumberStyles.Float, CultureInfo.InvariantCulture) : null;
-            try
-            {
-                steps.Add(new TraceStep(Opt(0) ?? throw new FormatException("no time"), Opt(1) ?? throw new FormatException("no queue"), (int)(Opt(2) ?? throw new FormatException("no workers")), Opt(3), Opt(4)));
-            }
-            catch (FormatException e)
-            {
-                throw new FormatException($"{path}:{n + 1}: expected {Header} (arrivals and true_load optional), got '{line}' ({e.Message})", e);
-            }
-        }
-
+        var steps = CsvTable.Read(path, Columns[..3], row =>
+            new TraceStep(row.Number("t"), row.Number("queue"), row.WholeNumber("workers"), row.OptionalNumber("arrivals"), row.OptionalNumber("true_load")));
         if (steps.Count < 2) throw new FormatException($"{path}: a trace needs at least two steps");
         return steps;
     }
@@ -59,8 +49,8 @@ public static class TwinTrace
             var arrivals = 0L;
             for (var k = 0; k < 100; k++)
             {
-                var a = Poisson(rng, loads[t] * mu * h);
-                var served = Math.Min(inSystem, Poisson(rng, Math.Min(inSystem, workers) * mu * h));
+                var a = RandomDraws.Poisson(rng, loads[t] * mu * h);
+                var served = Math.Min(inSystem, RandomDraws.Poisson(rng, Math.Min(inSystem, workers) * mu * h));
                 inSystem += a - served;
                 arrivals += a;
             }
@@ -88,22 +78,4 @@ public static class TwinTrace
 
         return result;
     }
-
-    private static long Poisson(Random rng, double mean)
-    {
-        if (mean <= 0) return 0;
-        if (mean > 30) return Math.Max(0, (long)Math.Round(mean + (Math.Sqrt(mean) * Gaussian(rng))));
-        var limit = Math.Exp(-mean);
-        long k = 0;
-        var p = rng.NextDouble();
-        while (p > limit)
-        {
-            k++;
-            p *= rng.NextDouble();
-        }
-
-        return k;
-    }
-
-    private static double Gaussian(Random rng) => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
 }

@@ -1,3 +1,4 @@
+using MathNet.Numerics.Distributions;
 using Streams.Operators.Clas12.Evio;
 using Streams.Operators.Clas12.Geometry;
 
@@ -68,7 +69,7 @@ public sealed class Clas12Simulator(SimulationOptions options)
         for (var layer = 0; layer < DcGeometry.Layers; layer++)
         {
             var z = DcGeometry.Z(layer);
-            var u = DcGeometry.MeasuredU(layer, TrackModel.X(tx, kappa, z), ty * z) + Gaussian(Options.Resolution);
+            var u = DcGeometry.MeasuredU(layer, TrackModel.X(tx, kappa, z), ty * z) + Normal.Sample(_random, 0, Options.Resolution);
             var wire = DcGeometry.WireAt(layer, u);
             if (wire == 0)
             {
@@ -99,7 +100,7 @@ public sealed class Clas12Simulator(SimulationOptions options)
                 var s = strip + d;
                 if (s is < 1 or > EcGeometry.Strips) continue;
                 var share = d == 0 ? 0.6 : 0.2;
-                var adc = (int)Math.Round(energy / 3 * share * 10_000 * (1 + Gaussian(0.05)));
+                var adc = (int)Math.Round(energy / 3 * share * 10_000 * (1 + Normal.Sample(_random, 0, 0.05)));
                 ev.EcStrips.Add(new EcStrip((byte)sector, (byte)view, (byte)s, Math.Clamp(adc, 0, 0xFFFFF), 20 + _random.Next(5)));
             }
         }
@@ -109,22 +110,15 @@ public sealed class Clas12Simulator(SimulationOptions options)
 
     private void AddNoise(EvioEvent ev)
     {
-        // Geometric sampling of the next noisy wire: cost proportional to the noise, not to the channel count.
+        // Geometric sampling of the next noisy wire: cost proportional to the noise, not to the channel count. A
+        // geometric draw counts the wires up to and including the next noisy one (the first is one fewer wires in).
         var channels = DcGeometry.Sectors * DcGeometry.Layers * DcGeometry.Wires;
-        var logKeep = Math.Log(1 - Options.NoiseRate);
-        for (long c = (long)(Math.Log(1 - _random.NextDouble()) / logKeep); c < channels; c += 1 + (long)(Math.Log(1 - _random.NextDouble()) / logKeep))
+        for (long c = Geometric.Sample(_random, Options.NoiseRate) - 1; c < channels; c += Geometric.Sample(_random, Options.NoiseRate))
         {
             var sector = (int)(c / (DcGeometry.Layers * DcGeometry.Wires)) + 1;
             var layer = (int)(c / DcGeometry.Wires % DcGeometry.Layers) + 1;
             var wire = (int)(c % DcGeometry.Wires) + 1;
             ev.DcHits.Add(new DcHit((byte)sector, (byte)layer, (byte)wire, (ushort)_random.Next(0, 200)));
         }
-    }
-
-    private double Gaussian(double sigma)
-    {
-        var u1 = 1.0 - _random.NextDouble();
-        var u2 = _random.NextDouble();
-        return sigma * Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2);
     }
 }
