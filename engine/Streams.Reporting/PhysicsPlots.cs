@@ -179,10 +179,11 @@ public static class PhysicsPlots
             var (mean, sd) = values.Count == 0 ? (double.NaN, double.NaN) : values.Count == 1 ? (values[0], 0) : MathNet.Numerics.Statistics.Statistics.MeanStandardDeviation(values);
             return new ResidualStats(i + 1, values.Count, mean * 1e4, sd * 1e4, values.Count > 0 ? sd * 1e4 / Math.Sqrt(values.Count) : double.NaN);
         }).ToList();
-        File.WriteAllLines(csvPath, [
-            "# per superlayer: mean over matched tracks of the track's mean hit residual there (measured - fitted), its rms over tracks, and the mean's error (rms / sqrt(tracks)), in micrometres",
-            "superlayer,tracks,mean_um,rms_um,mean_error_um",
-            .. stats.Select(r => r.Tracks == 0 ? string.Create(Inv, $"{r.Superlayer},0,,,") : string.Create(Inv, $"{r.Superlayer},{r.Tracks},{r.MeanMicrons:0.###},{r.RmsMicrons:0.###},{r.MeanErrorMicrons:0.####}"))]);
+        CsvTable.Write(csvPath, ["superlayer", "tracks", "mean_um", "rms_um", "mean_error_um"],
+            stats.Select(r => r.Tracks == 0
+                ? new[] { CsvTable.Field(r.Superlayer), "0", "", "", "" }
+                : [CsvTable.Field(r.Superlayer), CsvTable.Field(r.Tracks), CsvTable.Field(r.MeanMicrons), CsvTable.Field(r.RmsMicrons), CsvTable.Field(r.MeanErrorMicrons, "0.####")]),
+            ["per superlayer: mean over matched tracks of the track's mean hit residual there (measured - fitted), its rms over tracks, and the mean's error (rms / sqrt(tracks)), in micrometres"]);
 
         var plot = new Plot();
         var shown = stats.Where(r => r.Tracks > 0).ToList();
