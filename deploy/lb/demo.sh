@@ -39,8 +39,13 @@ node() { # name port: a node pipeline registered with the load balancer, until S
     exec $STREAMS receive --port "$2" --lb "$URI" --name "$1" --duration 3600 --progress none --summary-json "$OUT/$1.json" >"$OUT/$1.out" 2>"$OUT/$1.log"
   fi
 }
+# Waits (at most 60 s) until a node's log says it registered: a loaded machine starts a node in seconds, not at once.
+registered() {
+  for _ in $(seq 1 600); do grep -q "registered with load balancer" "$OUT/$1.log" 2>/dev/null && return; kill -0 "$2" 2>/dev/null || break; sleep 0.1; done
+  echo "node $1 did not register"; cat "$OUT/$1.log"; exit 1
+}
 node a $PA & A=$!; pids+=($A)
-sleep 1.5
+registered a $A
 if [[ $MODE == clas12 ]]; then
   SENT="$OUT/daq.json"
   $STREAMS run deploy/pipelines/clas12-daq-lb.yaml --lb "$URI" -n $((500 * ${SECONDS_TOTAL%.*})) --progress none --metrics-listen off --summary-json "$SENT" >"$OUT/daq.out" 2>"$OUT/daq.log" & S=$!; pids+=($S)
@@ -50,6 +55,7 @@ else
 fi
 sleep "$(echo "$SECONDS_TOTAL / 4" | bc -l)"
 echo "node b joins"; node b $PB & B=$!; pids+=($B)
+registered b $B
 sleep "$(echo "$SECONDS_TOTAL / 2" | bc -l)"
 echo "node b leaves (SIGTERM)"; kill -TERM $B; wait $B || { echo "node b failed"; cat "$OUT/b.log"; exit 1; }
 wait $S || { echo "the sender failed"; cat "$OUT"/daq.log "$OUT"/send.log 2>/dev/null | tail -5; exit 1; }
