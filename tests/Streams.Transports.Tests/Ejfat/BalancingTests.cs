@@ -114,6 +114,26 @@ public sealed class BalancingTests
     }
 
     [Fact]
+    public void A_member_driven_to_no_weight_while_full_gets_its_slots_back_once_its_queue_empties()
+    {
+        // The node pipelines' feedback (setpoint 0, kp 400, limit 200): signal -400 x fill. Node 0 was full for a while
+        // and fell to the floor; now it is empty while the other two are full.
+        var weights = new[] { 1e-3, 1500, 1500 };
+        double[] fill = [1, 0.5, 0.5];
+        for (var step = 0; step < 5; step++) weights = SlotAllocator.NextWeights([.. weights.Select((w, i) => new MemberState(w, -Math.Min(200, 400 * fill[i]), 0, 0, true))], SlotStrategy.Dynamic);
+        Assert.True(weights[0] >= SlotAllocator.WeightFloor * 0.9, $"weight {weights[0]}");
+        var atFloor = Share(weights);
+        Assert.True(atFloor >= 15, $"{atFloor} slots at the floor"); // about a tenth of the fair 171
+        fill = [0, 0.9, 0.9];
+        for (var step = 0; step < 5; step++) weights = SlotAllocator.NextWeights([.. weights.Select((w, i) => new MemberState(w, -Math.Min(200, 400 * fill[i]), 0, 0, true))], SlotStrategy.Dynamic);
+        Assert.True(Share(weights) >= 2 * atFloor, $"{Share(weights)} slots after 5 s empty while the others are full (from {atFloor})");
+        for (var step = 0; step < 15; step++) weights = SlotAllocator.NextWeights([.. weights.Select((w, i) => new MemberState(w, -Math.Min(200, 400 * fill[i]), 0, 0, true))], SlotStrategy.Dynamic);
+        Assert.True(Share(weights) >= 512 / 3, $"{Share(weights)} slots after 20 s empty while the others are full");
+
+        static int Share(double[] w) => SlotAllocator.Shares([.. w.Select(x => new MemberState(x, 0, 0, 0, true))], w)[0];
+    }
+
+    [Fact]
     public void Min_and_max_factors_bound_a_member_s_share_of_the_fair_256()
     {
         // Weights 9:1 would give 461 and 51; the first may have at most 1.5 x 256 = 384, the second at least 0.5 x 256 = 128.

@@ -43,9 +43,23 @@ internal static class SlotAllocator
 
         var ready = Enumerable.Range(0, w.Length).Where(i => members[i].Ready).ToList();
         if (ready.Count == 0) return w;
+        Rescale(w, ready);
+        // A floor of 10% of the mean: the weights integrate the signals and are rescaled multiplicatively, so a member
+        // driven to ~0 while it was full would stay at ~0 (no slots) long after its queue emptied, while the others
+        // overflow; from the floor it keeps a few slots and climbs back by the others' signals (about 15% a second at
+        // the node pipelines' limit of 200).
+        foreach (var i in ready) w[i] = Math.Max(w[i], WeightFloor);
+        Rescale(w, ready);
+        return w;
+    }
+
+    /// <summary>The least weight a ready member keeps, on the scale of mean 1000 (10%: a member gets at least about a tenth of a fair share).</summary>
+    public const double WeightFloor = 100;
+
+    private static void Rescale(double[] w, List<int> ready)
+    {
         var mean = ready.Average(i => w[i]);
         foreach (var i in ready) w[i] = w[i] * 1000 / mean;
-        return w;
     }
 
     /// <summary>How many slots each member gets for <paramref name="weights"/> (0 for members not ready); they add up to 512 when any is ready.</summary>
