@@ -8,6 +8,8 @@ public sealed class MultiSiteProviderTests
 {
     private static readonly NodeGuards Guards = new() { CallTimeoutSeconds = 30, JoinTimeoutSeconds = 900, MinLifetimeSeconds = 0, YoungSeconds = 10 };
 
+    private static readonly System.Text.Json.JsonSerializerOptions Web = new(System.Text.Json.JsonSerializerDefaults.Web);
+
     private readonly FakeTimeProvider _time = new();
     private readonly FakeSiteNodes _local = new("local");
     private readonly FakeSiteNodes _hpc = new("hpc");
@@ -148,8 +150,8 @@ public sealed class MultiSiteProviderTests
         Advance(12);
         _local.States["1"] = NodeState.Ready;
         await multi.ListAsync();
-        var json = System.Text.Json.JsonSerializer.Serialize(multi.Summary());
-        Assert.Contains("\"local\":{\"requested\":1,\"joined\":1,\"failed\":0", json, StringComparison.Ordinal);
+        var json = System.Text.Json.JsonSerializer.Serialize(multi.Summary(), Web);
+        Assert.Contains("\"local\":{\"provider\":\"local\",\"requested\":1,\"joined\":1,\"failed\":0", json, StringComparison.Ordinal);
         Assert.Contains("\"health\":\"up\"", json, StringComparison.Ordinal);
     }
 
