@@ -165,7 +165,7 @@ public sealed class MultiSiteProviderTests
         await multi.RequestAsync();
         await multi.ListAsync();
         var text = await registry.ExportTextAsync();
-        Assert.Contains("streams_site_nodes{pipeline=\"p\",site=\"local\",state=\"pending\"} 1", text, StringComparison.Ordinal);
+        Assert.Contains("streams_site_nodes{pipeline=\"p\",site=\"local\",state=\"booting\"} 1", text, StringComparison.Ordinal);
         Assert.Contains("streams_site_join_seconds{pipeline=\"p\",site=\"cloud\",quantile=\"0.9\"} 110", text, StringComparison.Ordinal);
         Assert.Contains("streams_site_requests_total{pipeline=\"p\",site=\"local\",outcome=\"placed\"} 1", text, StringComparison.Ordinal);
     }

@@ -157,13 +157,13 @@ public sealed class MultiSiteProvider : INodeProvider, IDisposable
             }
         }
 
-        Metrics?.Update(Sites);
+        Metrics?.Update(Sites, merged);
         return merged;
     }
 
     /// <summary>The summary's <c>"sites"</c> section: one <see cref="SiteSummary"/> per site, in the order given.</summary>
     public IReadOnlyDictionary<string, SiteSummary> Summary() =>
-        _sites.ToDictionary(s => s.Book.Name, s => SiteSummary.Of(s.Book, s.Provider.Name), StringComparer.Ordinal);
+        _sites.ToDictionary(s => s.Book.Name, s => SiteSummary.Of(s.Book), StringComparer.Ordinal);
 
     public string Describe(NodeCall operation) => $"{operation.ToString().ToLowerInvariant()} at {string.Join(", ", _sites.Select(s => $"{s.Book.Name} ({s.Provider.Describe(operation)})"))}";
 

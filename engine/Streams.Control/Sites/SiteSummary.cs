@@ -39,12 +39,12 @@ public sealed record SiteSummary(
     int TimesDown,
     string? LastError)
 {
-    /// <summary>The summary of <paramref name="book"/>, whose nodes come from <paramref name="provider"/>.</summary>
-    public static SiteSummary Of(SiteBook book, string provider)
+    /// <summary>The summary of <paramref name="book"/>.</summary>
+    public static SiteSummary Of(SiteBook book)
     {
         ArgumentNullException.ThrowIfNull(book);
         return new SiteSummary(
-            provider,
+            book.Spec.Provider.ToString().ToLowerInvariant(),
             book.Requested,
             book.Joined,
             book.Failed,
