@@ -11,58 +11,51 @@ namespace Streams.Cli.Commands;
 /// state, learned join times, health, bandwidth, budget, what was asked and given), or polled once from a sites file
 /// (free cores, the batch system's queue, quota and priors). What a source does not know is null.
 /// </summary>
-internal sealed record SiteStatus(string Site, string Provider)
-{
-    /// <summary>The pipeline whose controller placed the nodes (from a run).</summary>
-    public string? Pipeline { get; init; }
-
-    /// <summary>up, slow or down (from a run); polled: up when the site answered, down when not, null when not polled.</summary>
-    public string? Health { get; init; }
-
-    public int? Booting { get; init; }
-
-    public int? Ready { get; init; }
-
-    public int? Draining { get; init; }
-
-    /// <summary>Most nodes at once (quota in nodes and cores, bandwidth share); null: no limit.</summary>
-    public int? QuotaNodes { get; init; }
-
-    public double JoinP50Seconds { get; init; }
-
-    public double JoinP90Seconds { get; init; }
-
-    /// <summary>True when the join times were measured; false: the boot prior.</summary>
-    public bool JoinMeasured { get; init; }
-
-    /// <summary>Running nodes x ingest per node, Gbit/s.</summary>
-    public double? BandwidthUsedGbps { get; init; }
-
-    /// <summary>The site's share of the network link, Gbit/s; null: no limit.</summary>
-    public double? BandwidthShareGbps { get; init; }
-
-    /// <summary>Node-hours left of the allocation; null: no budget.</summary>
-    public double? BudgetLeftNodeHours { get; init; }
-
-    public double? NodeHours { get; init; }
-
-    public int? Requested { get; init; }
-
-    public int? Joined { get; init; }
-
-    public int? Failed { get; init; }
-
-    public int? TimesDown { get; init; }
-
-    /// <summary>Polled: cores free at the site now (local: this machine's cores less its load; SLURM: sinfo's idle CPUs).</summary>
-    public int? FreeCores { get; init; }
-
-    /// <summary>Polled: jobs waiting in the site's queue (SLURM: squeue's pending jobs).</summary>
-    public int? QueuedJobs { get; init; }
-
-    /// <summary>What the poll said (or why it failed).</summary>
-    public string? Note { get; init; }
-}
+/// <param name="Site">The site's name.</param>
+/// <param name="Provider">Its node provider (local, slurm, kubernetes).</param>
+/// <param name="Pipeline">The pipeline whose controller placed the nodes (from a run).</param>
+/// <param name="Health">up, slow or down (from a run); polled: up when the site answered, down when not, null when not polled.</param>
+/// <param name="Booting">Nodes asked for, not joined.</param>
+/// <param name="Ready">Nodes ready.</param>
+/// <param name="Draining">Nodes draining (released, or near their walltime).</param>
+/// <param name="QuotaNodes">Most nodes at once (quota in nodes and cores, bandwidth share); null: no limit.</param>
+/// <param name="JoinP50Seconds">Median request-to-join time.</param>
+/// <param name="JoinP90Seconds">90th percentile request-to-join time.</param>
+/// <param name="JoinMeasured">True when the join times were measured; false: the boot prior.</param>
+/// <param name="BandwidthUsedGbps">Running nodes x ingest per node, Gbit/s.</param>
+/// <param name="BandwidthShareGbps">The site's share of the network link, Gbit/s; null: no limit.</param>
+/// <param name="BudgetLeftNodeHours">Node-hours left of the allocation; null: no budget.</param>
+/// <param name="NodeHours">Node-hours the site's nodes ran.</param>
+/// <param name="Requested">Nodes asked for at the site.</param>
+/// <param name="Joined">Nodes that joined.</param>
+/// <param name="Failed">Nodes that failed, never joined or died young.</param>
+/// <param name="TimesDown">Times the site went down.</param>
+/// <param name="FreeCores">Polled: cores free at the site now (local: this machine's cores less its load; SLURM: sinfo's idle CPUs).</param>
+/// <param name="QueuedJobs">Polled: jobs waiting in the site's queue (SLURM: squeue's pending jobs).</param>
+/// <param name="Note">What the poll said (or why it failed).</param>
+internal sealed record SiteStatus(
+    string Site,
+    string Provider,
+    string? Pipeline = null,
+    string? Health = null,
+    int? Booting = null,
+    int? Ready = null,
+    int? Draining = null,
+    int? QuotaNodes = null,
+    double JoinP50Seconds = 0,
+    double JoinP90Seconds = 0,
+    bool JoinMeasured = false,
+    double? BandwidthUsedGbps = null,
+    double? BandwidthShareGbps = null,
+    double? BudgetLeftNodeHours = null,
+    double? NodeHours = null,
+    int? Requested = null,
+    int? Joined = null,
+    int? Failed = null,
+    int? TimesDown = null,
+    int? FreeCores = null,
+    int? QueuedJobs = null,
+    string? Note = null);
 
 /// <summary>
 /// <c>streams sites status</c>: a table per site of a pool of facilities, from a running run's metrics endpoint
