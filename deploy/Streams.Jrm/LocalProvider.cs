@@ -25,11 +25,14 @@ public sealed record LocalOptions
 
     /// <summary>Threads per worker process.</summary>
     public int Cores { get; init; } = 1;
+
+    /// <summary>Node names are PREFIX-PID-N: a prefix per site keeps the nodes of two local sites apart.</summary>
+    public string NamePrefix { get; init; } = "local";
 }
 
 /// <summary>
 /// Nodes as local processes: each request starts <c>streams worker --join</c> on this machine under a name of its
-/// own (<c>local-PID-N</c>, also the node's id). A node is booting until the coordinator reports that a worker process
+/// own (<c>local-PID-N</c>, also the node's id; <see cref="LocalOptions.NamePrefix"/>). A node is booting until the coordinator reports that a worker process
 /// of that name joined (<c>hasWorker</c>, the coordinator's <c>HasWorker</c>), ready while it runs, draining once
 /// released with drain, gone when it exits cleanly or after a drain, failed otherwise. Release with drain sends SIGTERM
 /// (the worker finishes its batches and leaves); without drain it is killed.
@@ -50,7 +53,7 @@ public sealed class LocalProvider(LocalOptions options, Func<string, bool> hasWo
 
     public Task<string> RequestAsync(CancellationToken cancel = default)
     {
-        var id = $"local-{Environment.ProcessId}-{Interlocked.Increment(ref _next)}";
+        var id = $"{options.NamePrefix}-{Environment.ProcessId}-{Interlocked.Increment(ref _next)}";
         // A node pipeline runs in a session of its own (setsid): a Ctrl+C at the terminal reaches the control process
         // only, which then drains each node with one SIGTERM (a second signal would abort the node).
         var command = options.Node is not null && File.Exists("/usr/bin/setsid") ? ["/usr/bin/setsid", .. options.Command] : options.Command;

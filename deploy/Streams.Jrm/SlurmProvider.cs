@@ -45,12 +45,25 @@ public sealed record SlurmOptions
     /// then has this long to queue and boot before the old one leaves). 0 turns replacement ahead of time off.
     /// </summary>
     public int ReplaceBeforeEndSeconds { get; init; } = 300;
+
+    /// <summary>Variables set for sbatch, squeue and scancel: a site's own <c>SLURM_CONF</c> addresses another cluster.</summary>
+    public IReadOnlyDictionary<string, string>? Environment { get; init; }
+
+    /// <summary>The cluster sbatch, squeue and scancel address (<c>-M</c>, a multi-cluster setup); null: the one SLURM_CONF names.</summary>
+    public string? Cluster { get; init; }
+
+    /// <summary>Worker names are PREFIX-JOBID: a prefix per cluster keeps them apart, since two clusters hand out the same job ids.</summary>
+    public string NamePrefix { get; init; } = "slurm";
+
+    /// <summary>The environment that points SLURM's commands at <paramref name="slurmConf"/> (null: this process's own).</summary>
+    public static IReadOnlyDictionary<string, string>? ConfEnvironment(string? slurmConf) =>
+        slurmConf is null ? null : new Dictionary<string, string>(StringComparer.Ordinal) { ["SLURM_CONF"] = slurmConf };
 }
 
 /// <summary>
 /// Nodes as SLURM pilot jobs (the JIRIAF path): each request is an <c>sbatch</c> of a pilot script that runs
-/// <c>streams worker --join</c> (exec'd, so the job's signals reach the worker) under the name <c>slurm-JOBID</c>
-/// (<see cref="WorkerName"/>); all jobs are tracked with one batched <c>squeue</c>; release with drain sends SIGTERM to
+/// <c>streams worker --join</c> (exec'd, so the job's signals reach the worker) under the name <c>PREFIX-JOBID</c>
+/// (<see cref="NodeName"/>; <c>slurm-JOBID</c> by default); all jobs are tracked with one batched <c>squeue</c>; release with drain sends SIGTERM to
 /// a running pilot (the worker finishes its batches and leaves; the node is draining until its job ends), a pending one
 /// and release without drain are <c>scancel</c>led. SLURM sends SIGTERM <see cref="SlurmOptions.DrainBeforeEndSeconds"/>
 /// before the walltime, so a pilot drains on its own before it is killed; from
@@ -79,7 +92,7 @@ public sealed class SlurmProvider : INodeProvider
     public SlurmProvider(SlurmOptions options, ICommandRunner? runner = null, Func<string, bool>? hasWorker = null, TimeProvider? time = null)
     {
         _o = options ?? throw new ArgumentNullException(nameof(options));
-        _run = runner ?? new ProcessRunner();
+        _run = runner ?? new ProcessRunner(environment: _o.Environment);
         _hasWorker = hasWorker;
         _time = time ?? TimeProvider.System;
         Directory.CreateDirectory(_o.StateDirectory);
@@ -103,8 +116,14 @@ public sealed class SlurmProvider : INodeProvider
         }
     }
 
-    /// <summary>The name the worker process of job <paramref name="jobId"/> joins under.</summary>
+    /// <summary>The name the worker process of job <paramref name="jobId"/> joins under (the default prefix).</summary>
     public static string WorkerName(string jobId) => $"slurm-{jobId}";
+
+    /// <summary>The name the worker process (or node pipeline) of job <paramref name="jobId"/> runs under: PREFIX-JOBID.</summary>
+    public string NodeName(string jobId) => $"{_o.NamePrefix}-{jobId}";
+
+    /// <summary>The arguments that address <see cref="SlurmOptions.Cluster"/> (none without one).</summary>
+    private IEnumerable<string> ClusterArgs => _o.Cluster is { } c ? ["-M", c] : [];
 
     public string Describe(NodeCall operation) => operation switch
     {
@@ -119,21 +138,21 @@ public sealed class SlurmProvider : INodeProvider
         # Streams pilot job: one node pipeline that registers with the load balancer and receives its share straight from it.
         # SLURM signals TERM {_o.DrainBeforeEndSeconds} s before the walltime; the node then deregisters, drains and leaves.
         # It runs in a folder of its own (its outputs, its summary, and its metrics endpoint for Prometheus).
-        dir="{_o.StateDirectory}/{WorkerName("$SLURM_JOB_ID")}"
+        dir="{_o.StateDirectory}/{NodeName("$SLURM_JOB_ID")}"
         mkdir -p "$dir" && cd "$dir" || exit 1
         echo "streams pilot $SLURM_JOB_ID on $(hostname), node pipeline in $dir"
-        exec {node(WorkerName("$SLURM_JOB_ID")).ForShell(_o.StreamsCommand)}
+        exec {node(NodeName("$SLURM_JOB_ID")).ForShell(_o.StreamsCommand)}
         """ : $"""
         #!/bin/bash
         # Streams pilot job: one worker that joins the coordinator and runs the stages it is given.
         # SLURM signals TERM {_o.DrainBeforeEndSeconds} s before the walltime; the worker then drains and leaves.
         # Its metrics endpoint (any free port) is announced to the coordinator, which lists it for Prometheus.
         echo "streams pilot $SLURM_JOB_ID on $(hostname), joining {_o.Join}"
-        exec {new WorkerCommandLine(_o.Join ?? throw new InvalidOperationException("SlurmOptions: neither Join nor Node is set"), WorkerName("$SLURM_JOB_ID"), _o.Cores) { MetricsListen = "0.0.0.0:0" }.ForShell(_o.StreamsCommand)}
+        exec {new WorkerCommandLine(_o.Join ?? throw new InvalidOperationException("SlurmOptions: neither Join nor Node is set"), NodeName("$SLURM_JOB_ID"), _o.Cores) { MetricsListen = "0.0.0.0:0" }.ForShell(_o.StreamsCommand)}
         """).Replace("\r\n", "\n", StringComparison.Ordinal) + "\n";
 
     /// <summary>The working directory of the node pipeline of job <paramref name="jobId"/> (with <see cref="SlurmOptions.Node"/>).</summary>
-    public string NodeDirectory(string jobId) => Path.Combine(_o.StateDirectory, WorkerName(jobId));
+    public string NodeDirectory(string jobId) => Path.Combine(_o.StateDirectory, NodeName(jobId));
 
     public async Task<string> RequestAsync(CancellationToken cancel = default)
     {
@@ -145,6 +164,7 @@ public sealed class SlurmProvider : INodeProvider
         if (_o.Account is { } a) args.AddRange(["-A", a]);
         if (_o.Qos is { } q) args.AddRange(["-q", q]);
         if (_o.Constraint is { } c) args.AddRange(["-C", c]);
+        args.AddRange(ClusterArgs);
         args.Add(script);
         var (code, stdout, stderr) = await _run.RunAsync("sbatch", args, cancel).ConfigureAwait(false);
         var id = stdout.Trim().Split(';')[0];
@@ -170,7 +190,7 @@ public sealed class SlurmProvider : INodeProvider
         }
 
         var signal = drain && running;
-        var (code, _, stderr) = await _run.RunAsync("scancel", signal ? ["--signal=TERM", "--batch", id] : [id], cancel).ConfigureAwait(false);
+        var (code, _, stderr) = await _run.RunAsync("scancel", [.. ClusterArgs, .. signal ? ["--signal=TERM", "--batch", id] : new[] { id }], cancel).ConfigureAwait(false);
         if (code != 0) throw new InvalidOperationException($"scancel {id} failed ({code}): {stderr.Trim()}");
         if (signal)
         {
@@ -183,7 +203,7 @@ public sealed class SlurmProvider : INodeProvider
         Dictionary<string, double> jobs;
         lock (_gate) jobs = new(_jobs);
         if (jobs.Count == 0) return [];
-        var (code, stdout, stderr) = await _run.RunAsync("squeue", ["-h", "-t", "all", "-o", "%A|%N|%T|%L", $"--job={string.Join(',', jobs.Keys)}"], cancel).ConfigureAwait(false);
+        var (code, stdout, stderr) = await _run.RunAsync("squeue", [.. ClusterArgs, "-h", "-t", "all", "-o", "%A|%N|%T|%L", $"--job={string.Join(',', jobs.Keys)}"], cancel).ConfigureAwait(false);
         // squeue exits non-zero when every listed job has left its memory: they are all gone then.
         var states = new Dictionary<string, NodeState>(StringComparer.Ordinal);
         if (code == 0)
@@ -193,7 +213,7 @@ public sealed class SlurmProvider : INodeProvider
                 var f = line.Split('|');
                 if (f.Length < 3) continue;
                 var state = Map(f[2]);
-                if (state == NodeState.Ready && _hasWorker is { } joined && !joined(WorkerName(f[0])))
+                if (state == NodeState.Ready && _hasWorker is { } joined && !joined(NodeName(f[0])))
                 {
                     state = NodeState.Booting; // running, its worker not joined yet
                 }

@@ -21,6 +21,7 @@ public static class Program
               streams send --dest 127.0.0.1:19522 --count 1000    send EJFAT events
               streams run deploy/pipelines/clas12-distributed.yaml --listen tcp://127.0.0.1:5555
               streams worker --join tcp://127.0.0.1:5555          run stages for that coordinator
+              streams sites status --from 127.0.0.1:9100          the sites of a run with control.sites
               streams lb --reserve demo --uri-file out/lb.uri     a software EJFAT load balancer
               streams run node.yaml --lb "$(cat out/lb.uri)"      a node pipeline behind it
             """)
@@ -35,6 +36,7 @@ public static class Program
             WorkerCommand.Create(),
             KeysCommand.Create(),
             ControlCommand.Create(),
+            SitesCommand.Create(),
             TwinCommand.Create(),
             LbCommand.Create(),
         };

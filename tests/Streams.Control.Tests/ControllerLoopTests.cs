@@ -149,32 +149,6 @@ public sealed class ControllerLoopTests : IDisposable
         Directory.Delete(_dir, recursive: true);
     }
 
-    /// <summary>Stages on workers, served here in passing (no worker process): enough for the controller to measure them.</summary>
-    private sealed class PassThroughWorkers : IRemoteStages, IAsyncProcessor
-    {
-        public int Slots => 4;
-
-        public IAsyncProcessor Bind(PlannedNode node) => this;
-
-        public RemoteStageState StateOf(string stage) => new(0, 0, 0);
-
-        public bool HasWorker(string workerName) => false;
-
-        public ValueTask<EventBatch?> ProcessAsync(EventBatch input, ProcessContext context) => ValueTask.FromResult<EventBatch?>(input);
-
-        public void Configure(OperatorConfig config)
-        {
-        }
-
-        public void Reset()
-        {
-        }
-
-        public void Dispose()
-        {
-        }
-    }
-
     /// <summary>A node provider whose list does not answer until <see cref="Answer"/> is set.</summary>
     private sealed class HangingNodes : INodeProvider
     {

@@ -8,6 +8,8 @@ public sealed class MultiSiteProviderTests
 {
     private static readonly NodeGuards Guards = new() { CallTimeoutSeconds = 30, JoinTimeoutSeconds = 900, MinLifetimeSeconds = 0, YoungSeconds = 10 };
 
+    private static readonly System.Text.Json.JsonSerializerOptions Web = new(System.Text.Json.JsonSerializerDefaults.Web);
+
     private readonly FakeTimeProvider _time = new();
     private readonly FakeSiteNodes _local = new("local");
     private readonly FakeSiteNodes _hpc = new("hpc");
@@ -148,8 +150,8 @@ public sealed class MultiSiteProviderTests
         Advance(12);
         _local.States["1"] = NodeState.Ready;
         await multi.ListAsync();
-        var json = System.Text.Json.JsonSerializer.Serialize(multi.Summary());
-        Assert.Contains("\"local\":{\"requested\":1,\"joined\":1,\"failed\":0", json, StringComparison.Ordinal);
+        var json = System.Text.Json.JsonSerializer.Serialize(multi.Summary(), Web);
+        Assert.Contains("\"local\":{\"provider\":\"local\",\"requested\":1,\"joined\":1,\"failed\":0", json, StringComparison.Ordinal);
         Assert.Contains("\"health\":\"up\"", json, StringComparison.Ordinal);
     }
 
@@ -163,7 +165,7 @@ public sealed class MultiSiteProviderTests
         await multi.RequestAsync();
         await multi.ListAsync();
         var text = await registry.ExportTextAsync();
-        Assert.Contains("streams_site_nodes{pipeline=\"p\",site=\"local\",state=\"pending\"} 1", text, StringComparison.Ordinal);
+        Assert.Contains("streams_site_nodes{pipeline=\"p\",site=\"local\",state=\"booting\"} 1", text, StringComparison.Ordinal);
         Assert.Contains("streams_site_join_seconds{pipeline=\"p\",site=\"cloud\",quantile=\"0.9\"} 110", text, StringComparison.Ordinal);
         Assert.Contains("streams_site_requests_total{pipeline=\"p\",site=\"local\",outcome=\"placed\"} 1", text, StringComparison.Ordinal);
     }

@@ -110,6 +110,29 @@ public sealed class SlurmProviderTests : IDisposable
         Assert.Equal(1, CapacitySplit.Plan(2, nodes).Request);
     }
 
+    [Fact]
+    public async Task A_site_of_its_own_cluster_addresses_it_in_every_command_and_names_its_workers_apart()
+    {
+        var run = new Recorded { Replies = { ["sbatch"] = (0, "7;hpc2\n", "") } };
+        var p = new SlurmProvider(Options with { Cluster = "hpc2", NamePrefix = "slurm-hpc2" }, run, hasWorker: name => name == "slurm-hpc2-7");
+        Assert.Equal("7", await p.RequestAsync());
+        run.Replies["squeue"] = (0, "CLUSTER: hpc2\n7|nid001|RUNNING|20:00\n", "");
+        Assert.Equal(NodeState.Ready, (await p.ListAsync()).Single().State); // its worker joined as slurm-hpc2-7, not slurm-7
+        await p.ReleaseAsync("7", drain: false);
+        Assert.All(run.Calls, c => Assert.Equal(["-M", "hpc2"], c.Args.SkipWhile(a => a != "-M").Take(2)));
+        Assert.Contains("--name \"slurm-hpc2-$SLURM_JOB_ID\"", p.PilotScript(), StringComparison.Ordinal);
+        Assert.EndsWith("slurm-hpc2-7", p.NodeDirectory("7"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Commands_run_with_the_site_s_own_slurm_conf_in_their_environment()
+    {
+        var env = SlurmOptions.ConfEnvironment("/etc/slurm-hpc2/slurm.conf");
+        Assert.Null(SlurmOptions.ConfEnvironment(null));
+        var (code, stdout, _) = await new ProcessRunner(environment: env).RunAsync("/bin/sh", ["-c", "echo \"$SLURM_CONF\""]);
+        Assert.Equal((0, "/etc/slurm-hpc2/slurm.conf"), (code, stdout.Trim()));
+    }
+
     [Theory]
     [InlineData("4:59", 299.0)]
     [InlineData("1:00:00", 3600.0)]

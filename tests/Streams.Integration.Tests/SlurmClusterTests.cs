@@ -8,7 +8,7 @@ namespace Streams.Integration.Tests;
 /// deploy/slurm/local-cluster.sh brings up a real one-node SLURM (slurmctld, slurmd, munge) on which a batch job runs
 /// the real `streams` command: the base the SLURM pilot jobs of the node providers build on.
 /// </summary>
-public sealed class SlurmClusterTests(TempDir dir) : IClassFixture<TempDir>
+public sealed partial class SlurmClusterTests(TempDir dir) : IClassFixture<TempDir>
 {
     private static readonly string Script = Path.Combine(StreamsProcess.RepoRoot, "deploy", "slurm", "local-cluster.sh");
 

@@ -24,7 +24,7 @@ internal static class NodeProviders
     /// </summary>
     public static INodeProvider Create(NodeSettings settings, Coordinator coordinator, string pipeline, string stateDirectory) =>
         settings.Sites is { } sites
-            ? new MultiSiteProvider([.. sites.Select(s => new SiteProvider(s, CreateBare(ForSite(settings, s), coordinator, pipeline, Path.Combine(stateDirectory, s.Name))))], settings.Guards)
+            ? new MultiSiteProvider([.. sites.Select(s => new SiteProvider(s, CreateBare(ForSite(settings, s), coordinator, pipeline, Path.Combine(stateDirectory, s.Name), s)))], settings.Guards)
             {
                 Metrics = new SiteMetrics(Engine.Metrics.MetricsRegistry.Process, pipeline),
             }
@@ -34,12 +34,6 @@ internal static class NodeProviders
     private static NodeSettings ForSite(NodeSettings n, SiteSpec s)
     {
         string? Get(string key) => s.Settings.TryGetValue(key, out var v) ? v : null;
-        if (Get("slurm-conf") is { } conf && conf != Environment.GetEnvironmentVariable("SLURM_CONF"))
-        {
-            // SlurmOptions has no environment of its own yet: sbatch and squeue read this process's SLURM_CONF.
-            Console.Error.WriteLine($"warning: site {s.Name}: slurm-conf {conf} is not passed to sbatch/squeue yet; they use this process's SLURM_CONF ({Environment.GetEnvironmentVariable("SLURM_CONF") ?? "unset"})");
-        }
-
         var walltime = s.WalltimeSeconds is { } w ? TimeSpan.FromSeconds(Math.Ceiling(w)) : (TimeSpan?)null;
         return n with
         {
@@ -62,13 +56,14 @@ internal static class NodeProviders
         };
     }
 
-    private static INodeProvider CreateBare(NodeSettings settings, Coordinator coordinator, string pipeline, string stateDirectory)
+    private static INodeProvider CreateBare(NodeSettings settings, Coordinator coordinator, string pipeline, string stateDirectory, SiteSpec? site = null)
     {
         var coordinatorEndpoint = coordinator.Endpoint;
         if (settings.Provider == "local")
         {
             // Local workers reach the coordinator on loopback whatever interface it listens on.
-            return new LocalProvider(new LocalOptions { Join = JoinAddress(coordinatorEndpoint, "127.0.0.1"), Command = SelfCommand(), Cores = settings.Cores }, coordinator.HasWorker);
+            // Two local sites would hand out the same names (local-PID-N): a site's name keeps its worker processes apart.
+            return new LocalProvider(new LocalOptions { Join = JoinAddress(coordinatorEndpoint, "127.0.0.1"), Command = SelfCommand(), Cores = settings.Cores, NamePrefix = site is null ? "local" : $"local-{site.Name}" }, coordinator.HasWorker);
         }
 
         if (settings.Provider == "kubernetes")
@@ -79,8 +74,21 @@ internal static class NodeProviders
         }
 
         // Pilots run on other nodes: they reach the coordinator by this host's name.
-        return new SlurmProvider(Slurm(settings, stateDirectory) with { Join = JoinAddress(coordinatorEndpoint, Environment.MachineName) }, hasWorker: coordinator.HasWorker);
+        var slurm = Slurm(settings, stateDirectory) with { Join = JoinAddress(coordinatorEndpoint, Environment.MachineName) };
+        return new SlurmProvider(site is null ? slurm : ForSite(slurm, site), hasWorker: coordinator.HasWorker);
     }
+
+    /// <summary>
+    /// A SLURM site's own cluster: sbatch, squeue and scancel run with its <c>slurm-conf</c> as SLURM_CONF (and
+    /// <c>-M cluster</c> when it names one), and its workers are named <c>slurm-SITE-JOBID</c>, so that two clusters' job
+    /// ids never name the same worker.
+    /// </summary>
+    internal static SlurmOptions ForSite(SlurmOptions options, SiteSpec site) => options with
+    {
+        Environment = SlurmOptions.ConfEnvironment(site.Settings.TryGetValue("slurm-conf", out var conf) ? Path.GetFullPath(conf) : null),
+        Cluster = site.Settings.TryGetValue("cluster", out var cluster) ? cluster : null,
+        NamePrefix = $"slurm-{site.Name}",
+    };
 
     /// <summary>Where and how Jobs run, from the <c>k8s-*</c> keys; the caller says what they run.</summary>
     private static KubernetesOptions Kubernetes(NodeSettings settings, string pipeline) => new()

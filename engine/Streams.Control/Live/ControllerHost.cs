@@ -1,6 +1,7 @@
 using System.Globalization;
 using Streams.Control.Laws;
 using Streams.Control.Nodes;
+using Streams.Control.Sites;
 using Streams.Control.Twin;
 using Streams.Engine.Operators;
 using Streams.Engine.Runtime;
@@ -30,7 +31,8 @@ public sealed partial class ControllerHost : IDisposable
     /// <summary>
     /// Controls the stages of <paramref name="settings"/>. Stages placed on workers are sized in nodes from
     /// <paramref name="nodes"/> (worker processes that join through <paramref name="remote"/>, the coordinator); the
-    /// summary then gets a <c>"nodes"</c> section. The loop starts at once and ticks on <paramref name="time"/>.
+    /// summary then gets a <c>"nodes"</c> section (and, with a <see cref="MultiSiteProvider"/>, a <c>"sites"</c> section).
+    /// The loop starts at once and ticks on <paramref name="time"/>.
     /// </summary>
     public ControllerHost(Pipeline pipeline, ControllerSettings settings, RunLog log, IRemoteStages? remote = null, INodeProvider? nodes = null, TimeProvider? time = null)
     {
@@ -76,6 +78,12 @@ public sealed partial class ControllerHost : IDisposable
         {
             var books = _loops.Where(l => l.Remote).Select(l => l.Control.Nodes).ToList();
             pipeline.AddSummarySection("nodes", () => new NodesSummary(nodes.Name, books.Sum(b => b.Requested), books.Sum(b => b.Joined), books.Sum(b => b.Released), books.Sum(b => b.Failed)));
+            if (nodes is MultiSiteProvider sites)
+            {
+                // Per site: what was asked and given, node-hours, learned join times, health (a site that failed says so).
+                pipeline.AddSummarySection("sites", sites.Summary);
+                sites.Log ??= _publish.Info;
+            }
         }
 
         _publish.Info(string.Create(CultureInfo.InvariantCulture, $"law {settings.Law} every {settings.IntervalSeconds:0.##} s on {string.Join(", ", settings.Stages)}"));

@@ -85,6 +85,8 @@ public sealed class MultiSiteProvider : INodeProvider, IDisposable
             {
                 var id = await site.Provider.RequestAsync(cancel).ConfigureAwait(false);
                 book.OnRequested(id);
+                // Booting until a list says otherwise: if the site stops answering first, it is given up with the rest.
+                site.Last = [.. site.Last, new NodeInfo(id, NodeState.Booting, book.Spec.CoresPerNode, _time.GetUtcNow())];
                 Metrics?.Request(book.Name, placed: true);
                 Log?.Invoke($"sites: node {book.Name}/{id} requested ({Policy.Name}: {ranking.Reason}{(errors.Count == 0 ? "" : $"; after {string.Join("; ", errors)}")})");
                 return $"{book.Name}/{id}";
@@ -155,25 +157,13 @@ public sealed class MultiSiteProvider : INodeProvider, IDisposable
             }
         }
 
-        Metrics?.Update(Sites);
+        Metrics?.Update(Sites, merged);
         return merged;
     }
 
-    /// <summary>The <c>"sites"</c> summary section: per site requested, joined, failed, released, requests failed, nodes lost to walltime, node-hours, p50/p90 time to join, health.</summary>
-    public object Summary() => _sites.ToDictionary(s => s.Book.Name, s => (object)new
-    {
-        requested = s.Book.Requested,
-        joined = s.Book.Joined,
-        failed = s.Book.Failed,
-        released = s.Book.Released,
-        requestsFailed = s.Book.RequestsFailed,
-        lostToWalltime = s.Book.LostToWalltime,
-        nodeHours = Math.Round(s.Book.NodeHours, 3),
-        joinP50Seconds = Math.Round(s.Book.Joins.P50, 1),
-        joinP90Seconds = Math.Round(s.Book.Joins.P90, 1),
-        joinsMeasured = s.Book.Joins.Total,
-        health = s.Book.Health.State.ToString().ToLowerInvariant(),
-    }, StringComparer.Ordinal);
+    /// <summary>The summary's <c>"sites"</c> section: one <see cref="SiteSummary"/> per site, in the order given.</summary>
+    public IReadOnlyDictionary<string, SiteSummary> Summary() =>
+        _sites.ToDictionary(s => s.Book.Name, s => SiteSummary.Of(s.Book), StringComparer.Ordinal);
 
     public string Describe(NodeCall operation) => $"{operation.ToString().ToLowerInvariant()} at {string.Join(", ", _sites.Select(s => $"{s.Book.Name} ({s.Provider.Describe(operation)})"))}";
 
@@ -197,7 +187,11 @@ public sealed class MultiSiteProvider : INodeProvider, IDisposable
         }
 
         // Down: what it ran last is assumed still running; what was booting is given up.
-        foreach (var n in site.Last.Where(n => n.State == NodeState.Booting)) site.Abandoned.Add(n.Id);
+        foreach (var n in site.Last.Where(n => n.State == NodeState.Booting))
+        {
+            if (site.Abandoned.Add(n.Id)) site.Book.OnGivenUp(n.Id);
+        }
+
         var stale = site.Last.Select(n => site.Abandoned.Contains(n.Id) ? n with { State = NodeState.Failed } : n).ToList();
         site.Last = [.. site.Last.Where(n => !site.Abandoned.Contains(n.Id))];
         return stale;

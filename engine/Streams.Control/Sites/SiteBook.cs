@@ -106,6 +106,14 @@ public sealed class SiteBook
         }
     }
 
+    /// <summary>A node booting when its site stopped answering, given up (asked for elsewhere): counted failed once.</summary>
+    public void OnGivenUp(string id)
+    {
+        if (!_nodes.TryGetValue(id, out var n) || n.GivenUp || n.EndedAt is not null) return;
+        n.GivenUp = true;
+        Failed++;
+    }
+
     /// <summary>A ready node reached its walltime while it still counted as capacity (not replaced ahead of time).</summary>
     public void OnLostToWalltime() => LostToWalltime++;
 
@@ -138,6 +146,7 @@ public sealed class SiteBook
     {
         n.EndedAt = now;
         if (n.JoinedAt is { } joined) _closedNodeSeconds += (now - joined).TotalSeconds;
+        if (n.GivenUp) return; // counted failed when given up
         var neverJoined = n.JoinedAt is null && !n.Released;
         var young = n.JoinedAt is { } j && !n.Released && (now - j).TotalSeconds < YoungSeconds;
         if (failed || neverJoined || young)
@@ -157,6 +166,9 @@ public sealed class SiteBook
         public DateTimeOffset? EndedAt { get; set; }
 
         public bool Released { get; set; }
+
+        /// <summary>Given up while its site was down.</summary>
+        public bool GivenUp { get; set; }
 
         /// <summary>Listed without having been asked for here.</summary>
         public bool Found { get; init; }

@@ -46,6 +46,9 @@ public sealed class SiteHealth(SiteHealthSettings settings, TimeProvider time)
     /// <summary>The last failure's message, or null.</summary>
     public string? LastError { get; private set; }
 
+    /// <summary>How many times the site went down (a failure that took it from up or slow to down).</summary>
+    public int TimesDown { get; private set; }
+
     public double CallScore => Decayed(_calls);
 
     public double NodeScore => Decayed(_nodes);
@@ -68,10 +71,12 @@ public sealed class SiteHealth(SiteHealthSettings settings, TimeProvider time)
     /// <summary>A call of the site's provider failed or timed out.</summary>
     public void CallFailed(string message)
     {
+        var was = State;
         Settle();
         _calls += 1;
         LastError = message;
         _lastProbe = time.GetUtcNow();
+        CountDown(was);
     }
 
     /// <summary>A request went through.</summary>
@@ -91,8 +96,10 @@ public sealed class SiteHealth(SiteHealthSettings settings, TimeProvider time)
     /// <summary>A node failed, never joined or died young.</summary>
     public void NodeBad()
     {
+        var was = State;
         Settle();
         _nodes += Settings.BadNodeWeight;
+        CountDown(was);
     }
 
     /// <summary>A node joined.</summary>
@@ -100,6 +107,11 @@ public sealed class SiteHealth(SiteHealthSettings settings, TimeProvider time)
     {
         Settle();
         _nodes *= 2.0 / 3;
+    }
+
+    private void CountDown(SiteHealthState was)
+    {
+        if (was != SiteHealthState.Down && State == SiteHealthState.Down) TimesDown++;
     }
 
     private double Decayed(double score) => score * Math.Pow(0.5, (time.GetUtcNow() - _at).TotalSeconds / Settings.HalfLifeSeconds);

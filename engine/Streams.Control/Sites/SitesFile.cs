@@ -10,8 +10,8 @@ namespace Streams.Control.Sites;
 /// (local, slurm, kubernetes), <c>quota-nodes</c>, <c>quota-cores</c>, <c>cores</c>, <c>memory-gb</c>, <c>walltime</c>
 /// (seconds or HH:MM:SS), <c>boot-p50</c>, <c>boot-p90</c> (seconds), <c>link-gbps</c>, <c>ingest-gbps</c>,
 /// <c>cost</c>, <c>budget-node-hours</c>, <c>max-pending</c>, <c>jiriaf-site</c>, <c>jiriaf-nodetype</c> and
-/// <c>settings</c> (the provider's own keys: slurm-conf, partition, account, namespace...). A bad entry throws
-/// <see cref="ConfigException"/> with its file:line:column.
+/// <c>settings</c> (the provider's own keys: slurm-conf (relative to the file), cluster, partition, account,
+/// namespace...). A bad entry throws <see cref="ConfigException"/> with its file:line:column.
 /// </summary>
 public static class SitesFile
 {
@@ -116,7 +116,8 @@ public static class SitesFile
             foreach (var (k, v) in sm.Children)
             {
                 if (k is not YamlScalarNode { Value: { } key } || v is not YamlScalarNode { Value: { } value }) throw new ConfigException($"site '{name}': each setting must be 'key: value'", At(file, k.Start));
-                settings[key] = value;
+                // A site's own SLURM_CONF, written relative to the sites file, is found wherever the run starts.
+                settings[key] = key == "slurm-conf" && !Path.IsPathRooted(value) && Path.GetDirectoryName(Path.GetFullPath(file)) is { } dir ? Path.GetFullPath(Path.Combine(dir, value)) : value;
             }
         }
 
