@@ -96,4 +96,19 @@ public sealed class SiteBookTests
         health.NodeJoined();
         Assert.Equal(SiteHealthState.Slow, health.State);
     }
+
+    [Fact]
+    public void The_live_deadline_is_when_the_queue_would_pass_its_target_at_its_growth()
+    {
+        var d = new QueueDeadline(1000, idleSeconds: 120);
+        Assert.Equal(120, d.Seconds);
+        d.Observe(new Laws.ControlObservation(10, 1, 200, 0, 100, 1, 0, 1, 1));
+        Assert.Equal(120, d.Seconds); // one observation: no growth yet
+        d.Observe(new Laws.ControlObservation(12, 2, 400, 0, 100, 1, 0, 1, 1));
+        Assert.Equal(6, d.Seconds); // 100 events/s, 600 to go
+        d.Observe(new Laws.ControlObservation(13, 1, 300, 0, 100, 1, 0, 1, 1));
+        Assert.Equal(120, d.Seconds); // shrinking
+        d.Observe(new Laws.ControlObservation(14, 1, 1200, 0, 100, 1, 0, 1, 1));
+        Assert.Equal(0, d.Seconds); // over already
+    }
 }

@@ -83,6 +83,13 @@ public sealed partial class ControllerHost : IDisposable
                 // Per site: what was asked and given, node-hours, learned join times, health (a site that failed says so).
                 pipeline.AddSummarySection("sites", sites.Summary);
                 sites.Log ??= _publish.Info;
+                if (sites.Deadline is null)
+                {
+                    // Placements race the queue: a late site is worth less when the queue overflows soon.
+                    var target = settings.Parameters.TryGetValue("queue-target", out var t) && double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : 5000;
+                    _deadline = new QueueDeadline(target);
+                    sites.Deadline = () => _deadline.Seconds;
+                }
             }
         }
 
