@@ -72,7 +72,7 @@ internal static class ReceiveCommand
 
             return await RunCommand.ExecuteAsync(planned.Plan!, new RunCommand.RunRequest(
                 null, parse.GetValue(duration), parse.GetValue(events), parse.GetValue(summary)?.FullName, parse.GetValue(metrics) ?? "off",
-                parse.GetValue(progress)!, 5, false)).ConfigureAwait(false);
+                parse.GetValue(progress)!, 5, false) { Report = "off" }).ConfigureAwait(false); // no file: not the embedded default, so no report
         });
         return cmd;
     }
