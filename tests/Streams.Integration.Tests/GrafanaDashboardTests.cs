@@ -45,7 +45,10 @@ public sealed partial class GrafanaDashboardTests(TempDir dir) : IClassFixture<T
                 }
             }
 
-            await Task.Delay(250); // a scrape interval, not a wait for a condition: the loop ends when both runs have
+            // The next round once a run ends or a quarter second passes (waiting on the runs' exit, not sleeping).
+            var running = elastic.Child.HasExited ? embedded.Child : elastic.Child;
+            using var round = new CancellationTokenSource(250);
+            await running.WaitForExitAsync(round.Token).ContinueWith(_ => { }, TaskScheduler.Default);
         }
 
         Assert.True(await elastic.WaitAsync(60) == 0, elastic.Stderr);
