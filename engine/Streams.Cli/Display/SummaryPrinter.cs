@@ -46,12 +46,19 @@ internal static class SummaryPrinter
         foreach (var err in s.Errors.Take(10)) Console.WriteLine(string.Create(inv, $"  {err.Count} x [{err.Stage}] {err.Message}"));
     }
 
-    /// <summary>The physics result as a table (events, efficiency with its binomial error, fake rate, sigma(dp/p) fitted); null without a validation stage.</summary>
-    internal static Table? PhysicsTable(PipelineSummary s)
+    /// <summary>The validation stage's section with its events and efficiency; null without one.</summary>
+    private static JsonElement? Validation(PipelineSummary s)
     {
         if (s.Sections?.GetValueOrDefault("validation") is not { } section) return null;
         var v = JsonSerializer.SerializeToElement(section);
-        if (v.ValueKind != JsonValueKind.Object || !v.TryGetProperty("events", out var events) || !v.TryGetProperty("efficiency", out var eff)) return null;
+        return v.ValueKind == JsonValueKind.Object && v.TryGetProperty("events", out _) && v.TryGetProperty("efficiency", out _) ? v : null;
+    }
+
+    /// <summary>The physics result as a table (events, efficiency with its binomial error, fake rate, sigma(dp/p) fitted); null without a validation stage.</summary>
+    internal static Table? PhysicsTable(PipelineSummary s)
+    {
+        if (Validation(s) is not { } v) return null;
+        var (events, eff) = (v.GetProperty("events"), v.GetProperty("efficiency"));
         double Get(JsonElement o, string key) => o.TryGetProperty(key, out var x) && x.ValueKind == JsonValueKind.Number ? x.GetDouble() : double.NaN;
         var inv = CultureInfo.InvariantCulture;
         var accepted = Get(v, "tracksInAcceptance");
@@ -72,9 +79,8 @@ internal static class SummaryPrinter
     /// <summary>The physics line of a run with a validation stage: events reconstructed, efficiency, fake rate, sigma(dp/p).</summary>
     internal static string? Physics(PipelineSummary s)
     {
-        if (s.Sections?.GetValueOrDefault("validation") is not { } section) return null;
-        var v = JsonSerializer.SerializeToElement(section);
-        if (v.ValueKind != JsonValueKind.Object || !v.TryGetProperty("events", out var events) || !v.TryGetProperty("efficiency", out var eff)) return null;
+        if (Validation(s) is not { } v) return null;
+        var (events, eff) = (v.GetProperty("events"), v.GetProperty("efficiency"));
         var fake = v.TryGetProperty("fakeRate", out var f) ? f.GetDouble() : double.NaN;
         var sigma = v.TryGetProperty("momentumResolution", out var m) ? m.GetDouble() : double.NaN;
         return string.Create(CultureInfo.InvariantCulture, $"physics: {Format.Count(events.GetInt64())} events reconstructed and validated: efficiency {eff.GetDouble():0.0000}, fake rate {fake:0.0000}, sigma(dp/p) {sigma * 100:0.00}%");
