@@ -9,9 +9,10 @@ namespace Streams.LoadBalancer.Forwarding;
 
 /// <summary>
 /// The software load balancer's data plane at run time (what the FPGA does, PROTOCOLS.md section 7): one thread that
-/// receives datagrams on the instance's data port in recvmmsg batches, routes each with <see cref="DataPlane.Decide"/>
-/// through the table the control plane last published, and sends it on to its member with sendmmsg batches (the LB
-/// header stripped unless the member keeps it), without copying or allocating per datagram: the batch's slots are sent
+/// receives datagrams on the instance's data port in recvmmsg batches (with UDP GRO, runs of a sender's datagrams per
+/// entry), routes each with <see cref="DataPlane.Decide"/> through the table the control plane last published, and sends
+/// it on to its member with sendmmsg batches (the LB header stripped unless the member keeps it; consecutive datagrams to
+/// one member and port gathered into one UDP GSO send), without copying or allocating per datagram: datagrams are sent
 /// from where they were received, a member's address is kept in raw form per table, and the sender allow-list is
 /// compared on raw address bytes. One thread per instance keeps every counter single-writer (no interlocked adds) and
 /// the table read once per batch; a host that needs more than one core's worth of forwarding runs more instances.
@@ -29,7 +30,9 @@ internal sealed partial class Forwarder : IDisposable
     private readonly Socket _send;
     private readonly bool _sendIPv6;
     private readonly DatagramBatch _rx;
-    private readonly DatagramBatch _tx;
+    private readonly GsoBatch _tx;
+    private readonly GsoBatch _single; // a refused GSO message, again one datagram per message
+    private int _segmentsPerMessage;
     private readonly MemberCounters[] _txCounters;
     private Thread? _thread;
     private volatile bool _stopping;
@@ -70,10 +73,22 @@ internal sealed partial class Forwarder : IDisposable
         }
 
         LocalEndPoint = (IPEndPoint)_socket.LocalEndPoint!;
-        _rx = new DatagramBatch(batch);
-        _tx = new DatagramBatch(batch, slotBytes: 0);
-        _txCounters = new MemberCounters[batch];
+        // With GRO an entry holds up to 64 datagrams (in 64 KiB): a quarter as many entries carry at least as much. The
+        // outgoing side has room for one message per datagram received (every datagram to a different member).
+        Gro = BatchedUdp.EnableGro(_socket);
+        _rx = Gro ? new DatagramBatch(Math.Max(1, batch / 4), DatagramBatch.GroSlotBytes, control: true) : new DatagramBatch(batch);
+        var outgoing = _rx.Capacity * (Gro ? LinuxSockets.MaxSegments : 1);
+        _segmentsPerMessage = BatchedUdp.ProbeGso(_send) ? LinuxSockets.MaxSegments : 1;
+        _tx = new GsoBatch(outgoing, outgoing);
+        _single = new GsoBatch(LinuxSockets.MaxSegments, LinuxSockets.MaxSegments);
+        _txCounters = new MemberCounters[outgoing];
     }
+
+    /// <summary>Whether the data socket receives with UDP GRO (runs of datagrams per entry).</summary>
+    public bool Gro { get; }
+
+    /// <summary>Whether datagrams go out as UDP GSO sends (false where the kernel lacks it, or after it refused one).</summary>
+    public bool Gso => _segmentsPerMessage > 1;
 
     /// <summary>Where senders send (the bound data address and port).</summary>
     public IPEndPoint LocalEndPoint { get; }
@@ -152,7 +167,7 @@ internal sealed partial class Forwarder : IDisposable
     /// One round: receives a batch (without waiting), routes and sends it; returns how many datagrams it received. The
     /// thread's loop; tests call it directly to measure what a round allocates.
     /// </summary>
-    internal int Pump()
+    internal unsafe int Pump()
     {
         var n = BatchedUdp.Receive(_socket, _rx);
         if (n == 0) return 0;
@@ -161,70 +176,117 @@ internal sealed partial class Forwarder : IDisposable
         var epochs = table.Epochs;
         var members = table.Members;
         var counters = table.Counters;
-        var outgoing = 0;
+        var datagrams = 0;
         var bytes = 0L;
         var maxTick = (ulong)_maxTick;
         var lastTick = (ulong)_lastTick;
+        _tx.Clear();
+        _openMember = -1;
         for (var i = 0; i < n; i++)
         {
-            var datagram = _rx.Datagram(i);
-            bytes += datagram.Length;
-            var route = DataPlane.Decide(datagram, IsAllowed(i), epochs, members);
-            if (route.Drop is not (DropReason.SenderNotAllowed or DropReason.BadHeader))
+            // An entry is one datagram, or with GRO a run of one sender's datagrams of one size (the last may be shorter).
+            var size = _rx.SegmentSize(i);
+            var segments = _rx.SegmentCount(i);
+            var allowed = IsAllowed(i);
+            for (var k = 0; k < segments; k++)
             {
-                var tick = BinaryPrimitives.ReadUInt64BigEndian(datagram[8..]); // the header is valid
-                if (tick > maxTick) maxTick = tick;
-                lastTick = tick;
-            }
+                var datagram = segments == 1 ? _rx.Datagram(i) : _rx.Segment(i, k, size);
+                datagrams++;
+                bytes += datagram.Length;
+                var route = DataPlane.Decide(datagram, allowed, epochs, members);
+                if (route.Drop is not (DropReason.SenderNotAllowed or DropReason.BadHeader))
+                {
+                    var tick = BinaryPrimitives.ReadUInt64BigEndian(datagram[8..]); // the header is valid
+                    if (tick > maxTick) maxTick = tick;
+                    lastTick = tick;
+                }
 
-            if (route.Drop != DropReason.None)
-            {
-                Drops.Count(route.Drop);
-                continue;
-            }
+                if (route.Drop != DropReason.None)
+                {
+                    Drops.Count(route.Drop);
+                    continue;
+                }
 
-            // Counters and destinations go by the member's place in the table (its Member number, as a rule).
-            var member = _memberIsIndex ? route.Member : _indexOfMember.GetValueOrDefault(route.Member, -1);
-            if ((uint)member >= (uint)_destinations.Length)
-            {
-                Drops.Count(DropReason.NoMember);
-                continue;
-            }
+                // Counters and destinations go by the member's place in the table (its Member number, as a rule).
+                var member = _memberIsIndex ? route.Member : _indexOfMember.GetValueOrDefault(route.Member, -1);
+                if ((uint)member >= (uint)_destinations.Length)
+                {
+                    Drops.Count(DropReason.NoMember);
+                    continue;
+                }
 
-            _tx.SetOutgoing(outgoing, _rx, i, route.PayloadOffset, datagram.Length - route.PayloadOffset, _destinations[member], route.Port);
-            _txCounters[outgoing] = counters[member];
-            outgoing++;
+                Route(member, route.Port, _rx.SlotAt(i, (k * size) + route.PayloadOffset), datagram.Length - route.PayloadOffset, counters[member]);
+            }
         }
 
-        Volatile.Write(ref _received, _received + n);
+        if (_openMember >= 0) _tx.End(_tx.OpenIovecs, _openSize);
+        Volatile.Write(ref _received, _received + datagrams);
         Volatile.Write(ref _receivedBytes, _receivedBytes + bytes);
         Volatile.Write(ref _maxTick, (long)maxTick);
         Volatile.Write(ref _lastTick, (long)lastTick);
-        SendAll(outgoing);
-        return n;
+        SendAll(_tx, null);
+        return datagrams;
     }
 
-    /// <summary>Sends the round's routed datagrams, waiting (briefly) for room when the kernel's queue is full.</summary>
-    private void SendAll(int count)
+    // The outgoing message being built: its member, port and datagram size, and whether a shorter datagram ended it.
+    private int _openMember = -1;
+    private int _openPort;
+    private int _openSize;
+    private bool _openEnded;
+
+    /// <summary>
+    /// Adds one routed datagram (its bytes from <paramref name="data"/>, where it was received) to the round's outgoing
+    /// messages: onto the open one when it goes to the same member and port and fits GSO's rule (equal sizes, a shorter one
+    /// only last, at most 64 datagrams and 64 KiB), else as the start of a new one.
+    /// </summary>
+    private unsafe void Route(int member, int port, byte* data, int length, MemberCounters counters)
     {
+        if (_openMember == member && _openPort == port && !_openEnded && length > 0 && length <= _openSize
+            && _tx.OpenIovecs < _segmentsPerMessage && _tx.OpenBytes + length <= GsoBatch.MaxMessageBytes)
+        {
+            _tx.Add(data, length);
+            _openEnded = length < _openSize;
+            return;
+        }
+
+        if (_openMember >= 0) _tx.End(_tx.OpenIovecs, _openSize);
+        _txCounters[_tx.Count] = counters;
+        _tx.Begin(_destinations[member], port);
+        _tx.Add(data, length);
+        _openMember = member;
+        _openPort = port;
+        _openSize = length;
+        _openEnded = length == 0;
+    }
+
+    /// <summary>
+    /// Sends <paramref name="batch"/>'s messages, waiting (briefly) for room when the kernel's queue is full, and counts
+    /// each message's datagrams against its member (<paramref name="only"/>, or the round's <c>_txCounters</c>). A GSO
+    /// message the kernel refuses (EIO: a device without checksum offload; EINVAL: datagrams over the path's MTU) turns
+    /// GSO off for good and goes again one datagram per message.
+    /// </summary>
+    private void SendAll(GsoBatch batch, MemberCounters? only)
+    {
+        var count = batch.Count;
         var start = 0;
         var fullRounds = 0;
         while (start < count)
         {
-            var sent = BatchedUdp.Send(_send, _tx, start, count - start, out _);
+            var sent = BatchedUdp.Send(_send, batch, start, count - start, out var error);
             if (sent > 0)
             {
+                var packets = 0L;
                 var bytes = 0L;
                 for (var k = start; k < start + sent; k++)
                 {
-                    var c = _txCounters[k];
-                    var length = _tx.Length(k);
-                    c.Packets++;
-                    c.Bytes += length;
-                    bytes += length;
+                    var c = only ?? _txCounters[k];
+                    c.Packets += batch.Segments(k);
+                    c.Bytes += batch.Bytes(k);
+                    packets += batch.Segments(k);
+                    bytes += batch.Bytes(k);
                 }
 
-                Volatile.Write(ref _forwarded, _forwarded + sent);
+                Volatile.Write(ref _forwarded, _forwarded + packets);
                 Volatile.Write(ref _forwardedBytes, _forwardedBytes + bytes);
                 start += sent;
                 fullRounds = 0;
@@ -233,16 +295,24 @@ internal sealed partial class Forwarder : IDisposable
             {
                 _send.Poll(1000, SelectMode.SelectWrite); // the send queue is full: wait for room rather than drop
             }
+            else if (sent < 0 && BatchedUdp.RefusesGso(error) && batch.Segments(start) > 1)
+            {
+                _segmentsPerMessage = 1;
+                _single.Clear();
+                batch.Explode(start, 1, _single);
+                SendAll(_single, only ?? _txCounters[start]);
+                start++;
+            }
             else
             {
-                // This datagram failed (or room never came): count it against its member and go on with the rest.
-                _txCounters[start].SendErrors++;
-                Volatile.Write(ref _sendErrors, _sendErrors + 1);
+                // This message failed (or room never came): count it against its member and go on with the rest.
+                (only ?? _txCounters[start]).SendErrors += batch.Segments(start);
+                Volatile.Write(ref _sendErrors, _sendErrors + batch.Segments(start));
                 start++;
                 fullRounds = 0;
             }
         }
 
-        Array.Clear(_txCounters, 0, count);
+        if (only is null) Array.Clear(_txCounters, 0, count);
     }
 }

@@ -84,9 +84,13 @@ internal sealed partial class EjfatReceiverSource
 
         private void Loop(CancellationToken stop)
         {
-            // recvmmsg batches where the platform has them (one system call for up to 64 datagrams), else one receive
-            // per datagram into one buffer.
-            var batch = BatchedUdp.IsSupported ? new DatagramBatch(ReceiveBatch) : null;
+            // recvmmsg batches where the platform has them (one system call for up to 64 datagrams, or with UDP GRO up to
+            // 16 runs of up to 64 datagrams each, cut apart below), else one receive per datagram into one buffer.
+            var gro = false;
+            foreach (var socket in _sockets) gro |= BatchedUdp.EnableGro(socket);
+            var batch = !BatchedUdp.IsSupported ? null
+                : gro ? new DatagramBatch(GroBatch, DatagramBatch.GroSlotBytes, control: true)
+                : new DatagramBatch(ReceiveBatch);
             var buffer = batch is null ? GC.AllocateUninitializedArray<byte>(65536, pinned: true) : null;
             var evictEvery = Stopwatch.Frequency / 100; // 10 ms
             var lastEvict = Stopwatch.GetTimestamp();
@@ -134,14 +138,17 @@ internal sealed partial class EjfatReceiverSource
         /// <summary>Datagrams per recvmmsg.</summary>
         private const int ReceiveBatch = 64;
 
+        /// <summary>GRO messages (of up to 64 KiB) per recvmmsg.</summary>
+        private const int GroBatch = 16;
+
         /// <summary>
-        /// Up to 256 datagrams of <paramref name="socket"/> (as the per-datagram loop takes, so that one busy port does not
-        /// starve the thread's others) in batches; false when none was waiting. Stops at the datagram that spends the budget.
+        /// Up to four batches of <paramref name="socket"/> (256 datagrams without GRO, as the per-datagram loop takes, so that
+        /// one busy port does not starve the thread's others); false when none was waiting. Stops at the datagram that spends the budget.
         /// </summary>
         private bool ReceiveBatches(Socket socket, DatagramBatch batch)
         {
             var any = false;
-            for (var k = 0; k < 256 / ReceiveBatch; k++)
+            for (var k = 0; k < 4; k++)
             {
                 var n = BatchedUdp.Receive(socket, batch);
                 if (n == 0) break;
@@ -157,8 +164,21 @@ internal sealed partial class EjfatReceiverSource
                         continue;
                     }
 
-                    _reassembler.Place(batch.Datagram(i), now);
-                    if (_budgetSpent) return true;
+                    var size = batch.SegmentSize(i);
+                    if (size == batch.Length(i))
+                    {
+                        _reassembler.Place(batch.Datagram(i), now);
+                        if (_budgetSpent) return true;
+                        continue;
+                    }
+
+                    // A GRO run: datagrams of one sender back to back, each of the reported size but the last.
+                    var segments = batch.SegmentCount(i);
+                    for (var j = 0; j < segments; j++)
+                    {
+                        _reassembler.Place(batch.Segment(i, j, size), now);
+                        if (_budgetSpent) return true;
+                    }
                 }
 
                 if (n < batch.Capacity) break;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Streams.Transports.Ejfat.Udp;
 using Streams.Transports.Ejfat.Wire;
 
 namespace Streams.Transports.Ejfat.Sending;
@@ -35,15 +36,24 @@ public sealed record SenderOptions
     /// <summary>eventSrcId of the Sync packets.</summary>
     public uint EventSourceId { get; init; }
 
+    /// <summary>
+    /// Whether datagrams go out as UDP GSO sends (up to 64 KiB of an event's datagrams through the network stack at once,
+    /// cut apart by the kernel or the NIC) where the kernel has it; false: one sendmmsg entry per datagram. Either way the
+    /// datagrams on the wire are the same.
+    /// </summary>
+    public bool Gso { get; init; } = true;
+
     /// <summary>The clock of the Sync packets (when to send one, the rate and time they carry); pacing sleeps in real time.</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 }
 
 /// <summary>
 /// Sends events as EJFAT datagrams from one or more UDP sockets, paced by bytes or events per second, with a Sync
-/// packet about once per second when a sync address is given. Not thread-safe: one sender per thread.
+/// packet about once per second when a sync address is given. On Linux an event's datagrams go out in sendmmsg batches,
+/// as UDP GSO sends where the kernel has them (EjfatSender.Batched.cs); elsewhere one send per datagram. Not thread-safe:
+/// one sender per thread.
 /// </summary>
-public sealed class EjfatSender : IDisposable
+public sealed partial class EjfatSender : IDisposable
 {
     private readonly SenderOptions _options;
     private readonly Socket[][] _sockets; // [socket][port], each connected to its destination port: send(2), not sendto(2)
@@ -77,6 +87,7 @@ public sealed class EjfatSender : IDisposable
             }
         }
 
+        if (BatchedUdp.IsSupported) InitBatched(options);
         _syncSocket = new Socket(options.Destination.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         _sync = options.Sync?.Serialize();
         _pacer = new Pacer(options.GbitPerSecond * 1e9 / 8, options.EventsPerSecond, options.RateSteps);
@@ -99,10 +110,17 @@ public sealed class EjfatSender : IDisposable
         var socket = _sockets[_nextSocket][EjfatWire.PortFor(0, _options.PortRange, entropy)];
         _nextSocket = (_nextSocket + 1) % _sockets.Length;
         var n = Segmenter.SegmentCount(eventBytes.Length, _options.Frame.MaxPayload);
-        for (var i = 0; i < n; i++)
+        if (_batch is not null)
         {
-            var len = Segmenter.Write(_datagram, eventBytes, i, _options.Frame, eventNumber, dataId, tick, entropy);
-            SendDatagram(socket, _datagram.AsSpan(0, len), null);
+            SendBatched(socket, eventBytes, eventNumber, dataId, tick, entropy);
+        }
+        else
+        {
+            for (var i = 0; i < n; i++)
+            {
+                var len = Segmenter.Write(_datagram, eventBytes, i, _options.Frame, eventNumber, dataId, tick, entropy);
+                SendDatagram(socket, _datagram.AsSpan(0, len), null);
+            }
         }
 
         DatagramsSent += n;
@@ -121,6 +139,13 @@ public sealed class EjfatSender : IDisposable
     /// </summary>
     public void SendInPlace(Span<byte> buffer, ulong eventNumber, ushort dataId, ulong tick, ushort entropy)
     {
+        if (_batch is not null)
+        {
+            // Batched sends gather each datagram's headers and payload from two places: nothing to write in place.
+            Send(buffer[Headroom..], eventNumber, dataId, tick, entropy);
+            return;
+        }
+
         var frame = _options.Frame;
         var length = buffer.Length - Headroom;
         var socket = _sockets[_nextSocket][EjfatWire.PortFor(0, _options.PortRange, entropy)];

@@ -20,6 +20,104 @@ internal static unsafe class BatchedUdp
         && RuntimeInformation.ProcessArchitecture is Architecture.X64 or Architecture.Arm64;
 
     /// <summary>
+    /// Turns UDP GRO on for <paramref name="socket"/> (Linux 5.0): the kernel may then hand a run of datagrams of one
+    /// sender over as one message (read them with a <see cref="DatagramBatch"/> built with control messages and
+    /// <see cref="DatagramBatch.GroSlotBytes"/> slots). False where it is not available: datagrams then come one by one.
+    /// </summary>
+    public static bool EnableGro(Socket socket)
+    {
+        ArgumentNullException.ThrowIfNull(socket);
+        if (!IsSupported) return false;
+        try
+        {
+            Span<byte> one = stackalloc byte[sizeof(int)];
+            BitConverter.TryWriteBytes(one, 1);
+            socket.SetRawSocketOption(SolUdp, UdpGro, one);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Whether the kernel knows UDP GSO (the UDP_SEGMENT option exists, Linux 4.18): probed by setting its per-socket
+    /// default to 0 (none), which changes nothing. A device without checksum offload may still refuse a GSO send (EIO):
+    /// senders fall back to one datagram per message then.
+    /// </summary>
+    public static bool ProbeGso(Socket socket)
+    {
+        ArgumentNullException.ThrowIfNull(socket);
+        if (!IsSupported) return false;
+        try
+        {
+            Span<byte> zero = stackalloc byte[sizeof(int)];
+            zero.Clear();
+            socket.SetRawSocketOption(SolUdp, UdpSegment, zero);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Whether a send's errno says the kernel or device refuses GSO (EIO: no checksum offload; EINVAL, EMSGSIZE: a datagram over the path's MTU).</summary>
+    public static bool RefusesGso(int errno) => errno is EIo or EInval or EMsgSize;
+
+    /// <summary>
+    /// <see cref="Send(Socket, GsoBatch, int, int, bool, out int)"/> without waiting, or where sendmmsg is not available
+    /// one datagram per message (the same return values; <paramref name="error"/> then a <see cref="SocketError"/>).
+    /// </summary>
+    public static int Send(Socket socket, GsoBatch batch, int start, int count, out int error)
+    {
+        if (IsSupported) return Send(socket, batch, start, count, wait: false, out error);
+        ArgumentNullException.ThrowIfNull(batch);
+        error = 0;
+        for (var k = 0; k < count; k++)
+        {
+            try
+            {
+                batch.SendOne(socket, start + k);
+            }
+            catch (SocketException e) when (k > 0 || e.SocketErrorCode is SocketError.WouldBlock or SocketError.NoBufferSpaceAvailable or SocketError.Interrupted)
+            {
+                if (k == 0) error = (int)e.SocketErrorCode;
+                return k;
+            }
+            catch (SocketException e)
+            {
+                error = (int)e.SocketErrorCode;
+                return -1;
+            }
+        }
+
+        return count;
+    }
+
+    /// <summary>
+    /// Sends messages <paramref name="start"/> .. <paramref name="start"/> + <paramref name="count"/> - 1 of
+    /// <paramref name="batch"/> with sendmmsg(2), waiting for room in the kernel's send queue when <paramref name="wait"/>
+    /// (a blocking socket), else not. Returns how many messages went (the kernel may take fewer: send the rest again); 0
+    /// when the queue is full or a signal came (wait for the socket to be writable and send again); -1 when the first of
+    /// them failed, with <paramref name="error"/> its errno (EIO, EINVAL: GSO refused; ECONNREFUSED: an earlier datagram's
+    /// ICMP port-unreachable, now cleared).
+    /// </summary>
+    public static int Send(Socket socket, GsoBatch batch, int start, int count, bool wait, out int error)
+    {
+        ArgumentNullException.ThrowIfNull(socket);
+        ArgumentNullException.ThrowIfNull(batch);
+        if (start < 0 || start + count > batch.Count) throw new ArgumentOutOfRangeException(nameof(count));
+        error = 0;
+        if (count <= 0) return 0;
+        var n = SendMMsg(socket.SafeHandle, batch.Messages + start, (uint)count, wait ? 0 : MsgDontWait);
+        if (n >= 0) return n;
+        error = Marshal.GetLastPInvokeError();
+        return error is EAgain or ENoBufs or EIntr ? 0 : -1;
+    }
+
+    /// <summary>
     /// Receives up to <see cref="DatagramBatch.Capacity"/> waiting datagrams into <paramref name="batch"/> without
     /// blocking; returns how many (also in <see cref="DatagramBatch.Count"/>), 0 when none is waiting.
     /// </summary>

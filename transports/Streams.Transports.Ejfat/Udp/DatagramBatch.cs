@@ -8,84 +8,36 @@ using static Streams.Transports.Ejfat.Udp.LinuxSockets;
 namespace Streams.Transports.Ejfat.Udp;
 
 /// <summary>
-/// A UDP address without the port, kept in raw form so that a datagram can be addressed to it without an
-/// <see cref="IPAddress"/> or <see cref="SocketAddress"/> per datagram (a forwarder precomputes one per member).
-/// </summary>
-internal readonly struct UdpAddress
-{
-    private readonly ulong _a; // IPv6: bytes 0..7 as they lie in memory; IPv4: the address in network order in the low 4 bytes
-    private readonly ulong _b; // IPv6: bytes 8..15
-    private readonly uint _scope;
-
-    private UdpAddress(AddressFamily family, ulong a, ulong b, uint scope)
-    {
-        Family = family;
-        _a = a;
-        _b = b;
-        _scope = scope;
-    }
-
-    public AddressFamily Family { get; }
-
-    /// <summary>
-    /// The raw form of <paramref name="address"/>; with <paramref name="asIPv6"/> an IPv4 address becomes its IPv4-mapped
-    /// IPv6 form (what a dual-stack socket sends to).
-    /// </summary>
-    public static UdpAddress From(IPAddress address, bool asIPv6)
-    {
-        ArgumentNullException.ThrowIfNull(address);
-        if (asIPv6 && address.AddressFamily == AddressFamily.InterNetwork) address = address.MapToIPv6();
-        Span<byte> bytes = stackalloc byte[16];
-        address.TryWriteBytes(bytes, out var n);
-        if (n == 4) return new UdpAddress(AddressFamily.InterNetwork, MemoryMarshal.Read<uint>(bytes), 0, 0);
-        return new UdpAddress(AddressFamily.InterNetworkV6, MemoryMarshal.Read<ulong>(bytes), MemoryMarshal.Read<ulong>(bytes[8..]), (uint)address.ScopeId);
-    }
-
-    /// <summary>Writes sockaddr_in or sockaddr_in6 (Linux layout) for this address and <paramref name="port"/>; returns its length.</summary>
-    internal unsafe int Write(byte* destination, int port)
-    {
-        if (Family == AddressFamily.InterNetwork)
-        {
-            var s = (SockAddrIn*)destination;
-            s->Family = AfInet;
-            s->Port = BinaryPrimitives.ReverseEndianness((ushort)port);
-            s->Address = (uint)_a;
-            s->Zero = 0;
-            return sizeof(SockAddrIn);
-        }
-
-        var s6 = (SockAddrIn6*)destination;
-        s6->Family = AfInet6;
-        s6->Port = BinaryPrimitives.ReverseEndianness((ushort)port);
-        s6->FlowInfo = 0;
-        *(ulong*)s6->Address = _a;
-        *(ulong*)(s6->Address + 8) = _b;
-        s6->ScopeId = _scope;
-        return sizeof(SockAddrIn6);
-    }
-}
-
-/// <summary>
 /// A reusable batch of datagrams for <see cref="BatchedUdp"/>: N slots of <see cref="SlotBytes"/> each, their lengths and
 /// addresses (source after a receive, destination before a send), and the mmsghdr/iovec arrays recvmmsg(2)/sendmmsg(2)
 /// read, all preallocated once on the pinned object heap so that the kernel can be handed pointers into them and
 /// receiving or sending a batch allocates nothing. A batch built with no slot bytes only sends, pointing at another
-/// batch's slots (a forwarder sends what it received without copying). Not thread-safe: one batch per thread.
+/// batch's slots (a forwarder sends what it received without copying). A batch built for GRO (<see cref="BatchedUdp.EnableGro"/>
+/// on the socket, slots of <see cref="GroSlotBytes"/>) also receives each entry's control message: an entry may then hold
+/// several datagrams of one sender back to back, each <see cref="SegmentSize"/> bytes but the last (<see cref="Segment"/>
+/// cuts them apart). Not thread-safe: one batch per thread.
 /// </summary>
 internal sealed unsafe class DatagramBatch
 {
     /// <summary>Room for the largest EJFAT datagram (9000 bytes) with some to spare.</summary>
     public const int DefaultSlotBytes = 9216;
 
+    /// <summary>Room for the largest message GRO hands over (64 KiB).</summary>
+    public const int GroSlotBytes = 65536;
+
     private readonly byte[] _buffers;
     private readonly byte[] _addresses;
     private readonly MMsgHdr[] _messages;
     private readonly IoVec[] _iov;
+    private readonly byte[]? _control;
     private SocketAddress? _fallback4;
     private SocketAddress? _fallback6;
     private bool _sending = true; // entries may point elsewhere than their own slots (PrepareReceive resets them)
 
-    public DatagramBatch(int capacity, int slotBytes = DefaultSlotBytes)
+    /// <param name="capacity">Entries (datagrams, or GRO messages) per system call.</param>
+    /// <param name="slotBytes">Bytes per entry.</param>
+    /// <param name="control">Whether entries receive control messages (UDP_GRO's segment size).</param>
+    public DatagramBatch(int capacity, int slotBytes = DefaultSlotBytes, bool control = false)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(slotBytes);
@@ -95,6 +47,7 @@ internal sealed unsafe class DatagramBatch
         _addresses = GC.AllocateArray<byte>(capacity * AddressSlot, pinned: true);
         _messages = GC.AllocateArray<MMsgHdr>(capacity, pinned: true);
         _iov = GC.AllocateArray<IoVec>(capacity, pinned: true);
+        if (control) _control = GC.AllocateArray<byte>(capacity * ControlSlot, pinned: true);
         for (var i = 0; i < capacity; i++)
         {
             _messages[i].Header.Iov = IovPointer(i);
@@ -124,6 +77,40 @@ internal sealed unsafe class DatagramBatch
 
     /// <summary>Datagram <paramref name="i"/> as received.</summary>
     public ReadOnlySpan<byte> Datagram(int i) => _buffers.AsSpan(i * SlotBytes, (int)_messages[i].Length);
+
+    /// <summary>
+    /// The size of the datagrams entry <paramref name="i"/> holds: the GRO segment size the kernel reported, else the
+    /// entry's whole length (one datagram). All but the last are this long; the last may be shorter.
+    /// </summary>
+    public int SegmentSize(int i)
+    {
+        var length = (int)_messages[i].Length;
+        if (_control is null) return length;
+        ref var h = ref _messages[i].Header;
+        if (h.ControlLength < (nuint)(sizeof(CMsgHdr) + sizeof(int))) return length;
+        var c = (CMsgHdr*)h.Control;
+        if (c->Level != SolUdp || c->Type != UdpGro) return length;
+        var size = *(int*)((byte*)c + sizeof(CMsgHdr));
+        return size > 0 && size < length ? size : length;
+    }
+
+    /// <summary>How many datagrams entry <paramref name="i"/> holds (1 without GRO; 0 for an empty datagram still counts 1).</summary>
+    public int SegmentCount(int i)
+    {
+        var length = Length(i);
+        var size = SegmentSize(i);
+        return size == 0 ? 1 : (length + size - 1) / size;
+    }
+
+    /// <summary>Datagram <paramref name="k"/> of entry <paramref name="i"/> (see <see cref="SegmentSize"/>).</summary>
+    public ReadOnlySpan<byte> Segment(int i, int k, int segmentSize)
+    {
+        var offset = k * segmentSize;
+        return _buffers.AsSpan((i * SlotBytes) + offset, Math.Min(segmentSize, Length(i) - offset));
+    }
+
+    /// <summary>A pointer to byte <paramref name="offset"/> of slot <paramref name="i"/> (for a send that points into the slot; the slot is pinned).</summary>
+    internal byte* SlotAt(int i, int offset) => SlotPointer(i) + offset;
 
     /// <summary>Whether datagram <paramref name="i"/> was larger than its slot (only its first <see cref="SlotBytes"/> arrived).</summary>
     public bool Truncated(int i) => (_messages[i].Header.Flags & MsgTrunc) != 0;
@@ -169,6 +156,8 @@ internal sealed unsafe class DatagramBatch
         ref var h = ref _messages[i].Header;
         h.Name = AddressPointer(i);
         h.NameLength = (uint)to.Write(AddressPointer(i), port);
+        h.Control = null; // no GRO control message goes out with a send
+        h.ControlLength = 0;
         h.Flags = 0;
         _messages[i].Length = 0;
         _sending = true;
@@ -194,6 +183,11 @@ internal sealed unsafe class DatagramBatch
         {
             _messages[i].Header.NameLength = AddressSlot; // the kernel wrote the last source's length here
             _messages[i].Header.Flags = 0;
+            if (_control is not null)
+            {
+                _messages[i].Header.Control = (byte*)Unsafe.AsPointer(ref _control[i * ControlSlot]);
+                _messages[i].Header.ControlLength = ControlSlot; // and the last control message's length here
+            }
         }
     }
 
@@ -215,6 +209,7 @@ internal sealed unsafe class DatagramBatch
         }
 
         _messages[i].Length = (uint)n;
+        _messages[i].Header.ControlLength = 0; // one datagram, no GRO
         // SocketAddress holds the platform's sockaddr; port and address sit at the same offsets on every platform, the
         // family does not: written here in Linux's layout, which the readers above expect.
         var raw = from.Buffer.Span;
@@ -231,21 +226,7 @@ internal sealed unsafe class DatagramBatch
     /// <summary>The fallback's send of entry <paramref name="i"/>.</summary>
     internal void SendOne(Socket socket, int i)
     {
-        var name = _addresses.AsSpan(i * AddressSlot, AddressSlot);
-        var v6 = BinaryPrimitives.ReadUInt16LittleEndian(name) == AfInet6;
-        var to = v6 ? _fallback6 ??= new SocketAddress(AddressFamily.InterNetworkV6) : _fallback4 ??= new SocketAddress(AddressFamily.InterNetwork);
-        var raw = to.Buffer.Span;
-        name.Slice(2, 2).CopyTo(raw[2..]);
-        if (v6)
-        {
-            raw.Slice(4, 4).Clear();
-            name.Slice(8, 20).CopyTo(raw[8..]);
-        }
-        else
-        {
-            name.Slice(4, 4).CopyTo(raw[4..]);
-        }
-
+        var to = UdpAddress.ToSocketAddress(_addresses.AsSpan(i * AddressSlot, AddressSlot), ref _fallback4, ref _fallback6);
         var iov = _iov[i];
         var sent = socket.SendTo(new ReadOnlySpan<byte>(iov.Base, (int)iov.Length), SocketFlags.None, to);
         _messages[i].Length = (uint)sent;

@@ -17,6 +17,34 @@ internal static unsafe partial class LinuxSockets
     public const int EIntr = 4;
     public const int EAgain = 11; // also EWOULDBLOCK
     public const int ENoBufs = 105;
+    public const int EIo = 5;
+    public const int EInval = 22;
+    public const int EMsgSize = 90;
+    public const int EConnRefused = 111;
+
+    /// <summary>SOL_UDP: the level of the UDP socket options and control messages below.</summary>
+    public const int SolUdp = 17;
+
+    /// <summary>UDP_SEGMENT (linux/udp.h): a send's control message (u16) that has the kernel cut one large message into datagrams of this size (UDP GSO, Linux 4.18).</summary>
+    public const int UdpSegment = 103;
+
+    /// <summary>UDP_GRO: a socket option (int 1) that lets the kernel hand consecutive datagrams of one flow over as one message, and the receive's control message (int) with their size (Linux 5.0).</summary>
+    public const int UdpGro = 104;
+
+    /// <summary>The most datagrams one GSO send may carry (UDP_MAX_SEGMENTS; 64 before Linux 6.9, 128 after) and one GRO receive brings.</summary>
+    public const int MaxSegments = 64;
+
+    /// <summary>struct cmsghdr (16 bytes): its length (header and data), level and type; the data follows, 8-byte aligned.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct CMsgHdr
+    {
+        public nuint Length;
+        public int Level;
+        public int Type;
+    }
+
+    /// <summary>Room for one control message with an int (CMSG_SPACE(4) = 24), rounded up to 32 bytes.</summary>
+    public const int ControlSlot = 32;
 
     /// <summary>struct iovec.</summary>
     [StructLayout(LayoutKind.Sequential)]
